@@ -1,0 +1,100 @@
+// Config is the daemon's whole effective configuration (DESIGN.md §6), one plain value.
+//
+// It is built by load_config() from four layers — built-in defaults < YAML/JSON file <
+// JARVIS_VOICE_SIDECAR_* environment < command-line flags — and every field remembers where its
+// value came from, so `voice-sidecar check-config` can show it. The YAML keys and env names are
+// the reference control plane's (shared/reference/go-sidecar.md); the supervisor's
+// TRANSPORT/BASE_URL/SOCKET are accepted as well, so one environment configures both sides.
+#pragma once
+
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace vs {
+
+struct ListenConfig {
+  std::string network = "tcp";              // "tcp" or "unix"
+  std::string address = "127.0.0.1:9860";   // host:port for tcp, a path for unix
+  unsigned socket_mode = 0600;              // permissions of the Unix socket file
+  int body_limit_bytes = 64 * 1024;         // control request bodies
+  int read_timeout_ms = 10000;              // a request must arrive completely within this
+};
+
+struct AuthConfig {
+  std::string token;  // when set, every endpoint but /v1/health needs "Bearer <token>"
+};
+
+struct PressureConfig {
+  bool fail_closed = true;                 // an unreadable/unparsable/stale sample closes the gate
+  double min_available_memory_mb = 2048;   // below this MemAvailable the gate closes
+  double max_memory_percent = 85;          // above this used memory (of MemTotal or cgroup max)
+  double max_cpu_percent = 90;             // above this CPU utilisation new starts are refused
+  double max_psi_some_avg10 = 0;           // memory PSI "some avg10" limit; 0 = not checked
+  int monitor_interval_ms = 1000;          // how often the gate samples
+  int sample_timeout_ms = 800;             // a sample older than interval+this is stale
+  int reopen_after_samples = 3;            // good samples in a row before a closed gate reopens
+  std::string proc_root = "/proc";         // where meminfo, stat and pressure/memory are read
+  std::string cgroup_root = "/sys/fs/cgroup";  // where memory.max / memory.current are read
+};
+
+struct WorkerConfig {
+  // argv of the worker; empty means the bundled worker: <venv>/bin/python -m voice_worker.
+  std::vector<std::string> command;
+  std::string working_dir;
+  std::map<std::string, std::string> env;  // added to the daemon's environment
+  bool auto_start = false;          // the daemon wants the worker running from the start
+  bool auto_recover = true;         // restart after a crash (with backoff)
+  bool stop_on_pressure = true;     // stop the worker when the gate closes on memory pressure
+  bool resume_on_recovery = true;   // start it again when that pressure ends
+  int start_timeout_ms = 15000;     // spawn → "ready" line; longer counts as a crash
+  int stop_timeout_ms = 5000;       // "shutdown" line → SIGTERM to the group
+  int kill_timeout_ms = 2000;       // SIGTERM → SIGKILL to the group
+  int ping_interval_ms = 1000;      // liveness ping period while running
+  int ping_timeout_ms = 1500;       // a ping without pong for this long is a missed ping
+  int ping_failure_limit = 3;       // missed pings in a row that count as a hang (a crash)
+  std::string health_url;           // accepted for compatibility; liveness uses ping/pong
+  int startup_poll_ms = 250;        // accepted for compatibility; no effect (ready is a line)
+};
+
+struct BackoffConfig {
+  int initial_ms = 1000;
+  int max_ms = 30000;
+  double multiplier = 2.0;
+  double jitter = 0.2;              // each delay is scaled by a factor in [1-jitter, 1+jitter]
+  int stable_after_ms = 60000;      // this long running and ready resets the exponent
+  int max_restarts = 5;             // crash restarts allowed within restart_window_ms ...
+  int restart_window_ms = 300000;   // ... before the worker is marked failed
+};
+
+struct IpcConfig {
+  int sink_queue_frames = 50;       // frames queued for the writer thread (0.5 s of audio)
+  int max_line_bytes = 1 << 20;     // longer lines from the worker are counted and skipped
+  int event_buffer = 1024;          // events a subscriber may fall behind before it lags
+};
+
+struct LogConfig {
+  std::string level = "info";       // trace, debug, info, warn, error
+};
+
+struct Config {
+  ListenConfig listen;
+  AuthConfig auth;
+  PressureConfig pressure;
+  WorkerConfig worker;
+  BackoffConfig backoff;
+  IpcConfig ipc;
+  LogConfig log;
+  int control_timeout_ms = 5000;    // how long a control call waits beyond the worker's own timeouts
+};
+
+// Where a value came from: "default", "file <path>", "env <NAME>" or "flag --<name>".
+using Origins = std::map<std::string, std::string>;  // dotted key -> origin
+
+struct LoadedConfig {
+  Config config;
+  Origins origins;  // one entry per dotted key, e.g. "listen.address"
+};
+
+}  // namespace vs

@@ -1,0 +1,64 @@
+// HeavyLoadGate samples pressure every monitor_interval_ms on its own thread and keeps the
+// current GateDecision; listeners are told on every open/close transition.
+//
+//   HeavyLoadGate gate(config.pressure);
+//   gate.on_change([](const GateSnapshot& s) { ... });   // before start()
+//   gate.start();                       // takes the first sample synchronously, then a thread
+//   GateSnapshot s = gate.snapshot();   // thread-safe copy
+#pragma once
+
+#include <atomic>
+#include <condition_variable>
+#include <cstdint>
+#include <functional>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+#include "config/config.h"
+#include "gate/gate_policy.h"
+#include "gate/pressure_sample.h"
+
+namespace vs {
+
+struct GateSnapshot {
+  GateDecision decision;
+  PressureSample sample;       // the latest sample
+  uint64_t samples_total = 0;
+  uint64_t invalid_samples_total = 0;
+  uint64_t closures_total = 0;  // open -> closed transitions
+};
+
+class HeavyLoadGate {
+ public:
+  explicit HeavyLoadGate(const PressureConfig& config);
+  ~HeavyLoadGate();  // stops the sampling thread
+
+  HeavyLoadGate(const HeavyLoadGate&) = delete;
+  HeavyLoadGate& operator=(const HeavyLoadGate&) = delete;
+
+  using Listener = std::function<void(const GateSnapshot&)>;
+  void on_change(Listener listener);  // called on the sampling thread at each transition
+
+  void start();
+  void stop();
+
+  GateSnapshot snapshot() const;
+  bool allowed() const;
+
+ private:
+  void run();
+  void sample_once();
+
+  PressureConfig config_;
+  PressurePaths paths_;
+  mutable std::mutex mu_;
+  std::condition_variable cv_;
+  GatePolicy policy_;
+  GateSnapshot snapshot_;
+  std::vector<Listener> listeners_;
+  bool stopping_ = false;
+  std::thread thread_;
+};
+
+}  // namespace vs

@@ -1,0 +1,44 @@
+// PressureSample is one reading of the machine's load, and read_pressure_sample() takes one
+// from files under configurable roots (so tests point it at fixtures):
+//   <proc_root>/meminfo            MemTotal, MemAvailable
+//   <proc_root>/stat               the "cpu" line; utilisation is the delta between two samples
+//   <proc_root>/pressure/memory    "some avg10=..." when present (PSI)
+//   <cgroup_root>/memory.max, memory.current   when present and not "max" (cgroup v2 limit)
+// A sample that cannot be read or parsed is still a sample: valid=false with the reason.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+
+#include "common/time_format.h"
+
+namespace vs {
+
+struct CpuTimes {
+  uint64_t busy = 0;
+  uint64_t total = 0;
+};
+
+struct PressureSample {
+  WallTime timestamp{};
+  SteadyTime taken_at{};
+  bool valid = false;
+  std::string reason;                 // why invalid; "" when valid
+  double memory_total_mb = 0;         // MemTotal, or the cgroup limit when lower
+  double memory_available_mb = 0;     // MemAvailable, or limit - current when lower
+  double memory_percent = 0;          // used / total * 100
+  std::optional<double> cpu_percent;  // none on the first sample (no delta yet)
+  std::optional<double> psi_some_avg10;
+  CpuTimes cpu_times;                 // raw counters for the next delta
+};
+
+struct PressurePaths {
+  std::string proc_root = "/proc";
+  std::string cgroup_root = "/sys/fs/cgroup";
+};
+
+// Reads one sample; `previous` (if any) gives the CPU delta.
+PressureSample read_pressure_sample(const PressurePaths& paths, const PressureSample* previous);
+
+}  // namespace vs

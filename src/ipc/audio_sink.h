@@ -1,0 +1,46 @@
+// AudioSink is the only way audio and commands reach a worker: a bounded queue drained by the
+// Sidecar's writer thread, which alone owns the worker's stdin.
+//
+// Callers never touch a pipe, a mutex of the writer, or the JSON encoding. Each frame gets the
+// next `seq` (0, 1, 2, ... per worker instance) when it is queued, so the worker can detect
+// loss and reordering. A full queue means the worker is not keeping up: send_frame waits up
+// to its deadline and then reports Full — it never drops silently.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <span>
+#include <string>
+
+namespace vs {
+
+enum class SendResult { Ok, Full, Closed };
+
+class SinkQueue;  // shared with the writer thread; defined in sidecar internals
+
+class AudioSink {
+ public:
+  explicit AudioSink(std::shared_ptr<SinkQueue> queue);
+
+  // Queues one frame of s16le mono PCM at 16 kHz (normally 160 samples). Waits for room until
+  // `deadline`. Returns the frame's seq through `seq_out` when Ok.
+  SendResult send_frame(std::span<const int16_t> pcm,
+                        std::chrono::steady_clock::time_point deadline,
+                        uint64_t* seq_out = nullptr);
+  SendResult try_send_frame(std::span<const int16_t> pcm, uint64_t* seq_out = nullptr);
+
+  // Control messages jump the frame queue (they are small and rare).
+  SendResult send_ping(const std::string& id);
+  SendResult send_flush();
+  SendResult send_shutdown();
+
+  size_t queued_frames() const;
+  size_t capacity_frames() const;
+
+ private:
+  std::shared_ptr<SinkQueue> queue_;
+};
+
+}  // namespace vs

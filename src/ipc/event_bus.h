@@ -1,0 +1,83 @@
+// EventBus is a bounded broadcast: one or more publishers, any number of subscribers, and a
+// slow subscriber never slows a publisher or another subscriber.
+//
+// The bus keeps the last `capacity` events in a ring. Each EventStream has its own cursor;
+// a stream that falls more than `capacity` events behind skips ahead and is told how many it
+// missed (a Lagged result) instead of blocking anyone — the ADR-013 broadcast, done right.
+//
+//   EventBus bus(1024);
+//   EventStream s = bus.subscribe();        // sees events published from now on
+//   bus.publish("pong", {{"type","pong"},{"id","1"}});
+//   auto r = s.next(deadline);              // Event, Lagged{n}, Closed or TimedOut
+#pragma once
+
+#include <chrono>
+#include <condition_variable>
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <variant>
+#include <vector>
+
+#include "ipc/event.h"
+
+namespace vs {
+
+struct Lagged {
+  uint64_t missed = 0;
+};
+struct Closed {};
+struct TimedOut {};
+using NextResult = std::variant<Event, Lagged, Closed, TimedOut>;
+
+class EventBus;
+
+// A subscriber's cursor into an EventBus. Movable; unsubscribes when destroyed.
+class EventStream {
+ public:
+  EventStream() = default;
+  ~EventStream();
+  EventStream(EventStream&&) noexcept;
+  EventStream& operator=(EventStream&&) noexcept;
+  EventStream(const EventStream&) = delete;
+  EventStream& operator=(const EventStream&) = delete;
+
+  // Waits until the next event, a lag notice, the bus closing, or the deadline.
+  NextResult next(std::chrono::steady_clock::time_point deadline);
+  NextResult next_for(std::chrono::milliseconds timeout) {
+    return next(std::chrono::steady_clock::now() + timeout);
+  }
+
+ private:
+  friend class EventBus;
+  struct State;
+  EventStream(std::shared_ptr<State> shared, uint64_t cursor);
+  std::shared_ptr<State> shared_;
+  uint64_t cursor_ = 0;  // id of the next event this stream will read
+};
+
+class EventBus {
+ public:
+  explicit EventBus(size_t capacity);
+  ~EventBus();  // closes the bus: waiting streams get Closed
+
+  EventBus(const EventBus&) = delete;
+  EventBus& operator=(const EventBus&) = delete;
+
+  // Publishes body (which must hold "type"); returns the event's id. Never blocks on readers.
+  uint64_t publish(nlohmann::json body);
+
+  EventStream subscribe();
+
+  // After close, streams drain what is buffered and then get Closed.
+  void close();
+
+  uint64_t published() const;      // events published so far
+  size_t subscribers() const;      // live EventStreams
+  uint64_t lagged_events() const;  // events skipped by lagging subscribers, summed
+
+ private:
+  std::shared_ptr<EventStream::State> state_;
+};
+
+}  // namespace vs

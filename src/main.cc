@@ -1,0 +1,2 @@
+#include <cstdio>
+int main() { std::puts("voice-sidecar: not built yet"); return 0; }

@@ -1,0 +1,67 @@
+// Supervisor owns the worker's lifecycle: one actor thread runs every start, stop, restart,
+// crash recovery, liveness check and gate reaction in order, so there is only ever one
+// lifecycle and never two workers.
+//
+// Requests are singleflight: a request that arrives while an identical one is queued or in
+// flight shares its outcome; different requests run in arrival order, so the final state
+// matches the last request. The public calls block until their outcome (or the deadline).
+//
+//   Supervisor sup(config, gate, bus);
+//   sup.begin();                         // starts the actor; honours worker.auto_start
+//   Outcome o = sup.start("api_start");  // 200 / 503 in the HTTP layer
+//   sup.shutdown();                      // graceful stop, joins; the destructor does it too
+#pragma once
+
+#include <chrono>
+#include <memory>
+#include <string>
+
+#include "config/config.h"
+#include "gate/heavy_load_gate.h"
+#include "ipc/audio_sink.h"
+#include "ipc/event_bus.h"
+#include "ipc/ipc_stats.h"
+#include "supervision/worker_state.h"
+
+namespace vs {
+
+struct Outcome {
+  enum class Code { Ok, GateClosed, InBackoff, Failed, TimedOut };
+  Code code = Code::Ok;
+  std::string message;  // "" when Ok; else a sentence for {"error": ...}
+  std::optional<std::chrono::seconds> retry_after;  // for 503 Retry-After
+  bool ok() const { return code == Code::Ok; }
+};
+
+class Supervisor {
+ public:
+  // `bus` is the daemon-wide EventBus: every worker event is forwarded there, and the
+  // supervisor publishes worker_state events on it.
+  Supervisor(const Config& config, HeavyLoadGate& gate, EventBus& bus);
+  ~Supervisor();
+
+  Supervisor(const Supervisor&) = delete;
+  Supervisor& operator=(const Supervisor&) = delete;
+
+  void begin();
+
+  Outcome start(const std::string& reason);
+  Outcome stop(const std::string& reason);
+  Outcome restart(const std::string& reason);
+
+  // Stops the worker gracefully and ends the actor. Idempotent.
+  void shutdown();
+
+  WorkerSnapshot snapshot() const;
+  SupervisorCounters counters() const;
+  IpcStats ipc_stats() const;  // of the current worker instance (zeros if none), plus history
+
+  // Sends a frame to the running worker's sink (for the audio path). Closed when not running.
+  SendResult send_frame(std::span<const int16_t> pcm, std::chrono::steady_clock::time_point deadline);
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace vs

@@ -1,0 +1,53 @@
+// The worker's lifecycle states (DESIGN.md §2) and the snapshot the HTTP API shows.
+#pragma once
+
+#include <sys/types.h>
+
+#include <cstdint>
+#include <optional>
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+#include "common/time_format.h"
+
+namespace vs {
+
+enum class WorkerState { Stopped, Starting, Running, Stopping, Backoff, Failed };
+
+const char* to_string(WorkerState s);
+
+// Why a running worker counted as crashed.
+enum class CrashCause { Exit, Signal, StartTimeout, PingTimeout, SpawnFailed };
+const char* to_string(CrashCause c);
+
+struct WorkerSnapshot {
+  WorkerState state = WorkerState::Stopped;
+  std::optional<pid_t> pid;
+  std::optional<WallTime> started_at;
+  std::optional<WallTime> ready_at;
+  uint64_t restart_count = 0;       // automatic restarts after crashes
+  uint64_t crash_count = 0;
+  std::string last_exit;            // ExitStatus::describe() of the last exit, "" if none
+  std::string last_error;           // the last failure, a sentence
+  std::optional<WallTime> backoff_until;
+  std::string engine, model;        // from the worker's "ready" line
+  uint64_t health_failures = 0;     // missed pings in a row (reference field)
+  std::optional<WallTime> last_health_check_at;  // last pong (reference field)
+};
+
+// The JSON `worker` object of the HTTP API.
+nlohmann::json to_json(const WorkerSnapshot& w);
+
+// Counters for metrics; they only grow.
+struct SupervisorCounters {
+  uint64_t spawns_total = 0;
+  uint64_t start_requests_total = 0, stop_requests_total = 0, restart_requests_total = 0;
+  uint64_t crashes_exit = 0, crashes_signal = 0, crashes_start_timeout = 0,
+           crashes_ping_timeout = 0, crashes_spawn_failed = 0;
+  uint64_t crash_recoveries_total = 0;   // automatic restarts that reached ready
+  uint64_t pressure_stops_total = 0, pressure_resumes_total = 0;
+  uint64_t forced_kills_total = 0;       // stops that needed SIGKILL
+};
+
+}  // namespace vs
