@@ -44,6 +44,10 @@ std::map<std::string, std::string> environment_map();
 // The effective configuration, one "key = value    (origin)" line per key, for check-config.
 std::string describe_config(const LoadedConfig& loaded);
 
+// Every key for docs and --help: its default, env name(s), the older names it also answers to
+// and what it is for, sorted by key; then the supervisor's env names and the ignored ones.
+std::string describe_config_keys();
+
 // The worker argv the config asks for: worker.command, or the bundled worker when empty.
 std::vector<std::string> effective_worker_command(const Config& config);
 

@@ -5,6 +5,16 @@
 //   gate.on_change([](const GateSnapshot& s) { ... });   // before start()
 //   gate.start();                       // takes the first sample synchronously, then a thread
 //   GateSnapshot s = gate.snapshot();   // thread-safe copy
+//
+// Listeners fire on open<->closed and also when memory_pressure changes while closed (a CPU
+// closure that becomes a memory closure must stop the worker). They run on the sampling thread
+// (the first time possibly on the thread calling start()), one at a time, without the gate's lock
+// held, so they may call snapshot()/allowed() — but not stop(), which joins that thread.
+//
+// snapshot() applies staleness at the moment it is called: if the sampler is stuck in a read, a
+// reader still sees the gate close as Stale once interval+timeout has passed (and a stopped gate
+// closes the same way, since nothing is watching any more). start() is for one use: a stopped
+// gate is not restarted.
 #pragma once
 
 #include <atomic>
@@ -57,6 +67,7 @@ class HeavyLoadGate {
   GatePolicy policy_;
   GateSnapshot snapshot_;
   std::vector<Listener> listeners_;
+  bool started_ = false;
   bool stopping_ = false;
   std::thread thread_;
 };

@@ -5,8 +5,10 @@
 //   <proc_root>/pressure/memory    "some avg10=..." when present (PSI)
 //   <cgroup_root>/memory.max, memory.current   when present and not "max" (cgroup v2 limit)
 // A sample that cannot be read or parsed is still a sample: valid=false with the reason.
+// The parsing of each file's text lives in gate/proc_parsers.h; this is the I/O edge.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -30,7 +32,10 @@ struct PressureSample {
   double memory_percent = 0;          // used / total * 100
   std::optional<double> cpu_percent;  // none on the first sample (no delta yet)
   std::optional<double> psi_some_avg10;
-  CpuTimes cpu_times;                 // raw counters for the next delta
+  CpuTimes cpu_times;                 // raw counters for the next delta (carried over when
+                                      // stat could not be read, so the next delta still works)
+  bool cgroup_limited = false;        // the cgroup v2 limit made total or available lower
+  std::chrono::milliseconds read_duration{0};  // how long reading took; a slow read is stale
 };
 
 struct PressurePaths {
@@ -38,7 +43,9 @@ struct PressurePaths {
   std::string cgroup_root = "/sys/fs/cgroup";
 };
 
-// Reads one sample; `previous` (if any) gives the CPU delta.
+// Reads one sample; `previous` (if any) gives the CPU delta. Never throws: every failure is a
+// sample with valid=false and a reason that names the file, e.g.
+// "cannot read /proc/meminfo: No such file or directory".
 PressureSample read_pressure_sample(const PressurePaths& paths, const PressureSample* previous);
 
 }  // namespace vs

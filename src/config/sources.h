@@ -1,0 +1,53 @@
+// The internal pieces of load_config(). Each layer is reduced to one shape: a list of Settings, each
+// a name as the user wrote it, a raw value not yet converted, and where it came from. The file
+// readers (YAML, JSON) and the env reader produce them; apply_setting() converts and stores one;
+// validate() checks the merged result.
+#pragma once
+
+#include <map>
+#include <string>
+#include <vector>
+
+#include "config/config.h"
+#include "config/config_keys.h"
+
+namespace vs::config_detail {
+
+// A value before conversion to the field's type. Scalars keep their text ("0600" stays "0600").
+struct RawValue {
+  enum class Kind { kScalar, kList, kMap };
+  Kind kind = Kind::kScalar;
+  std::string scalar;
+  std::vector<std::string> list;
+  std::map<std::string, std::string> map;
+  // For a scalar given as text that still needs word splitting or NAME=VALUE parsing (env, flags)
+  // when the field is a list or a map.
+  bool from_text = false;
+};
+
+struct Setting {
+  const KeyDef* def = nullptr;  // resolved key (canonical or alias)
+  std::string name;             // as written: dotted key, alias, or env name
+  RawValue value;
+  std::string origin;           // for LoadedConfig::origins: "file <path>", "env <NAME>", ...
+  std::string where;            // for messages: origin plus e.g. ", line 3"
+};
+
+// Reads a YAML file, or JSON when the name ends in ".json". Throws ConfigError naming the path
+// (with the line) when it cannot be read or parsed, or the dotted key when a key is unknown or a
+// value has the wrong shape.
+std::vector<Setting> read_config_file(const std::string& path);
+
+// The JARVIS_VOICE_SIDECAR_* settings of `env`, given the network the lower layers chose (the
+// supervisor's SOCKET only means something for unix). Throws ConfigError on an unknown name or a
+// contradiction.
+std::vector<Setting> read_env(const std::map<std::string, std::string>& env,
+                              const std::string& network_so_far);
+
+// Converts and stores one setting. Throws ConfigError naming the canonical dotted key.
+void apply_setting(const Setting& setting, Config& config, Origins& origins);
+
+// Range and cross-field checks on the merged result. Throws ConfigError.
+void validate(const Config& config, const Origins& origins);
+
+}  // namespace vs::config_detail

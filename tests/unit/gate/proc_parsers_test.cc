@@ -1,0 +1,173 @@
+// The parsers on real /proc text (copied from a Linux 6.x machine) and on garbage.
+#include "gate/proc_parsers.h"
+
+#include <gtest/gtest.h>
+
+namespace vs {
+namespace {
+
+constexpr const char* kRealMeminfo =
+    "MemTotal:       16318480 kB\n"
+    "MemFree:          812344 kB\n"
+    "MemAvailable:   11003216 kB\n"
+    "Buffers:          402112 kB\n"
+    "Cached:          9021236 kB\n"
+    "HugePages_Total:       0\n"
+    "Hugepagesize:       2048 kB\n";
+
+constexpr const char* kRealStat =
+    "cpu  4705 356 584 3699176 2330 0 77 0 120 7\n"
+    "cpu0 1393 280 228 924147 546 0 51 0 60 3\n"
+    "cpu1 3312 76 356 2775029 1784 0 26 0 60 4\n"
+    "intr 1462898 26 9 0 0 0 0 3 0 1 0 0\n"
+    "ctxt 2218496\n"
+    "btime 1700000000\n";
+
+constexpr const char* kRealPsi =
+    "some avg10=1.53 avg60=0.87 avg300=0.20 total=4182393\n"
+    "full avg10=0.41 avg60=0.22 avg300=0.05 total=1710222\n";
+
+// --- meminfo ---
+
+TEST(ParseMeminfo, ReadsTotalAndAvailableFromRealText) {
+  const auto m = parse_meminfo(kRealMeminfo);
+  ASSERT_TRUE(m) << m.error;
+  EXPECT_EQ(m.value->total_kb, 16318480u);
+  EXPECT_EQ(m.value->available_kb, 11003216u);
+}
+
+TEST(ParseMeminfo, AcceptsMissingUnitAndCrlf) {
+  const auto m = parse_meminfo("MemTotal: 100\r\nMemAvailable: 40 kB\r\n");
+  ASSERT_TRUE(m) << m.error;
+  EXPECT_EQ(m.value->total_kb, 100u);
+  EXPECT_EQ(m.value->available_kb, 40u);
+}
+
+TEST(ParseMeminfo, MissingMemAvailableIsNamed) {
+  const auto m = parse_meminfo("MemTotal: 100 kB\nMemFree: 50 kB\n");
+  EXPECT_FALSE(m);
+  EXPECT_EQ(m.error, "no MemAvailable line");
+}
+
+TEST(ParseMeminfo, MissingMemTotalIsNamed) {
+  EXPECT_EQ(parse_meminfo("MemAvailable: 50 kB\n").error, "no MemTotal line");
+  EXPECT_EQ(parse_meminfo("").error, "no MemTotal line");
+}
+
+TEST(ParseMeminfo, GarbageNumbersAreNamed) {
+  EXPECT_EQ(parse_meminfo("MemTotal: 100 kB\nMemAvailable: lots kB\n").error,
+            "cannot parse MemAvailable");
+  EXPECT_EQ(parse_meminfo("MemTotal: 12abc kB\nMemAvailable: 1 kB\n").error,
+            "cannot parse MemTotal");
+  EXPECT_EQ(parse_meminfo("MemTotal: -5 kB\nMemAvailable: 1 kB\n").error,
+            "cannot parse MemTotal");
+  EXPECT_EQ(parse_meminfo("MemTotal: 99999999999999999999999 kB\nMemAvailable: 1 kB\n").error,
+            "cannot parse MemTotal");
+  EXPECT_EQ(parse_meminfo("MemTotal:\nMemAvailable: 1 kB\n").error, "cannot parse MemTotal");
+}
+
+TEST(ParseMeminfo, ZeroTotalAndAvailableAboveTotalAreErrors) {
+  EXPECT_EQ(parse_meminfo("MemTotal: 0 kB\nMemAvailable: 0 kB\n").error, "MemTotal is 0");
+  EXPECT_EQ(parse_meminfo("MemTotal: 10 kB\nMemAvailable: 11 kB\n").error,
+            "MemAvailable is larger than MemTotal");
+}
+
+TEST(ParseMeminfo, BinaryGarbageIsAnErrorNotACrash) {
+  const std::string junk("\x00\xff\x01:\n::\n\n", 9);
+  EXPECT_FALSE(parse_meminfo(junk));
+}
+
+// --- /proc/stat ---
+
+TEST(ParseCpuLine, SumsUserToStealAndExcludesGuest) {
+  const auto c = parse_cpu_line(kRealStat);
+  ASSERT_TRUE(c) << c.error;
+  // user+nice+system+idle+iowait+irq+softirq+steal; guest (120, 7) is already inside user/nice.
+  const uint64_t total = 4705 + 356 + 584 + 3699176 + 2330 + 0 + 77 + 0;
+  EXPECT_EQ(c.value->total, total);
+  EXPECT_EQ(c.value->busy, total - 3699176 - 2330);
+}
+
+TEST(ParseCpuLine, AcceptsTheLineAloneAndOldKernelsWithFourFields) {
+  const auto c = parse_cpu_line("cpu 10 0 10 80");
+  ASSERT_TRUE(c) << c.error;
+  EXPECT_EQ(c.value->total, 100u);
+  EXPECT_EQ(c.value->busy, 20u);
+}
+
+TEST(ParseCpuLine, IgnoresPerCpuLines) {
+  EXPECT_EQ(parse_cpu_line("cpu0 1 2 3 4 5\ncpu1 1 2 3 4 5\n").error, "no \"cpu\" line");
+}
+
+TEST(ParseCpuLine, GarbageIsAnError) {
+  EXPECT_EQ(parse_cpu_line("").error, "no \"cpu\" line");
+  EXPECT_EQ(parse_cpu_line("cpu 1 2 3\n").error, "too few fields on the \"cpu\" line");
+  EXPECT_EQ(parse_cpu_line("cpu 1 2 x 4 5\n").error, "cannot parse the \"cpu\" line");
+  EXPECT_EQ(parse_cpu_line("cpu 0 0 0 0 0\n").error, "the \"cpu\" line counts no time");
+}
+
+TEST(CpuPercentBetween, IsBusyDeltaOverTotalDelta) {
+  const auto p = cpu_percent_between(CpuTimes{100, 1000}, CpuTimes{175, 1100});
+  ASSERT_TRUE(p);
+  EXPECT_DOUBLE_EQ(*p, 75.0);
+}
+
+TEST(CpuPercentBetween, NoneWithoutTimePassingOrWhenCountersGoBack) {
+  EXPECT_FALSE(cpu_percent_between(CpuTimes{100, 1000}, CpuTimes{100, 1000}));
+  EXPECT_FALSE(cpu_percent_between(CpuTimes{100, 1000}, CpuTimes{50, 500}));
+}
+
+TEST(CpuPercentBetween, ClampsWhenIowaitStepsBack) {
+  // busy rose more than total: the non-monotonic iowait counter went down.
+  EXPECT_DOUBLE_EQ(*cpu_percent_between(CpuTimes{0, 100}, CpuTimes{150, 200}), 100.0);
+  EXPECT_DOUBLE_EQ(*cpu_percent_between(CpuTimes{50, 100}, CpuTimes{40, 200}), 0.0);
+}
+
+// --- PSI ---
+
+TEST(ParsePsi, ReadsSomeAvg10) {
+  const auto p = parse_psi(kRealPsi);
+  ASSERT_TRUE(p) << p.error;
+  EXPECT_DOUBLE_EQ(*p.value, 1.53);
+}
+
+TEST(ParsePsi, GarbageIsAnError) {
+  EXPECT_EQ(parse_psi("").error, "no \"some\" line");
+  EXPECT_EQ(parse_psi("full avg10=0.41 avg60=0.22\n").error, "no \"some\" line");
+  EXPECT_EQ(parse_psi("some avg60=0.87\n").error, "no avg10 on the \"some\" line");
+  EXPECT_EQ(parse_psi("some avg10=abc avg60=0.87\n").error, "cannot parse some avg10");
+  EXPECT_EQ(parse_psi("some avg10=-1 avg60=0.87\n").error, "cannot parse some avg10");
+  EXPECT_EQ(parse_psi("some avg10=inf\n").error, "cannot parse some avg10");
+  EXPECT_EQ(parse_psi("some avg10=\n").error, "cannot parse some avg10");
+}
+
+// --- cgroup v2 ---
+
+TEST(ParseCgroupMemoryMax, MaxMeansNoLimit) {
+  const auto m = parse_cgroup_memory_max("max\n");
+  ASSERT_TRUE(m) << m.error;
+  EXPECT_FALSE(*m.value);
+}
+
+TEST(ParseCgroupMemoryMax, ReadsBytes) {
+  const auto m = parse_cgroup_memory_max("4294967296\n");
+  ASSERT_TRUE(m) << m.error;
+  ASSERT_TRUE(*m.value);
+  EXPECT_EQ(**m.value, 4294967296u);
+}
+
+TEST(ParseCgroupMemoryMax, GarbageIsAnError) {
+  EXPECT_EQ(parse_cgroup_memory_max("").error, "cannot parse the limit");
+  EXPECT_EQ(parse_cgroup_memory_max("maximum\n").error, "cannot parse the limit");
+  EXPECT_EQ(parse_cgroup_memory_max("4G\n").error, "cannot parse the limit");
+}
+
+TEST(ParseCgroupBytes, ReadsBytesAndRejectsGarbage) {
+  ASSERT_TRUE(parse_cgroup_bytes("123456\n"));
+  EXPECT_EQ(*parse_cgroup_bytes("123456\n").value, 123456u);
+  EXPECT_EQ(parse_cgroup_bytes("max\n").error, "cannot parse the value");
+  EXPECT_EQ(parse_cgroup_bytes("1 2\n").error, "cannot parse the value");
+}
+
+}  // namespace
+}  // namespace vs

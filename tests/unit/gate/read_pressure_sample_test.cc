@@ -1,0 +1,258 @@
+// read_pressure_sample() against fixture trees: what it measures, and that every failure becomes
+// an invalid sample whose reason names the file.
+#include <gtest/gtest.h>
+
+#include "gate/pressure_sample.h"
+#include "fixture_dir.h"
+
+namespace vs {
+namespace {
+
+using test::FixtureDir;
+using test::meminfo_text;
+using test::psi_text;
+using test::stat_text;
+
+constexpr uint64_t kGiBinKb = 1024 * 1024;
+constexpr uint64_t kGiB = 1024ull * 1024 * 1024;
+
+TEST(ReadPressureSample, HealthyMachineWithoutPsiOrCgroup) {
+  FixtureDir dir;
+  dir.write("proc/meminfo", meminfo_text(16 * kGiBinKb, 12 * kGiBinKb));
+  dir.write("proc/stat", stat_text(1000, 9000));
+
+  const PressureSample s = read_pressure_sample(dir.paths(), nullptr);
+  EXPECT_TRUE(s.valid) << s.reason;
+  EXPECT_EQ(s.reason, "");
+  EXPECT_DOUBLE_EQ(s.memory_total_mb, 16384);
+  EXPECT_DOUBLE_EQ(s.memory_available_mb, 12288);
+  EXPECT_DOUBLE_EQ(s.memory_percent, 25);
+  EXPECT_FALSE(s.cpu_percent) << "no delta on the first sample";
+  EXPECT_FALSE(s.psi_some_avg10);
+  EXPECT_FALSE(s.cgroup_limited);
+  EXPECT_EQ(s.cpu_times.total, 10000u);
+  EXPECT_EQ(s.cpu_times.busy, 1000u);
+  EXPECT_NE(s.timestamp, WallTime{});
+  EXPECT_NE(s.taken_at, SteadyTime{});
+}
+
+TEST(ReadPressureSample, CpuPercentIsTheDeltaAgainstThePreviousSample) {
+  FixtureDir dir;
+  dir.write_healthy();  // busy 1000 of 10000
+  const PressureSample first = read_pressure_sample(dir.paths(), nullptr);
+  dir.write("proc/stat", stat_text(1000 + 600, 9000 + 400));  // +600 busy of +1000
+  const PressureSample second = read_pressure_sample(dir.paths(), &first);
+  ASSERT_TRUE(second.valid) << second.reason;
+  ASSERT_TRUE(second.cpu_percent);
+  EXPECT_DOUBLE_EQ(*second.cpu_percent, 60.0);
+
+  const PressureSample third = read_pressure_sample(dir.paths(), &second);
+  EXPECT_FALSE(third.cpu_percent) << "no time passed: unknown, not 0";
+}
+
+TEST(ReadPressureSample, MissingMeminfoNamesTheFileAndErrno) {
+  FixtureDir dir;
+  dir.write("proc/stat", stat_text(1, 9));
+  const PressureSample s = read_pressure_sample(dir.paths(), nullptr);
+  EXPECT_FALSE(s.valid);
+  EXPECT_EQ(s.reason, "cannot read " + dir.path("proc/meminfo") + ": No such file or directory");
+}
+
+TEST(ReadPressureSample, MissingStatNamesTheFile) {
+  FixtureDir dir;
+  dir.write("proc/meminfo", meminfo_text(100, 50));
+  const PressureSample s = read_pressure_sample(dir.paths(), nullptr);
+  EXPECT_FALSE(s.valid);
+  EXPECT_EQ(s.reason, "cannot read " + dir.path("proc/stat") + ": No such file or directory");
+}
+
+TEST(ReadPressureSample, UnreadableMeminfoIsInvalid) {
+  FixtureDir dir;
+  dir.write_healthy();
+  dir.make_directory_at("proc/meminfo");
+  const PressureSample s = read_pressure_sample(dir.paths(), nullptr);
+  EXPECT_FALSE(s.valid);
+  EXPECT_EQ(s.reason, "cannot read " + dir.path("proc/meminfo") + ": Is a directory");
+}
+
+TEST(ReadPressureSample, GarbageMeminfoNamesFieldAndFile) {
+  FixtureDir dir;
+  dir.write_healthy();
+  dir.write("proc/meminfo", "MemTotal: 100 kB\nMemAvailable: ??? kB\n");
+  const PressureSample s = read_pressure_sample(dir.paths(), nullptr);
+  EXPECT_FALSE(s.valid);
+  EXPECT_EQ(s.reason, "cannot parse MemAvailable in " + dir.path("proc/meminfo"));
+}
+
+TEST(ReadPressureSample, ZeroMemTotalIsInvalid) {
+  FixtureDir dir;
+  dir.write_healthy();
+  dir.write("proc/meminfo", meminfo_text(0, 0));
+  const PressureSample s = read_pressure_sample(dir.paths(), nullptr);
+  EXPECT_FALSE(s.valid);
+  EXPECT_EQ(s.reason, "MemTotal is 0 in " + dir.path("proc/meminfo"));
+}
+
+TEST(ReadPressureSample, GarbageStatIsInvalid) {
+  FixtureDir dir;
+  dir.write_healthy();
+  dir.write("proc/stat", "hello\n");
+  const PressureSample s = read_pressure_sample(dir.paths(), nullptr);
+  EXPECT_FALSE(s.valid);
+  EXPECT_EQ(s.reason, "no \"cpu\" line in " + dir.path("proc/stat"));
+}
+
+TEST(ReadPressureSample, FailedStatKeepsThePreviousCountersForTheNextDelta) {
+  FixtureDir dir;
+  dir.write_healthy();
+  const PressureSample first = read_pressure_sample(dir.paths(), nullptr);
+  dir.remove("proc/stat");
+  const PressureSample broken = read_pressure_sample(dir.paths(), &first);
+  EXPECT_FALSE(broken.valid);
+  EXPECT_EQ(broken.cpu_times.total, first.cpu_times.total);
+  dir.write("proc/stat", stat_text(1000 + 100, 9000 + 900));
+  const PressureSample after = read_pressure_sample(dir.paths(), &broken);
+  ASSERT_TRUE(after.cpu_percent);
+  EXPECT_DOUBLE_EQ(*after.cpu_percent, 10.0);
+}
+
+TEST(ReadPressureSample, PsiIsReadWhenPresent) {
+  FixtureDir dir;
+  dir.write_healthy();
+  dir.write("proc/pressure/memory", psi_text(12.5));
+  const PressureSample s = read_pressure_sample(dir.paths(), nullptr);
+  ASSERT_TRUE(s.valid) << s.reason;
+  ASSERT_TRUE(s.psi_some_avg10);
+  EXPECT_DOUBLE_EQ(*s.psi_some_avg10, 12.5);
+}
+
+TEST(ReadPressureSample, PsiPresentButUnreadableIsInvalid) {
+  FixtureDir dir;
+  dir.write_healthy();
+  dir.make_directory_at("proc/pressure/memory");
+  PressureSample s = read_pressure_sample(dir.paths(), nullptr);
+  EXPECT_FALSE(s.valid);
+  EXPECT_EQ(s.reason, "cannot read " + dir.path("proc/pressure/memory") + ": Is a directory");
+
+  dir.make_dangling_symlink_at("proc/pressure/memory");
+  s = read_pressure_sample(dir.paths(), nullptr);
+  EXPECT_FALSE(s.valid) << "a dangling symlink is present, not absent";
+  EXPECT_EQ(s.reason,
+            "cannot read " + dir.path("proc/pressure/memory") + ": No such file or directory");
+}
+
+TEST(ReadPressureSample, PsiGarbageIsInvalid) {
+  FixtureDir dir;
+  dir.write_healthy();
+  dir.write("proc/pressure/memory", "some avg10=lots\n");
+  const PressureSample s = read_pressure_sample(dir.paths(), nullptr);
+  EXPECT_FALSE(s.valid);
+  EXPECT_EQ(s.reason, "cannot parse some avg10 in " + dir.path("proc/pressure/memory"));
+}
+
+TEST(ReadPressureSample, CgroupLimitBelowMemTotalNarrowsTotalAndAvailable) {
+  FixtureDir dir;
+  dir.write("proc/meminfo", meminfo_text(16 * kGiBinKb, 12 * kGiBinKb));
+  dir.write("proc/stat", stat_text(1, 9));
+  dir.write("cgroup/memory.max", std::to_string(4 * kGiB) + "\n");
+  dir.write("cgroup/memory.current", std::to_string(3 * kGiB) + "\n");
+  const PressureSample s = read_pressure_sample(dir.paths(), nullptr);
+  ASSERT_TRUE(s.valid) << s.reason;
+  EXPECT_TRUE(s.cgroup_limited);
+  EXPECT_DOUBLE_EQ(s.memory_total_mb, 4096);
+  EXPECT_DOUBLE_EQ(s.memory_available_mb, 1024);
+  EXPECT_DOUBLE_EQ(s.memory_percent, 75);
+}
+
+TEST(ReadPressureSample, CgroupUsageAboveItsLimitLeavesNothingAvailable) {
+  FixtureDir dir;
+  dir.write_healthy();
+  dir.write("cgroup/memory.max", std::to_string(kGiB));
+  dir.write("cgroup/memory.current", std::to_string(kGiB + 4096));
+  const PressureSample s = read_pressure_sample(dir.paths(), nullptr);
+  ASSERT_TRUE(s.valid) << s.reason;
+  EXPECT_DOUBLE_EQ(s.memory_available_mb, 0);
+  EXPECT_DOUBLE_EQ(s.memory_percent, 100);
+}
+
+TEST(ReadPressureSample, CgroupMaxMeansMeminfoDecides) {
+  FixtureDir dir;
+  dir.write_healthy();
+  dir.write("cgroup/memory.max", "max\n");
+  dir.write("cgroup/memory.current", std::to_string(15 * kGiB));
+  const PressureSample s = read_pressure_sample(dir.paths(), nullptr);
+  ASSERT_TRUE(s.valid) << s.reason;
+  EXPECT_FALSE(s.cgroup_limited);
+  EXPECT_DOUBLE_EQ(s.memory_total_mb, 16384);
+  EXPECT_DOUBLE_EQ(s.memory_available_mb, 12288);
+}
+
+TEST(ReadPressureSample, CgroupLimitAboveTheMachineChangesNothing) {
+  FixtureDir dir;
+  dir.write_healthy();
+  dir.write("cgroup/memory.max", std::to_string(64 * kGiB));
+  dir.write("cgroup/memory.current", std::to_string(kGiB));
+  const PressureSample s = read_pressure_sample(dir.paths(), nullptr);
+  ASSERT_TRUE(s.valid) << s.reason;
+  EXPECT_FALSE(s.cgroup_limited);
+  EXPECT_DOUBLE_EQ(s.memory_total_mb, 16384);
+  EXPECT_DOUBLE_EQ(s.memory_available_mb, 12288);
+}
+
+TEST(ReadPressureSample, CgroupLimitWithoutUsageIsInvalid) {
+  FixtureDir dir;
+  dir.write_healthy();
+  dir.write("cgroup/memory.max", std::to_string(kGiB));
+  const PressureSample s = read_pressure_sample(dir.paths(), nullptr);
+  EXPECT_FALSE(s.valid);
+  EXPECT_EQ(s.reason,
+            "cannot read " + dir.path("cgroup/memory.current") + ": No such file or directory");
+}
+
+TEST(ReadPressureSample, CgroupGarbageOrUnreadableIsInvalid) {
+  FixtureDir dir;
+  dir.write_healthy();
+  dir.write("cgroup/memory.max", "lots\n");
+  PressureSample s = read_pressure_sample(dir.paths(), nullptr);
+  EXPECT_FALSE(s.valid);
+  EXPECT_EQ(s.reason, "cannot parse the limit in " + dir.path("cgroup/memory.max"));
+
+  dir.make_directory_at("cgroup/memory.max");
+  s = read_pressure_sample(dir.paths(), nullptr);
+  EXPECT_FALSE(s.valid);
+  EXPECT_EQ(s.reason, "cannot read " + dir.path("cgroup/memory.max") + ": Is a directory");
+
+  dir.write("cgroup/memory.max", std::to_string(kGiB));
+  dir.write("cgroup/memory.current", "-1\n");
+  s = read_pressure_sample(dir.paths(), nullptr);
+  EXPECT_FALSE(s.valid);
+  EXPECT_EQ(s.reason, "cannot parse the value in " + dir.path("cgroup/memory.current"));
+}
+
+TEST(ReadPressureSample, ZeroCgroupLimitIsInvalid) {
+  FixtureDir dir;
+  dir.write_healthy();
+  dir.write("cgroup/memory.max", "0\n");
+  dir.write("cgroup/memory.current", "0\n");
+  const PressureSample s = read_pressure_sample(dir.paths(), nullptr);
+  EXPECT_FALSE(s.valid);
+  EXPECT_EQ(s.reason, "memory limit is 0 in " + dir.path("cgroup/memory.max"));
+}
+
+TEST(ReadPressureSample, TrailingSlashInRootsGivesCleanPaths) {
+  FixtureDir dir;
+  dir.write("proc/stat", stat_text(1, 9));
+  const PressureSample s =
+      read_pressure_sample(PressurePaths{dir.proc() + "/", dir.cgroup() + "/"}, nullptr);
+  EXPECT_EQ(s.reason, "cannot read " + dir.path("proc/meminfo") + ": No such file or directory");
+}
+
+TEST(ReadPressureSample, MissingRootIsInvalidNotACrash) {
+  const PressureSample s =
+      read_pressure_sample(PressurePaths{"/nonexistent/vs-proc", "/nonexistent/vs-cg"}, nullptr);
+  EXPECT_FALSE(s.valid);
+  EXPECT_EQ(s.reason, "cannot read /nonexistent/vs-proc/stat: No such file or directory");
+}
+
+}  // namespace
+}  // namespace vs
