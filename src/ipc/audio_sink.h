@@ -18,20 +18,23 @@ namespace vs {
 
 enum class SendResult { Ok, Full, Closed };
 
-class SinkQueue;  // shared with the writer thread; defined in sidecar internals
+class SinkQueue;  // shared with the writer thread; defined in ipc/sink_queue.h (private)
 
 class AudioSink {
  public:
   explicit AudioSink(std::shared_ptr<SinkQueue> queue);
 
   // Queues one frame of s16le mono PCM at 16 kHz (normally 160 samples). Waits for room until
-  // `deadline`. Returns the frame's seq through `seq_out` when Ok.
+  // `deadline`. Returns the frame's seq through `seq_out` when Ok; a Full or Closed send uses no
+  // seq. A frame too long for one protocol line (~390k samples at the 1 MiB limit) throws
+  // std::invalid_argument.
   SendResult send_frame(std::span<const int16_t> pcm,
                         std::chrono::steady_clock::time_point deadline,
                         uint64_t* seq_out = nullptr);
   SendResult try_send_frame(std::span<const int16_t> pcm, uint64_t* seq_out = nullptr);
 
-  // Control messages jump the frame queue (they are small and rare).
+  // Control messages jump the frame queue (they are small and rare). They never wait: Full
+  // means 16 control lines are already waiting for a writer that is stuck.
   SendResult send_ping(const std::string& id);
   SendResult send_flush();
   SendResult send_shutdown();

@@ -65,9 +65,14 @@ class EventBus {
   EventBus& operator=(const EventBus&) = delete;
 
   // Publishes body (which must hold "type"); returns the event's id. Never blocks on readers.
+  // After close() the body is dropped and 0 is returned.
   uint64_t publish(nlohmann::json body);
 
   EventStream subscribe();
+  // Like subscribe(), but starts at the oldest event still in the ring. Subscribing to a fresh
+  // Sidecar's bus this way cannot miss the worker's first lines (e.g. `ready`), however late
+  // the subscriber comes, as long as fewer than `capacity` events were published before.
+  EventStream subscribe_retained();
 
   // After close, streams drain what is buffered and then get Closed.
   void close();
@@ -75,6 +80,8 @@ class EventBus {
   uint64_t published() const;      // events published so far
   size_t subscribers() const;      // live EventStreams
   uint64_t lagged_events() const;  // events skipped by lagging subscribers, summed
+  bool closed() const;
+  size_t capacity() const;
 
  private:
   std::shared_ptr<EventStream::State> state_;

@@ -9,14 +9,25 @@
 // stderr and logs it line by line with the worker's pid. No mutex, pipe or fd is exposed.
 //
 //   auto sc = Sidecar::attach(std::move(pipes), pid, options);
-//   EventStream ev = sc->events().subscribe();
+//   EventStream ev = sc->events().subscribe_retained();  // from the first line: sees `ready`
 //   sc->sink().send_frame(pcm, deadline);
 //   ... ev.next_for(100ms) ...
 //   sc.reset();   // closes stdin, joins all threads (they end when the pipes close)
+//
+// Lifetime: the threads end when the worker's pipes close, i.e. when the process exits. The
+// owner (the supervision layer) normally stops or kills the process before destroying the
+// Sidecar; if it has not, the destructor waits at most options.close_timeout and then stops the
+// threads anyway (every wait is a poll() that also watches an internal stop eventfd), so it
+// never hangs on a stuck worker. Once stdout ends (output_ended()), the sink is closed too:
+// sends return Closed, the bus drains and then returns Closed.
+//
+// attach() sets SIGPIPE to SIG_IGN process-wide (once), so a dead worker is an EPIPE on the
+// writer, not a signal that kills the daemon.
 #pragma once
 
 #include <sys/types.h>
 
+#include <chrono>
 #include <memory>
 #include <string>
 #include <thread>
@@ -38,12 +49,17 @@ struct SidecarOptions {
   size_t sink_queue_frames = 50;
   size_t max_line_bytes = 1 << 20;
   size_t event_buffer = 1024;
+  // How long the destructor lets a live worker drain stdin and close its pipes before it stops
+  // the threads regardless. A killed worker's pipes close at once, so this is only waited out
+  // for a worker that is still running.
+  std::chrono::milliseconds close_timeout{1000};
 };
 
 class Sidecar {
  public:
   static std::unique_ptr<Sidecar> attach(WorkerPipes pipes, pid_t pid, const SidecarOptions& options);
-  ~Sidecar();  // closes stdin, then joins the writer, reader and stderr threads
+  // Closes stdin, then joins the writer, reader and stderr threads (bounded: see Lifetime).
+  ~Sidecar();
 
   Sidecar(const Sidecar&) = delete;
   Sidecar& operator=(const Sidecar&) = delete;
@@ -52,6 +68,7 @@ class Sidecar {
   EventBus& events();  // subscribe() here; closed when the worker's stdout ends
 
   // Closes the sink: queued lines are still written, then stdin is closed (the worker sees EOF).
+  // Sends after this return Closed.
   void close_input();
 
   // True once the reader saw EOF on the worker's stdout.

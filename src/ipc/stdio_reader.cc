@@ -1,0 +1,77 @@
+#include "ipc/stdio_reader.h"
+
+#include <spdlog/spdlog.h>
+
+#include "ipc/line_splitter.h"
+#include "ipc/wire_messages.h"
+
+namespace vs {
+namespace {
+
+void count_oversized(const LineSplitter& split, uint64_t& seen, std::atomic<uint64_t>& counter) {
+  if (split.oversized_lines() != seen) {
+    counter.fetch_add(split.oversized_lines() - seen, std::memory_order_relaxed);
+    seen = split.oversized_lines();
+  }
+}
+
+}  // namespace
+
+void handle_worker_line(std::string_view line, EventBus& bus, IpcCounters& counters) {
+  if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+  if (line.empty()) return;  // a blank line carries nothing; not worth a malformed count
+  ParsedLine parsed = parse_worker_line(line);
+  switch (parsed.kind) {
+    case LineKind::Malformed:
+      counters.malformed_lines.fetch_add(1, std::memory_order_relaxed);
+      return;
+    case LineKind::Unknown:
+      counters.lines_in.fetch_add(1, std::memory_order_relaxed);
+      counters.unknown_lines.fetch_add(1, std::memory_order_relaxed);
+      return;
+    case LineKind::Known:
+      counters.lines_in.fetch_add(1, std::memory_order_relaxed);
+      bus.publish(std::move(parsed.body));  // `error` too: it is an event, not an end
+      return;
+  }
+}
+
+IoEnd run_stdout_reader(UniqueFd fd, size_t max_line_bytes, EventBus& bus, IpcCounters& counters,
+                        const StopSignal& stop) {
+  LineSplitter split(max_line_bytes);
+  uint64_t oversized_seen = 0;
+  const LineSplitter::OnLine on_line = [&](std::string_view line) {
+    handle_worker_line(line, bus, counters);
+  };
+  const IoEnd end = read_chunks(fd.get(), stop, [&](std::string_view chunk) {
+    split.feed(chunk, on_line);
+    count_oversized(split, oversized_seen, counters.oversized_lines);
+  });
+  if (end != IoEnd::Stopped) split.finish(on_line);
+  fd.reset();
+  return end;
+}
+
+IoEnd run_stderr_reader(UniqueFd fd, size_t max_line_bytes, pid_t pid, IpcCounters& counters,
+                        const StopSignal& stop) {
+  LineSplitter split(max_line_bytes);
+  uint64_t oversized_seen = 0;
+  const LineSplitter::OnLine on_line = [&](std::string_view line) {
+    counters.stderr_lines.fetch_add(1, std::memory_order_relaxed);
+    spdlog::info("worker[{}] {}", pid, line);
+  };
+  const IoEnd end = read_chunks(fd.get(), stop, [&](std::string_view chunk) {
+    split.feed(chunk, on_line);
+    if (split.oversized_lines() != oversized_seen) {
+      counters.stderr_lines.fetch_add(split.oversized_lines() - oversized_seen,
+                                      std::memory_order_relaxed);
+      spdlog::info("worker[{}] <line longer than {} bytes skipped>", pid, max_line_bytes);
+      oversized_seen = split.oversized_lines();
+    }
+  });
+  if (end != IoEnd::Stopped) split.finish(on_line);
+  fd.reset();
+  return end;
+}
+
+}  // namespace vs

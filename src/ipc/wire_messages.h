@@ -1,0 +1,46 @@
+// The worker protocol's lines (DESIGN.md §3), both directions, in one place.
+//
+// Outgoing: encoders append one complete line, '\n' included, to a caller-owned buffer so the
+// writer thread can batch several lines into one write(). Incoming: parse_worker_line sorts a
+// line into known / unknown / malformed without ever throwing.
+#pragma once
+
+#include <cstdint>
+#include <span>
+#include <string>
+#include <string_view>
+
+#include <nlohmann/json.hpp>
+
+namespace vs {
+
+inline constexpr int kProtocolSampleRate = 16000;
+inline constexpr int kProtocolChannels = 1;
+
+// {"type":"audio_frame","seq":N,"data":"<base64 s16le>","sample_rate":16000,"channels":1}\n
+void append_audio_frame_line(std::string& out, uint64_t seq, std::span<const int16_t> pcm);
+// Bytes append_audio_frame_line adds, without building the line.
+size_t audio_frame_line_size(uint64_t seq, size_t samples);
+
+std::string ping_line(const std::string& id);  // {"type":"ping","id":"..."}\n
+std::string flush_line();                      // {"type":"flush"}\n
+std::string shutdown_line();                   // {"type":"shutdown"}\n
+
+// Types the worker may send (ready, pong, speech_start, speech_end, partial_text, final_text,
+// no_speech, ack, error).
+bool is_known_worker_type(std::string_view type);
+
+enum class LineKind {
+  Known,      // a JSON object whose string "type" is a known worker type
+  Unknown,    // a JSON object with a string "type" the sidecar does not know
+  Malformed,  // not JSON, not an object, or no string "type"
+};
+
+struct ParsedLine {
+  LineKind kind = LineKind::Malformed;
+  nlohmann::json body;  // the object, for Known and Unknown
+};
+
+ParsedLine parse_worker_line(std::string_view line);
+
+}  // namespace vs
