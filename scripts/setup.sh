@@ -10,7 +10,7 @@ APT_PACKAGES=(
   libboost1.81-dev nlohmann-json3-dev libyaml-cpp-dev libspdlog-dev libcli11-dev
   libgtest-dev libgmock-dev libbenchmark-dev prometheus-cpp-dev
   portaudio19-dev libsndfile1-dev libsystemd-dev
-  python3 python3-venv espeak-ng sox procps
+  python3 python3-venv espeak-ng sox procps curl
 )
 
 missing=()

@@ -1,2 +1,100 @@
+// voice-sidecar: `serve` runs the daemon, `check-config` prints the effective configuration.
+// main only turns the command line into ConfigSources and hands over; exit code 2 means the
+// configuration is wrong (the message names the key).
 #include <cstdio>
-int main() { std::puts("voice-sidecar: not built yet"); return 0; }
+#include <string>
+#include <utility>
+#include <vector>
+
+#include <CLI/CLI.hpp>
+#include <spdlog/sinks/stdout_sinks.h>
+#include <spdlog/spdlog.h>
+
+#include "common/version.h"
+#include "config/load_config.h"
+#include "daemon/daemon.h"
+
+namespace {
+
+constexpr int kConfigErrorExit = 2;
+
+struct CommandLine {
+  std::string config_file;
+  std::vector<std::pair<std::string, std::string>> flags;  // dotted key -> value, in order
+
+  // An option that sets one config key when given.
+  void option(CLI::App& app, const std::string& name, const std::string& key, const std::string& help) {
+    app.add_option_function<std::string>(name, [this, key](const std::string& v) { flags.emplace_back(key, v); },
+                                         help + " (" + key + ")");
+  }
+
+  void add_to(CLI::App& app) {
+    app.add_option("-c,--config", config_file, "YAML (or .json) configuration file");
+    option(app, "--network", "listen.network", "tcp or unix");
+    option(app, "--address", "listen.address", "host:port for tcp, a socket path for unix");
+    app.add_option_function<std::string>("--socket", [this](const std::string& path) {
+      flags.emplace_back("listen.network", "unix");
+      flags.emplace_back("listen.address", path);
+    }, "serve on this Unix socket (listen.network=unix, listen.address=PATH)");
+    option(app, "--token", "auth.token", "bearer token required by every endpoint but /v1/health");
+    option(app, "--log-level", "log.level", "trace, debug, info, warn or error");
+    app.add_option_function<std::vector<std::string>>("--set", [this](const std::vector<std::string>& items) {
+      for (const auto& item : items) {
+        const auto eq = item.find('=');
+        if (eq == std::string::npos) throw CLI::ValidationError("--set", "expected KEY=VALUE, got " + item);
+        flags.emplace_back(item.substr(0, eq), item.substr(eq + 1));
+      }
+    }, "set any configuration key, e.g. --set worker.auto_start=true (repeatable)");
+  }
+
+  vs::ConfigSources sources() const {
+    vs::ConfigSources s;
+    if (!config_file.empty()) s.file = config_file;
+    s.env = vs::environment_map();
+    s.flags = flags;
+    return s;
+  }
+};
+
+void configure_logging(const std::string& level) {
+  auto logger = spdlog::stderr_logger_mt("voice-sidecar");
+  logger->set_pattern("%Y-%m-%dT%H:%M:%S.%e %l %v");
+  logger->set_level(spdlog::level::from_str(level));
+  logger->flush_on(spdlog::level::trace);
+  spdlog::set_default_logger(logger);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"voice-sidecar: supervises the Python voice worker and serves the /v1 control plane"};
+  app.set_version_flag("--version", vs::kVersion);
+  app.require_subcommand(1);
+  CommandLine serve_args, check_args;
+  CLI::App* serve = app.add_subcommand("serve", "run the daemon");
+  serve_args.add_to(*serve);
+  CLI::App* check = app.add_subcommand("check-config", "print the effective configuration and where each value came from");
+  check_args.add_to(*check);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    return app.exit(e) == 0 ? 0 : kConfigErrorExit;
+  }
+
+  const CommandLine& args = serve->parsed() ? serve_args : check_args;
+  vs::LoadedConfig loaded;
+  try {
+    loaded = vs::load_config(args.sources());
+  } catch (const vs::ConfigError& e) {
+    std::fprintf(stderr, "voice-sidecar: configuration error: %s\n", e.what());
+    return kConfigErrorExit;
+  }
+
+  if (check->parsed()) {
+    std::fputs(vs::describe_config(loaded).c_str(), stdout);
+    return 0;
+  }
+  vs::block_daemon_signals();
+  configure_logging(loaded.config.log.level);
+  return vs::run_daemon(loaded);
+}

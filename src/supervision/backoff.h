@@ -32,6 +32,8 @@ class Backoff {
   void reset();
 
   int exponent() const { return exponent_; }
+  // Crashes counted against the budget (those within restart_window_ms of the last one).
+  int crashes_in_window() const { return static_cast<int>(recent_crashes_.size()); }
   // The undithered delay for exponent n (for tests and docs).
   std::chrono::milliseconds base_delay(int n) const;
 

@@ -5,6 +5,9 @@
 // stdin/stdout/stderr on pipes. A pidfd is taken before anything can reap the child, so waits
 // and signals never hit a recycled PID. The destructor SIGKILLs the group and reaps if the
 // process is still alive: a ChildProcess never leaks a process or a zombie.
+//
+// Linux ties the parent-death signal to the *thread* that forked: spawn from a thread that
+// outlives the child (the Supervisor's actor does), or the child is killed when it ends.
 #pragma once
 
 #include <sys/types.h>
@@ -57,6 +60,8 @@ class ChildProcess {
   // Waits up to `timeout` for the exit and reaps it. nullopt if still running.
   std::optional<ExitStatus> wait_for(std::chrono::milliseconds timeout);
   std::optional<ExitStatus> exit_status() const { return exit_; }
+  // True once the process has exited (reaped or not); never blocks.
+  bool has_exited() const;
 
   // Sends `sig` to the whole process group (no-op after reaping).
   void signal_group(int sig);

@@ -6,6 +6,19 @@
 // flight shares its outcome; different requests run in arrival order, so the final state
 // matches the last request. The public calls block until their outcome (or the deadline).
 //
+// Policies where DESIGN.md leaves a choice:
+// - A start whose worker exits (or times out) before `ready` answers Failed, and that crash
+//   still goes through backoff/auto_recover like any other: the daemon keeps trying within the
+//   restart budget. A failed spawn (missing binary) is such a crash too (cause SpawnFailed).
+// - Without auto_recover a crash leaves the worker `failed` (only an explicit start leaves it).
+// - A stop queued behind a start still waiting for `ready` does not wait up to start_timeout:
+//   that start answers Failed ("interrupted by a stop request") and the stop runs at once.
+// - If the gate is closed when a backoff timer fires, the worker goes to `stopped` but stays
+//   wanted; it is started when the gate reopens (counted as a crash restart).
+// - A user's start or restart makes the worker wanted (like auto_start); a stop clears that.
+//   Explicit start/restart/stop forget the crash history (Backoff::reset).
+// - restart with the gate closed answers GateClosed without stopping the running worker.
+//
 //   Supervisor sup(config, gate, bus);
 //   sup.begin();                         // starts the actor; honours worker.auto_start
 //   Outcome o = sup.start("api_start");  // 200 / 503 in the HTTP layer
@@ -13,7 +26,10 @@
 #pragma once
 
 #include <chrono>
+#include <cstdint>
 #include <memory>
+#include <optional>
+#include <span>
 #include <string>
 
 #include "config/config.h"

@@ -1,0 +1,83 @@
+#include "daemon/daemon.h"
+
+#include <signal.h>
+
+#include <spdlog/spdlog.h>
+
+#include "gate/heavy_load_gate.h"
+#include "http/api_v1.h"
+#include "http/http_server.h"
+#include "http/listen_socket.h"
+#include "http/router.h"
+#include "ipc/event_bus.h"
+#include "supervision/supervisor.h"
+
+namespace vs {
+
+namespace {
+
+sigset_t daemon_signals() {
+  sigset_t set;
+  sigemptyset(&set);
+  sigaddset(&set, SIGTERM);
+  sigaddset(&set, SIGINT);
+  return set;
+}
+
+int wait_for_stop_signal() {
+  const sigset_t set = daemon_signals();
+  int sig = 0;
+  while (sigwait(&set, &sig) != 0) {
+  }
+  return sig;
+}
+
+}  // namespace
+
+void block_daemon_signals() {
+  sigset_t set = daemon_signals();
+  pthread_sigmask(SIG_BLOCK, &set, nullptr);
+  // A worker or client that goes away must show up as a write error, not kill the daemon.
+  signal(SIGPIPE, SIG_IGN);
+}
+
+int run_daemon(const LoadedConfig& loaded) {
+  const Config& config = loaded.config;
+
+  ListenSocket socket;
+  try {
+    socket = open_listen_socket(config.listen);
+  } catch (const ListenError& e) {
+    spdlog::error("cannot start: {}", e.what());
+    return 1;
+  }
+
+  EventBus bus(static_cast<size_t>(config.ipc.event_buffer));
+  HeavyLoadGate gate(config.pressure);
+  Supervisor supervisor(config, gate, bus);
+  gate.start();
+
+  Router router(config.auth.token);
+  std::unique_ptr<HttpServer> server;
+  ApiContext api{supervisor, gate, bus, ListenInfo{socket.network, socket.address},
+                 [&server] { return server ? server->responses_by_status() : std::map<int, uint64_t>{}; }};
+  install_api_v1(router, api);
+  const ListenInfo listen = api.listen;
+  server = std::make_unique<HttpServer>(std::move(socket), router, config.listen);
+  server->start();
+  spdlog::info("voice-sidecar listening on {} {}", listen.network, listen.address);
+
+  supervisor.begin();
+  const int sig = wait_for_stop_signal();
+  spdlog::info("received {}, shutting down", sig == SIGTERM ? "SIGTERM" : "SIGINT");
+
+  supervisor.shutdown();  // pending control calls return; the worker stops gracefully
+  bus.close();            // event streams end
+  server->stop();
+  gate.stop();
+  remove_socket_file(server->socket());
+  spdlog::info("voice-sidecar stopped");
+  return 0;
+}
+
+}  // namespace vs

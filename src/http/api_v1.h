@@ -1,0 +1,33 @@
+// The /v1 control plane (DESIGN.md §2): health, gate, start/stop/restart, status, metrics
+// and the event stream, answered exactly as the reference control plane's clients expect
+// (shared/reference/go-sidecar.md), plus the fields this daemon adds.
+#pragma once
+
+#include <functional>
+#include <map>
+#include <string>
+
+#include "gate/heavy_load_gate.h"
+#include "http/router.h"
+#include "ipc/event_bus.h"
+#include "supervision/supervisor.h"
+
+namespace vs {
+
+struct ListenInfo {
+  std::string network;  // "tcp" or "unix"
+  std::string address;  // the bound address: host:port (real port) or the socket path
+};
+
+struct ApiContext {
+  Supervisor& supervisor;
+  HeavyLoadGate& gate;
+  EventBus& bus;
+  ListenInfo listen;
+  std::function<std::map<int, uint64_t>()> http_responses;  // for metrics
+};
+
+// Registers every /v1 route on `router`. `context` must outlive the router's use.
+void install_api_v1(Router& router, const ApiContext& context);
+
+}  // namespace vs

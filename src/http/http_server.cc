@@ -1,0 +1,298 @@
+#include "http/http_server.h"
+
+#include <sys/socket.h>
+
+#include <atomic>
+#include <condition_variable>
+#include <future>
+#include <mutex>
+#include <optional>
+#include <thread>
+
+#include <boost/asio.hpp>
+#include <boost/asio/generic/stream_protocol.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <spdlog/spdlog.h>
+
+#include "common/version.h"
+
+namespace vs {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace http = beast::http;
+using Protocol = asio::generic::stream_protocol;
+using Stream = beast::basic_stream<Protocol>;
+using Acceptor = asio::basic_socket_acceptor<Protocol>;
+
+namespace {
+
+constexpr auto kWriteTimeout = std::chrono::seconds(10);
+constexpr auto kHandlerDrainTimeout = std::chrono::seconds(10);
+constexpr unsigned kHeaderLimit = 16 * 1024;
+
+// What sessions share: the router, limits, counters and the count of running handlers.
+struct ServerCore {
+  ServerCore(const Router& r, const ListenConfig& c) : router(r), config(c) {}
+  const Router& router;
+  ListenConfig config;
+  asio::io_context io;
+  std::atomic<bool> stopping{false};
+
+  mutable std::mutex mu;
+  std::condition_variable handlers_done;
+  int handlers = 0;
+  std::map<int, uint64_t> responses;
+
+  bool begin_handler() {
+    std::lock_guard lock(mu);
+    if (handlers >= HttpServer::kMaxHandlers || stopping) return false;
+    ++handlers;
+    return true;
+  }
+  void end_handler() {
+    std::lock_guard lock(mu);
+    if (--handlers == 0) handlers_done.notify_all();
+  }
+  void count(int status) {
+    std::lock_guard lock(mu);
+    ++responses[status];
+  }
+};
+
+HttpRequest to_request(const http::request<http::string_body>& r) {
+  HttpRequest req;
+  req.method = std::string(r.method_string());
+  const std::string target(r.target());
+  req.path = target.substr(0, target.find('?'));
+  for (const auto& field : r) {
+    std::string name(field.name_string());
+    for (char& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    req.headers[name] = std::string(field.value());
+  }
+  req.body = r.body();
+  return req;
+}
+
+class Session : public std::enable_shared_from_this<Session> {
+ public:
+  Session(Protocol::socket socket, ServerCore& core) : stream_(std::move(socket)), core_(core) {}
+
+  void start() { read_request(); }
+
+ private:
+  void read_request() {
+    parser_.emplace();
+    parser_->body_limit(core_.config.body_limit_bytes);
+    parser_->header_limit(kHeaderLimit);
+    stream_.expires_after(std::chrono::milliseconds(core_.config.read_timeout_ms));
+    http::async_read(stream_, buffer_, *parser_,
+                     [self = shared_from_this()](beast::error_code ec, size_t) { self->on_read(ec); });
+  }
+
+  void on_read(beast::error_code ec) {
+    if (ec == http::error::end_of_stream || ec == beast::error::timeout || ec == asio::error::eof ||
+        ec == asio::error::connection_reset || ec == asio::error::operation_aborted) {
+      return close();
+    }
+    if (ec == http::error::body_limit) {
+      return reply(error_reply(413, "request body is larger than the limit of " +
+                                        std::to_string(core_.config.body_limit_bytes) + " bytes"),
+                   false);
+    }
+    if (ec) return reply(error_reply(400, "malformed HTTP request: " + ec.message()), false);
+
+    const auto& raw = parser_->get();
+    version_ = raw.version();
+    keep_alive_ = raw.keep_alive();
+    if (!core_.begin_handler()) {
+      return reply(error_reply(503, "the daemon is busy or shutting down; try again shortly"), false);
+    }
+    // Handlers may block (a start waits for "ready"), so they never run on the I/O thread.
+    std::thread([self = shared_from_this(), req = to_request(raw)] { self->handle(req); }).detach();
+  }
+
+  void handle(const HttpRequest& req) {
+    HttpReply r;
+    try {
+      r = core_.router.dispatch(req);
+    } catch (const std::exception& e) {
+      spdlog::error("handler for {} {} failed: {}", req.method, req.path, e.what());
+      r = error_reply(500, std::string("internal error: ") + e.what());
+    }
+    if (r.stream) {
+      stream(r);
+    } else {
+      asio::post(core_.io, [self = shared_from_this(), r = std::move(r)]() mutable {
+        self->reply(std::move(r), self->keep_alive_);
+      });
+    }
+    core_.end_handler();
+  }
+
+  http::response<http::string_body> make_response(const HttpReply& r, bool keep_alive) const {
+    http::response<http::string_body> res{static_cast<http::status>(r.status), version_};
+    res.set(http::field::server, std::string("voice-sidecar/") + kVersion);
+    res.set(http::field::content_type, r.content_type);
+    for (const auto& [name, value] : r.headers) res.set(name, value);
+    res.keep_alive(keep_alive);
+    res.body() = r.body;
+    res.prepare_payload();
+    return res;
+  }
+
+  // Runs on the I/O thread.
+  void reply(HttpReply r, bool keep_alive) {
+    core_.count(r.status);
+    auto res = std::make_shared<http::response<http::string_body>>(make_response(r, keep_alive));
+    stream_.expires_after(kWriteTimeout);
+    http::async_write(stream_, *res, [self = shared_from_this(), res, keep_alive](beast::error_code ec, size_t) {
+      if (ec || !keep_alive) return self->close();
+      self->read_request();
+    });
+  }
+
+  // Runs on the handler thread: headers, then the body from r.stream, each write handed to the
+  // I/O thread and waited for.
+  void stream(const HttpReply& r);
+
+  void close() {
+    beast::error_code ignored;
+    stream_.socket().shutdown(Protocol::socket::shutdown_both, ignored);
+    stream_.close();
+  }
+
+  friend class SessionStreamWriter;
+  Stream stream_;
+  ServerCore& core_;
+  beast::flat_buffer buffer_;
+  std::optional<http::request_parser<http::string_body>> parser_;
+  unsigned version_ = 11;
+  bool keep_alive_ = false;
+};
+
+class SessionStreamWriter : public StreamWriter {
+ public:
+  explicit SessionStreamWriter(std::shared_ptr<Session> session) : session_(std::move(session)) {}
+
+  bool write(std::string_view chunk) override {
+    if (failed_) return false;
+    auto done = std::make_shared<std::promise<bool>>();
+    auto result = done->get_future();
+    auto data = std::make_shared<std::string>(chunk);
+    asio::post(session_->core_.io, [s = session_, data, done] {
+      s->stream_.expires_after(kWriteTimeout);
+      asio::async_write(s->stream_, asio::buffer(*data), [data, done](beast::error_code ec, size_t) {
+        done->set_value(!ec);
+      });
+    });
+    failed_ = !result.get();
+    return !failed_;
+  }
+
+  bool stopping() const override { return session_->core_.stopping; }
+
+ private:
+  std::shared_ptr<Session> session_;
+  bool failed_ = false;
+};
+
+void Session::stream(const HttpReply& r) {
+  core_.count(r.status);
+  auto res = std::make_shared<http::response<http::empty_body>>(static_cast<http::status>(r.status), version_);
+  res->set(http::field::server, std::string("voice-sidecar/") + kVersion);
+  res->set(http::field::content_type, r.content_type);
+  for (const auto& [name, value] : r.headers) res->set(name, value);
+  res->keep_alive(false);  // the stream ends only by closing the connection
+  auto sr = std::make_shared<http::response_serializer<http::empty_body>>(*res);
+  auto header_written = std::make_shared<std::promise<bool>>();
+  auto header_result = header_written->get_future();
+  asio::post(core_.io, [self = shared_from_this(), res, sr, header_written] {
+    self->stream_.expires_after(kWriteTimeout);
+    http::async_write_header(self->stream_, *sr, [res, sr, header_written](beast::error_code ec, size_t) {
+      header_written->set_value(!ec);
+    });
+  });
+  if (header_result.get()) {
+    SessionStreamWriter writer(shared_from_this());
+    r.stream(writer);
+  }
+  asio::post(core_.io, [self = shared_from_this()] { self->close(); });
+}
+
+void accept_next(std::shared_ptr<Acceptor> acceptor, ServerCore& core) {
+  acceptor->async_accept([acceptor, &core](beast::error_code ec, Protocol::socket socket) {
+    if (ec == asio::error::operation_aborted || core.stopping) return;
+    if (!ec) std::make_shared<Session>(std::move(socket), core)->start();
+    else spdlog::warn("accept failed: {}", ec.message());
+    accept_next(acceptor, core);
+  });
+}
+
+Protocol protocol_of(const ListenSocket& s) {
+  int family = AF_UNIX;
+  if (s.network == "tcp") {
+    sockaddr_storage ss{};
+    socklen_t len = sizeof ss;
+    getsockname(s.fd.get(), reinterpret_cast<sockaddr*>(&ss), &len);
+    family = ss.ss_family;
+  }
+  return Protocol(family, 0);
+}
+
+}  // namespace
+
+struct HttpServer::Impl {
+  Impl(ListenSocket s, const Router& router, const ListenConfig& config)
+      : socket(std::move(s)), core(router, config) {}
+  ListenSocket socket;
+  ServerCore core;
+  std::shared_ptr<Acceptor> acceptor;
+  std::thread io_thread;
+  bool started = false, stopped = false;
+};
+
+HttpServer::HttpServer(ListenSocket socket, const Router& router, const ListenConfig& config)
+    : impl_(std::make_unique<Impl>(std::move(socket), router, config)) {}
+
+HttpServer::~HttpServer() { stop(); }
+
+void HttpServer::start() {
+  Impl& d = *impl_;
+  d.acceptor = std::make_shared<Acceptor>(d.core.io);
+  // The acceptor takes over the fd; the ListenSocket keeps the address for removal later.
+  d.acceptor->assign(protocol_of(d.socket), d.socket.fd.release());
+  accept_next(d.acceptor, d.core);
+  d.io_thread = std::thread([&d] { d.core.io.run(); });
+  d.started = true;
+}
+
+void HttpServer::stop() {
+  Impl& d = *impl_;
+  if (!d.started || d.stopped) return;
+  d.stopped = true;
+  d.core.stopping = true;
+  asio::post(d.core.io, [acceptor = d.acceptor] {
+    beast::error_code ignored;
+    acceptor->close(ignored);
+  });
+  {
+    // Streams notice `stopping` within a second; control calls end when the supervisor does.
+    std::unique_lock lock(d.core.mu);
+    if (!d.core.handlers_done.wait_for(lock, kHandlerDrainTimeout, [&] { return d.core.handlers == 0; })) {
+      spdlog::warn("{} request handlers still running at shutdown", d.core.handlers);
+    }
+  }
+  d.core.io.stop();
+  d.io_thread.join();
+}
+
+const ListenSocket& HttpServer::socket() const { return impl_->socket; }
+
+std::map<int, uint64_t> HttpServer::responses_by_status() const {
+  std::lock_guard lock(impl_->core.mu);
+  return impl_->core.responses;
+}
+
+}  // namespace vs

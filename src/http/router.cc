@@ -1,0 +1,54 @@
+#include "http/router.h"
+
+
+namespace vs {
+
+Router::Router(std::string token) : token_(std::move(token)) {}
+
+void Router::add(const std::string& method, const std::string& path, Handler handler, Access access) {
+  routes_[path][method] = Route{std::move(handler), access};
+}
+
+namespace {
+
+// Constant-time comparison, so the token cannot be guessed byte by byte from response times.
+bool same_secret(const std::string& a, const std::string& b) {
+  if (a.size() != b.size()) return false;
+  unsigned char diff = 0;
+  for (size_t i = 0; i < a.size(); ++i) diff |= static_cast<unsigned char>(a[i] ^ b[i]);
+  return diff == 0;
+}
+
+}  // namespace
+
+bool Router::authorized(const HttpRequest& request) const {
+  if (token_.empty()) return true;
+  const std::string expected = "Bearer " + token_;
+  return same_secret(request.header("authorization"), expected);
+}
+
+HttpReply Router::dispatch(const HttpRequest& request) const {
+  auto path_it = routes_.find(request.path);
+  if (path_it == routes_.end()) {
+    return error_reply(404, "no such endpoint: " + request.path + " (the API lives under /v1/, see /v1/health)");
+  }
+  const auto& methods = path_it->second;
+  auto route_it = methods.find(request.method);
+  if (route_it == methods.end()) {
+    std::string allow;
+    for (const auto& [method, route] : methods) allow += (allow.empty() ? "" : ", ") + method;
+    HttpReply r = error_reply(405, "method not allowed");
+    r.headers.emplace_back("Allow", allow);
+    return r;
+  }
+  const Route& route = route_it->second;
+  if (route.access == Access::Token && !authorized(request)) {
+    HttpReply r = error_reply(401, "missing or wrong bearer token: send 'Authorization: Bearer <token>' "
+                                   "with the token the daemon was configured with");
+    r.headers.emplace_back("WWW-Authenticate", "Bearer");
+    return r;
+  }
+  return route.handler(request);
+}
+
+}  // namespace vs

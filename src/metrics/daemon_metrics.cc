@@ -1,0 +1,125 @@
+#include "metrics/daemon_metrics.h"
+
+#include "common/version.h"
+#include "metrics/metric_families.h"
+
+namespace vs {
+
+namespace {
+
+constexpr double kBytesPerMb = 1024.0 * 1024.0;
+
+void add_worker(MetricFamilies& m, const WorkerSnapshot& w, const SupervisorCounters& c) {
+  for (auto s : {WorkerState::Stopped, WorkerState::Starting, WorkerState::Running,
+                 WorkerState::Stopping, WorkerState::Backoff, WorkerState::Failed}) {
+    m.gauge("voice_sidecar_worker_state", "1 for the worker's current lifecycle state, 0 for the others.",
+            w.state == s ? 1 : 0, {{"state", to_string(s)}});
+  }
+  m.gauge("voice_sidecar_worker_running", "1 when the worker is ready and running.",
+          w.state == WorkerState::Running ? 1 : 0);
+  m.gauge("voice_sidecar_worker_missed_pings", "Liveness pings in a row the worker has not answered.",
+          static_cast<double>(w.health_failures));
+  m.counter("voice_sidecar_worker_spawns_total", "Worker processes spawned.",
+            static_cast<double>(c.spawns_total));
+  m.counter("voice_sidecar_worker_restarts_total", "Automatic restarts after a crash.",
+            static_cast<double>(w.restart_count));
+  m.counter("voice_sidecar_worker_crash_recoveries_total",
+            "Automatic restarts that brought the worker back to ready.",
+            static_cast<double>(c.crash_recoveries_total));
+  const std::pair<const char*, uint64_t> crashes[] = {
+      {"exit", c.crashes_exit}, {"signal", c.crashes_signal},
+      {"start_timeout", c.crashes_start_timeout}, {"ping_timeout", c.crashes_ping_timeout},
+      {"spawn_failed", c.crashes_spawn_failed}};
+  for (const auto& [cause, n] : crashes) {
+    m.counter("voice_sidecar_worker_crashes_total", "Worker crashes, by cause.",
+              static_cast<double>(n), {{"cause", cause}});
+  }
+  const std::pair<const char*, uint64_t> requests[] = {{"start", c.start_requests_total},
+                                                       {"stop", c.stop_requests_total},
+                                                       {"restart", c.restart_requests_total}};
+  for (const auto& [action, n] : requests) {
+    m.counter("voice_sidecar_control_requests_total", "Control requests received, by action.",
+              static_cast<double>(n), {{"action", action}});
+  }
+  m.counter("voice_sidecar_worker_forced_kills_total", "Stops that needed SIGKILL.",
+            static_cast<double>(c.forced_kills_total));
+  m.counter("voice_sidecar_worker_pressure_stops_total", "Workers stopped because of memory pressure.",
+            static_cast<double>(c.pressure_stops_total));
+  m.counter("voice_sidecar_worker_pressure_resumes_total",
+            "Workers started again after memory pressure ended.",
+            static_cast<double>(c.pressure_resumes_total));
+}
+
+void add_gate(MetricFamilies& m, const GateSnapshot& g) {
+  const PressureSample& s = g.sample;
+  m.gauge("voice_sidecar_gate_open", "1 when the heavy-load gate allows heavy work.", g.decision.open ? 1 : 0);
+  m.gauge("voice_sidecar_gate_memory_pressure", "1 when the gate is closed because of memory.",
+          g.decision.memory_pressure ? 1 : 0);
+  m.counter("voice_sidecar_gate_closures_total", "Times the gate went from open to closed.",
+            static_cast<double>(g.closures_total));
+  m.counter("voice_sidecar_pressure_samples_total", "Pressure samples taken.",
+            static_cast<double>(g.samples_total));
+  m.counter("voice_sidecar_pressure_invalid_samples_total",
+            "Pressure samples that could not be read or parsed.",
+            static_cast<double>(g.invalid_samples_total));
+  m.gauge("voice_sidecar_pressure_sample_valid", "1 when the latest pressure sample was valid.",
+          s.valid ? 1 : 0);
+  m.gauge("voice_sidecar_memory_total_bytes", "Memory total (or the cgroup limit when lower).",
+          s.memory_total_mb * kBytesPerMb);
+  m.gauge("voice_sidecar_memory_available_bytes", "Memory available (within the cgroup limit).",
+          s.memory_available_mb * kBytesPerMb);
+  m.gauge("voice_sidecar_memory_used_ratio", "Used memory as a ratio of the total.",
+          s.memory_percent / 100.0);
+  if (s.cpu_percent) {
+    m.gauge("voice_sidecar_cpu_utilisation_ratio", "CPU utilisation between the last two samples.",
+            *s.cpu_percent / 100.0);
+  }
+  if (s.psi_some_avg10) {
+    m.gauge("voice_sidecar_memory_psi_some_avg10_ratio",
+            "Memory pressure stall information, some avg10, as a ratio.", *s.psi_some_avg10 / 100.0);
+  }
+}
+
+void add_ipc(MetricFamilies& m, const IpcStats& i) {
+  const std::tuple<const char*, const char*, uint64_t> counters[] = {
+      {"voice_sidecar_ipc_lines_in_total", "Well-formed lines read from workers' stdout.", i.lines_in},
+      {"voice_sidecar_ipc_lines_out_total", "Lines written to workers' stdin.", i.lines_out},
+      {"voice_sidecar_ipc_malformed_lines_total", "Worker lines that were not a JSON object with a type; skipped.",
+       i.malformed_lines},
+      {"voice_sidecar_ipc_oversized_lines_total", "Worker lines over the line limit; skipped.", i.oversized_lines},
+      {"voice_sidecar_ipc_unknown_lines_total", "Worker lines with an unknown type; skipped.", i.unknown_lines},
+      {"voice_sidecar_ipc_frames_written_total", "Audio frames written to workers.", i.frames_written},
+      {"voice_sidecar_ipc_audio_bytes_written_total", "PCM bytes written to workers (before base64).",
+       i.audio_bytes_written},
+      {"voice_sidecar_worker_stderr_lines_total", "Lines workers wrote to stderr (logged).", i.stderr_lines}};
+  for (const auto& [name, help, n] : counters) m.counter(name, help, static_cast<double>(n));
+  m.gauge("voice_sidecar_sink_queue_frames", "Frames waiting in the audio sink for the writer thread.",
+          static_cast<double>(i.sink_queue_depth));
+}
+
+void add_events(MetricFamilies& m, const EventBusStats& e) {
+  m.counter("voice_sidecar_events_published_total", "Events published to subscribers.",
+            static_cast<double>(e.published));
+  m.gauge("voice_sidecar_event_subscribers", "Live event subscribers (SSE clients and internal).",
+          static_cast<double>(e.subscribers));
+  m.counter("voice_sidecar_events_lagged_total", "Events skipped by subscribers that fell behind.",
+            static_cast<double>(e.lagged_events));
+}
+
+}  // namespace
+
+std::string render_daemon_metrics(const MetricsInputs& in) {
+  MetricFamilies m;
+  m.gauge("voice_sidecar_build_info", "The daemon's version.", 1, {{"version", kVersion}});
+  add_worker(m, in.worker, in.supervisor);
+  add_gate(m, in.gate);
+  add_ipc(m, in.ipc);
+  add_events(m, in.events);
+  for (const auto& [code, n] : in.http_responses) {
+    m.counter("voice_sidecar_http_responses_total", "HTTP responses sent, by status code.",
+              static_cast<double>(n), {{"code", std::to_string(code)}});
+  }
+  return m.render();
+}
+
+}  // namespace vs

@@ -1,0 +1,46 @@
+#include "supervision/worker_state.h"
+
+namespace vs {
+
+const char* to_string(WorkerState s) {
+  switch (s) {
+    case WorkerState::Stopped: return "stopped";
+    case WorkerState::Starting: return "starting";
+    case WorkerState::Running: return "running";
+    case WorkerState::Stopping: return "stopping";
+    case WorkerState::Backoff: return "backoff";
+    case WorkerState::Failed: return "failed";
+  }
+  return "unknown";
+}
+
+const char* to_string(CrashCause c) {
+  switch (c) {
+    case CrashCause::Exit: return "exit";
+    case CrashCause::Signal: return "signal";
+    case CrashCause::StartTimeout: return "start_timeout";
+    case CrashCause::PingTimeout: return "ping_timeout";
+    case CrashCause::SpawnFailed: return "spawn_failed";
+  }
+  return "unknown";
+}
+
+nlohmann::json to_json(const WorkerSnapshot& w) {
+  return {
+      {"state", to_string(w.state)},
+      {"pid", w.pid ? nlohmann::json(*w.pid) : nlohmann::json(nullptr)},
+      {"started_at", rfc3339_or_null(w.started_at)},
+      {"ready_at", rfc3339_or_null(w.ready_at)},
+      {"restart_count", w.restart_count},
+      {"crash_count", w.crash_count},
+      {"last_exit", w.last_exit},
+      {"last_error", w.last_error},
+      {"backoff_until", rfc3339_or_null(w.backoff_until)},
+      {"engine", w.engine},
+      {"model", w.model},
+      {"health_failures", w.health_failures},
+      {"last_health_check_at", rfc3339_or_null(w.last_health_check_at)},
+  };
+}
+
+}  // namespace vs

@@ -1,0 +1,64 @@
+"""Worker events reach /v1/events subscribers in order, garbage from the worker is counted and
+skipped without stopping the good lines, and a subscriber that never reads slows nobody."""
+from __future__ import annotations
+
+import re
+import socket
+import threading
+
+from harness import sse_events, wait_until
+
+
+def counter(text: str, name: str) -> float:
+    m = re.search(rf"^{re.escape(name)} (\S+)$", text, re.M)
+    assert m, name
+    return float(m.group(1))
+
+
+def test_garbage_and_2mib_lines_do_not_stop_good_events(make_daemon):
+    d = make_daemon(worker_args=("--emit-events", "500", "--garbage"))
+    result: dict = {}
+
+    def read() -> None:
+        with d.client(timeout=60) as c:
+            result["events"] = sse_events(
+                c, lambda e: e.get("event") == "partial_text" and e["data"].get("n") == 499, 60)
+
+    reader = threading.Thread(target=read)
+    reader.start()
+    wait_until(lambda: counter(d.get("/v1/metrics").text, "voice_sidecar_event_subscribers") >= 1, 10,
+               "the SSE subscriber")
+    assert d.post("/v1/control/start").status_code == 200
+    reader.join(90)
+    events = result["events"]
+    ns = [e["data"]["n"] for e in events if e.get("event") == "partial_text"]
+    assert ns == list(range(500)), "good lines lost or reordered"
+    ids = [int(e["id"]) for e in events if "id" in e]
+    assert ids == sorted(ids) and len(set(ids)) == len(ids)
+    assert any(e.get("event") == "worker_state" and e["data"]["state"] == "running" for e in events)
+
+    metrics = d.get("/v1/metrics").text
+    assert counter(metrics, "voice_sidecar_ipc_malformed_lines_total") == 10
+    assert counter(metrics, "voice_sidecar_ipc_unknown_lines_total") == 5
+    assert counter(metrics, "voice_sidecar_ipc_oversized_lines_total") == 5
+    assert d.worker()["state"] == "running"
+
+
+def test_a_subscriber_that_never_reads_does_not_block_others(make_daemon):
+    d = make_daemon(worker_args=("--emit-events", "20000"),
+                    tweak=lambda c: c.setdefault("ipc", {}).update(event_buffer=256))
+    # A raw client that sends the request and then never reads a byte.
+    host, port = d.config["listen"]["address"].split(":")
+    stuck = socket.create_connection((host, int(port)))
+    stuck.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+    stuck.sendall(b"GET /v1/events HTTP/1.1\r\nHost: x\r\n\r\n")
+    wait_until(lambda: counter(d.get("/v1/metrics").text, "voice_sidecar_event_subscribers") >= 1, 10,
+               "the stuck subscriber")
+    try:
+        assert d.post("/v1/control/start").status_code == 200
+        # The pipeline keeps flowing: all 20,000 worker events are read and published.
+        wait_until(lambda: counter(d.get("/v1/metrics").text, "voice_sidecar_ipc_lines_in_total") >= 20000,
+                   60, "all worker lines read")
+        assert d.get("/v1/health").status_code == 200
+    finally:
+        stuck.close()
