@@ -65,7 +65,14 @@ std::string describe_config(const LoadedConfig& loaded) {
   for (const KeyDef& def : config_keys()) {
     auto it = loaded.origins.find(def.key);
     const std::string origin = it == loaded.origins.end() ? "default" : it->second;
-    rows.emplace_back(def.key + " = " + format_value(def, copy), "(" + origin + ")");
+    std::string note = "(" + origin + ")";
+    if (def.key == "worker.command" && copy.worker.command.empty()) {
+      // An empty command means the bundled worker; show what will really run.
+      std::string argv;
+      for (const auto& arg : effective_worker_command(copy)) argv += (argv.empty() ? "" : " ") + arg;
+      note += " runs the bundled worker: " + argv;
+    }
+    rows.emplace_back(def.key + " = " + format_value(def, copy), note);
   }
   return aligned(rows);
 }

@@ -1,1 +1,3 @@
-"""The voice worker: line-delimited JSON on stdin/stdout, speech-to-text inside (DESIGN.md §3)."""
+"""The voice-sidecar speech-to-text worker (DESIGN.md §3): `python -m voice_worker`."""
+
+__version__ = "0.1.0"

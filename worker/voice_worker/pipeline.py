@@ -1,0 +1,227 @@
+"""The VAD/aggregator stage and the STT stage: the two threads behind the reader.
+
+Partial-work policy (why partials cannot stall input as utterances grow):
+  * a partial transcribes only the trailing `partial_window_s` of the utterance (6 s by
+    default) with a capped token count, so its cost does not grow with utterance length;
+  * it is due only after `partial_every_s` of new utterance audio, and it is SKIPPED, never
+    queued, when the STT queue is not empty, i.e. when the thread is behind: catching up on
+    audio and finals always comes before previews;
+  * finals always transcribe the whole utterance (utterances are capped at 29 s by the
+    segmenter, so a final is one Whisper window).
+The STT queue holds 100 batches of 100 ms (10 s of speech). When it is full the VAD thread
+blocks, the ingest queue fills, and the reader's 5 s put timeout reports the stall: a hung
+model is detected, never hidden by unbounded buffering.
+"""
+
+from __future__ import annotations
+
+import logging
+import queue
+import time
+from dataclasses import dataclass, field
+from typing import Callable
+
+import numpy as np
+
+from . import protocol
+from .acks import AckTracker
+from .output import Output
+from .protocol import ErrorCode, samples_to_ms
+from .reader import EndOfStream, Frame, IngestItem
+from .segmenter import NoSpeech, SegmentEvent, Segmenter, SpeechAudio, SpeechEnded, SpeechStarted
+from .stats import Stats
+from .stt import Engine
+from .vad import Rechunker, SpeechClassifier
+
+log = logging.getLogger(__name__)
+
+STT_QUEUE_BATCHES = 100
+
+
+class _Stop:
+    """Tells the STT stage that no more jobs will come."""
+
+
+STOP = _Stop()
+SttJob = SpeechStarted | SpeechAudio | SpeechEnded | _Stop
+
+
+class VadStage:
+    def __init__(self, ingest: "queue.Queue[IngestItem]", jobs: "queue.Queue[SttJob]", output: Output,
+                 acks: AckTracker, classifier: SpeechClassifier, segmenter: Segmenter, stats: Stats,
+                 on_utterance_ended: Callable[[int], None]) -> None:
+        self._ingest = ingest
+        self._jobs = jobs
+        self._output = output
+        self._acks = acks
+        self._classifier = classifier
+        self._segmenter = segmenter
+        self._stats = stats
+        self._on_utterance_ended = on_utterance_ended
+        self._rechunker = Rechunker()
+        self._next_seq = 0
+
+    def run(self) -> None:
+        while True:
+            item = self._ingest.get()
+            if isinstance(item, Frame):
+                self._next_seq = item.seq + 1
+                for chunk in self._rechunker.push(item.seq, item.samples, item.t_recv):
+                    self._stats.audio_samples += len(chunk.samples)
+                    self._dispatch(self._segmenter.push(chunk, self._classifier.is_speech(chunk.samples)))
+                self._update_floor()
+                self._acks.maybe_ack()
+                continue
+            assert isinstance(item, EndOfStream)
+            tail = self._rechunker.take_tail()
+            if tail is not None:
+                self._stats.audio_samples += len(tail.samples)
+            self._dispatch(self._segmenter.flush(tail))
+            self._update_floor()
+            self._acks.maybe_ack(force=True)
+            if item.shutdown:
+                self._jobs.put(STOP)
+                return
+
+    def _update_floor(self) -> None:
+        held = [s for s in (self._segmenter.held_from_seq, self._rechunker.held_from_seq) if s is not None]
+        self._acks.set_vad_floor(min(held) if held else self._next_seq)
+
+    def _dispatch(self, events: list[SegmentEvent]) -> None:
+        for ev in events:
+            if isinstance(ev, SpeechAudio):
+                # Blocking on purpose: a full STT queue must back up into the ingest queue.
+                self._jobs.put(ev)
+            elif isinstance(ev, SpeechStarted):
+                self._stats.utterances += 1
+                self._acks.utterance_opened(ev.utterance, ev.first_seq)
+                self._output.emit(protocol.speech_start(ev.utterance, samples_to_ms(ev.start_sample)))
+                self._jobs.put(ev)
+            elif isinstance(ev, SpeechEnded):
+                self._on_utterance_ended(ev.utterance)
+                self._output.emit(protocol.speech_end(ev.utterance, samples_to_ms(ev.end_sample)))
+                self._jobs.put(ev)
+            elif isinstance(ev, NoSpeech):
+                self._stats.no_speech += 1
+                self._output.emit(protocol.no_speech(samples_to_ms(ev.end_sample)))
+
+
+@dataclass(slots=True)
+class _Utterance:
+    id: int
+    start_sample: int
+    pieces: list[np.ndarray] = field(default_factory=list)
+    samples: int = 0
+    end_sample: int = 0
+    t_recv: float = 0.0
+    samples_at_last_partial: int = 0
+    last_partial: str = ""
+
+    def append(self, audio: SpeechAudio) -> None:
+        self.pieces.append(audio.samples)
+        self.samples += len(audio.samples)
+        self.end_sample, self.t_recv = audio.end_sample, audio.t_recv
+
+    def tail(self, max_samples: int) -> np.ndarray:
+        picked: list[np.ndarray] = []
+        total = 0
+        for piece in reversed(self.pieces):
+            picked.append(piece)
+            total += len(piece)
+            if total >= max_samples:
+                break
+        return np.concatenate(picked[::-1])[-max_samples:]
+
+    def whole(self) -> np.ndarray:
+        return np.concatenate(self.pieces) if self.pieces else np.zeros(0, dtype=np.int16)
+
+
+def _to_float(samples: np.ndarray) -> np.ndarray:
+    return samples.astype(np.float32) / 32768.0
+
+
+def _ms_since(t: float) -> int:
+    return max(0, round((time.monotonic() - t) * 1000))
+
+
+class SttStage:
+    def __init__(self, engine: Engine, jobs: "queue.Queue[SttJob]", output: Output, acks: AckTracker,
+                 stats: Stats, partial_window_s: float, partial_every_s: float) -> None:
+        self._engine = engine
+        self._jobs = jobs
+        self._output = output
+        self._acks = acks
+        self._stats = stats
+        self._window = int(partial_window_s * protocol.SAMPLE_RATE)
+        self._every = int(partial_every_s * protocol.SAMPLE_RATE)
+        self._utt: _Utterance | None = None
+        # Written by the VAD thread (an int store is atomic): partials of an utterance the VAD
+        # already ended are stale and are not published after its speech_end.
+        self.ended_through = 0
+
+    def run(self) -> None:
+        while True:
+            job = self._jobs.get()
+            if isinstance(job, _Stop):
+                return
+            if isinstance(job, SpeechStarted):
+                self._utt = _Utterance(job.utterance, job.start_sample)
+            elif isinstance(job, SpeechAudio):
+                assert self._utt is not None and self._utt.id == job.utterance
+                self._utt.append(job)
+                self._maybe_partial(self._utt)
+            elif isinstance(job, SpeechEnded):
+                assert self._utt is not None and self._utt.id == job.utterance
+                self._final(self._utt, job)
+                self._utt = None
+
+    def _maybe_partial(self, utt: _Utterance) -> None:
+        if utt.samples - utt.samples_at_last_partial < self._every:
+            return
+        if not self._jobs.empty():
+            self._stats.partials_skipped_behind += 1
+            return
+        utt.samples_at_last_partial = utt.samples
+        audio = utt.tail(self._window)
+        t0 = time.monotonic()
+        try:
+            result = self._engine.transcribe(_to_float(audio), final=False)
+        except Exception as exc:
+            log.exception("partial transcription failed")
+            self._output.emit(protocol.error(ErrorCode.STT_FAILED, f"partial failed: {exc}", recoverable=True))
+            return
+        finally:
+            self._stats.partial_busy_s += time.monotonic() - t0
+            self._stats.partial_audio_s += len(audio) / protocol.SAMPLE_RATE
+        if result is None or result.text == utt.last_partial or utt.id <= self.ended_through:
+            return
+        utt.last_partial = result.text
+        self._stats.partials += 1
+        self._output.emit(protocol.partial_text(utt.id, result.text, samples_to_ms(utt.end_sample),
+                                                _ms_since(utt.t_recv)))
+
+    def _final(self, utt: _Utterance, end: SpeechEnded) -> None:
+        audio = utt.whole()
+        t0 = time.monotonic()
+        result = None
+        try:
+            result = self._engine.transcribe(_to_float(audio), final=True)
+        except Exception as exc:
+            log.exception("final transcription failed")
+            self._output.emit(protocol.error(ErrorCode.STT_FAILED,
+                                             f"utterance {utt.id}: transcription failed: {exc}",
+                                             recoverable=True))
+        finally:
+            busy = time.monotonic() - t0
+            self._stats.final_busy_s += busy
+            self._stats.final_audio_s += len(audio) / protocol.SAMPLE_RATE
+        if result is not None:
+            self._stats.finals += 1
+            self._output.emit(protocol.final_text(
+                utt.id, result.text, samples_to_ms(utt.start_sample), samples_to_ms(end.end_sample),
+                _ms_since(end.t_recv), result.confidence))
+        else:
+            self._stats.finals_empty += 1
+        log.debug("utterance %d: %.2f s audio, final in %.3f s", utt.id, len(audio) / 16000, busy)
+        self._acks.utterance_done(utt.id)
+        self._acks.maybe_ack(force=True)

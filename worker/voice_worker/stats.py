@@ -1,0 +1,46 @@
+"""Counters for the exit report on stderr. Each field has a single writing thread, so no lock."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+
+
+@dataclass(slots=True)
+class Stats:
+    # reader thread
+    lines: int = 0
+    frames: int = 0
+    frames_dropped: int = 0  # malformed or out of order
+    seq_gaps: int = 0
+    seq_missing: int = 0
+    seq_reordered: int = 0
+    recoverable_errors: int = 0
+    # VAD thread
+    audio_samples: int = 0
+    utterances: int = 0
+    no_speech: int = 0
+    # STT thread
+    partials: int = 0
+    partials_skipped_behind: int = 0
+    finals: int = 0
+    finals_empty: int = 0
+    partial_busy_s: float = 0.0
+    partial_audio_s: float = 0.0
+    final_busy_s: float = 0.0
+    final_audio_s: float = 0.0
+    # main
+    model_load_s: float = 0.0
+
+    def report(self) -> dict[str, float | int]:
+        out: dict[str, float | int] = asdict(self)
+        busy = self.partial_busy_s + self.final_busy_s
+        stream_s = self.audio_samples / 16000
+        out["stream_audio_s"] = round(stream_s, 3)
+        out["stt_busy_s"] = round(busy, 3)
+        # RTF of finals: compute per second of utterance audio. STT load: compute per second of
+        # stream, partials included, i.e. how much of one real-time stream the STT thread uses.
+        out["final_rtf"] = round(self.final_busy_s / self.final_audio_s, 4) if self.final_audio_s else None
+        out["stt_load"] = round(busy / stream_s, 4) if stream_s else None
+        for key in ("partial_busy_s", "partial_audio_s", "final_busy_s", "final_audio_s", "model_load_s"):
+            out[key] = round(out[key], 3)
+        return out
