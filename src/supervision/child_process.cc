@@ -109,6 +109,29 @@ ExitStatus from_siginfo(const siginfo_t& info) {
 
 }  // namespace
 
+namespace {
+
+// The kernel's struct for rt_sigaction. glibc's sigaction() refuses the two real-time signals
+// it reserves for itself (32 and 33), so a disposition the daemon inherited for them would
+// otherwise survive into the worker; the raw system call resets every signal. Async-signal-safe.
+struct KernelSigaction {
+  void (*handler)(int);
+  unsigned long flags;
+  void (*restorer)();
+  uint64_t mask;
+};
+
+void reset_signal_dispositions() {
+  const KernelSigaction default_action{SIG_DFL, 0, nullptr, 0};
+  for (int sig = 1; sig <= 64; ++sig) {
+    if (sig != SIGKILL && sig != SIGSTOP) {
+      ::syscall(SYS_rt_sigaction, sig, &default_action, nullptr, sizeof(uint64_t));
+    }
+  }
+}
+
+}  // namespace
+
 std::unique_ptr<ChildProcess> ChildProcess::spawn(const SpawnSpec& spec) {
   if (spec.argv.empty() || spec.argv[0].empty()) throw SpawnError("cannot start worker: empty command");
 
@@ -132,9 +155,6 @@ std::unique_ptr<ChildProcess> ChildProcess::spawn(const SpawnSpec& spec) {
 
   Pipe in = make_pipe(), out = make_pipe(), err = make_pipe(), report = make_pipe();
 
-  struct sigaction default_action {};
-  default_action.sa_handler = SIG_DFL;
-  sigemptyset(&default_action.sa_mask);
   sigset_t all, empty, saved;
   sigfillset(&all);
   sigemptyset(&empty);
@@ -149,9 +169,7 @@ std::unique_ptr<ChildProcess> ChildProcess::spawn(const SpawnSpec& spec) {
     ::setpgid(0, 0);
     ::prctl(PR_SET_PDEATHSIG, SIGKILL);
     if (::getppid() != parent) _exit(127);  // the daemon died before prctl took effect
-    for (int sig = 1; sig < NSIG; ++sig) {
-      if (sig != SIGKILL && sig != SIGSTOP) ::sigaction(sig, &default_action, nullptr);
-    }
+    reset_signal_dispositions();
     ::sigprocmask(SIG_SETMASK, &empty, nullptr);
     if (::dup2(in.read.get(), 0) < 0 || ::dup2(out.write.get(), 1) < 0 ||
         ::dup2(err.write.get(), 2) < 0) {
