@@ -57,7 +57,7 @@ HttpReply outcome_reply(const Outcome& o, const char* ok_status, int failure_sta
 }
 
 std::string sse_frame(const Event& e) {
-  return "id: " + std::to_string(e.id) + "\nevent: " + e.type + "\ndata: " + e.body.dump() + "\n\n";
+  return "id: " + std::to_string(e.id) + "\nevent: " + e.type + "\ndata: " + dump_json(e.body) + "\n\n";
 }
 
 // Streams every event from now on; a reader that falls behind gets a `lagged` event with the
@@ -112,17 +112,19 @@ void install_api_v1(Router& router, const ApiContext& ctx) {
     std::string reason;
     if (auto bad = read_reason(req, "api_start", reason)) return *bad;
     return outcome_reply(ctx.supervisor.start(reason), "started", 503);
-  });
+  }, Access::Token, Runs::Blocking);
   router.add("POST", "/v1/control/stop", [&ctx](const HttpRequest& req) {
     std::string reason;
     if (auto bad = read_reason(req, "api_stop", reason)) return *bad;
-    return outcome_reply(ctx.supervisor.stop(reason), "stopped", 504);
-  });
+    const Outcome o = ctx.supervisor.stop(reason);
+    // 504 is for a worker that could not be stopped in time; anything else is unavailable.
+    return outcome_reply(o, "stopped", o.code == Outcome::Code::TimedOut ? 504 : 503);
+  }, Access::Token, Runs::Blocking);
   router.add("POST", "/v1/control/restart", [&ctx](const HttpRequest& req) {
     std::string reason;
     if (auto bad = read_reason(req, "api_restart", reason)) return *bad;
     return outcome_reply(ctx.supervisor.restart(reason), "restarted", 503);
-  });
+  }, Access::Token, Runs::Blocking);
 
   router.add("GET", "/v1/metrics", [&ctx](const HttpRequest&) {
     MetricsInputs in;
@@ -146,7 +148,7 @@ void install_api_v1(Router& router, const ApiContext& ctx) {
     auto events = std::make_shared<EventStream>(ctx.bus.subscribe());
     r.stream = [events](StreamWriter& out) { stream_events(std::move(*events), out); };
     return r;
-  });
+  }, Access::Token, Runs::Blocking);
 }
 
 }  // namespace vs

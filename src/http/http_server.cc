@@ -29,10 +29,13 @@ using Acceptor = asio::basic_socket_acceptor<Protocol>;
 namespace {
 
 constexpr auto kWriteTimeout = std::chrono::seconds(10);
-constexpr auto kHandlerDrainTimeout = std::chrono::seconds(10);
+constexpr auto kDrainWarnAfter = std::chrono::seconds(10);
+constexpr auto kAcceptRetryDelay = std::chrono::milliseconds(100);
 constexpr unsigned kHeaderLimit = 16 * 1024;
+constexpr int kMaxConnections = 512;
 
 // What sessions share: the router, limits, counters and the count of running handlers.
+// Sessions and handler threads hold it by shared_ptr, so the io_context outlives every socket.
 struct ServerCore {
   ServerCore(const Router& r, const ListenConfig& c) : router(r), config(c) {}
   const Router& router;
@@ -43,6 +46,7 @@ struct ServerCore {
   mutable std::mutex mu;
   std::condition_variable handlers_done;
   int handlers = 0;
+  std::atomic<int> connections{0};
   std::map<int, uint64_t> responses;
 
   bool begin_handler() {
@@ -77,7 +81,11 @@ HttpRequest to_request(const http::request<http::string_body>& r) {
 
 class Session : public std::enable_shared_from_this<Session> {
  public:
-  Session(Protocol::socket socket, ServerCore& core) : stream_(std::move(socket)), core_(core) {}
+  Session(Protocol::socket socket, std::shared_ptr<ServerCore> core)
+      : stream_(std::move(socket)), core_ptr_(std::move(core)), core_(*core_ptr_) {
+    ++core_.connections;
+  }
+  ~Session() { --core_.connections; }
 
   void start() { read_request(); }
 
@@ -106,29 +114,53 @@ class Session : public std::enable_shared_from_this<Session> {
     const auto& raw = parser_->get();
     version_ = raw.version();
     keep_alive_ = raw.keep_alive();
+    HttpRequest req = to_request(raw);
+    // Quick answers (health, gate, status, metrics) come straight from the I/O thread, so no
+    // number of slow control calls or event streams can starve them.
+    if (!core_.router.blocks(req)) return reply(dispatch(req), keep_alive_);
     if (!core_.begin_handler()) {
-      return reply(error_reply(503, "the daemon is busy or shutting down; try again shortly"), false);
+      return reply(error_reply(503, "too many control calls and event streams in progress; try again shortly"),
+                   false);
     }
-    // Handlers may block (a start waits for "ready"), so they never run on the I/O thread.
-    std::thread([self = shared_from_this(), req = to_request(raw)] { self->handle(req); }).detach();
+    // Blocking handlers (a start waits for "ready", a stream lasts) get a thread of their own.
+    try {
+      std::thread([self = shared_from_this(), req = std::move(req)]() mutable {
+        std::shared_ptr<ServerCore> core = self->core_ptr_;
+        self->handle(req);
+        self.reset();        // the session may end here, while the core is still alive
+        core->end_handler();
+      }).detach();
+    } catch (const std::system_error& e) {
+      core_.end_handler();
+      spdlog::error("cannot start a request handler thread: {}", e.what());
+      reply(error_reply(503, "the daemon cannot take more requests right now; try again shortly"), false);
+    }
   }
 
-  void handle(const HttpRequest& req) {
-    HttpReply r;
+  HttpReply dispatch(const HttpRequest& req) {
     try {
-      r = core_.router.dispatch(req);
+      return core_.router.dispatch(req);
     } catch (const std::exception& e) {
       spdlog::error("handler for {} {} failed: {}", req.method, req.path, e.what());
-      r = error_reply(500, std::string("internal error: ") + e.what());
+      return error_reply(500, std::string("internal error: ") + e.what());
     }
+  }
+
+  // Runs on its own thread.
+  void handle(const HttpRequest& req) {
+    HttpReply r = dispatch(req);
     if (r.stream) {
-      stream(r);
-    } else {
-      asio::post(core_.io, [self = shared_from_this(), r = std::move(r)]() mutable {
-        self->reply(std::move(r), self->keep_alive_);
-      });
+      try {
+        stream(r);
+      } catch (const std::exception& e) {
+        spdlog::error("event stream for {} ended by an error: {}", req.path, e.what());
+        asio::post(core_.io, [self = shared_from_this()] { self->close(); });
+      }
+      return;
     }
-    core_.end_handler();
+    asio::post(core_.io, [self = shared_from_this(), r = std::move(r)]() mutable {
+      self->reply(std::move(r), self->keep_alive_);
+    });
   }
 
   http::response<http::string_body> make_response(const HttpReply& r, bool keep_alive) const {
@@ -165,6 +197,7 @@ class Session : public std::enable_shared_from_this<Session> {
 
   friend class SessionStreamWriter;
   Stream stream_;
+  std::shared_ptr<ServerCore> core_ptr_;
   ServerCore& core_;
   beast::flat_buffer buffer_;
   std::optional<http::request_parser<http::string_body>> parser_;
@@ -187,7 +220,8 @@ class SessionStreamWriter : public StreamWriter {
         done->set_value(!ec);
       });
     });
-    failed_ = !result.get();
+    // The write itself times out after kWriteTimeout; the margin covers the I/O thread's queue.
+    failed_ = result.wait_for(kWriteTimeout + std::chrono::seconds(2)) != std::future_status::ready || !result.get();
     return !failed_;
   }
 
@@ -214,20 +248,45 @@ void Session::stream(const HttpReply& r) {
       header_written->set_value(!ec);
     });
   });
-  if (header_result.get()) {
+  if (header_result.wait_for(kWriteTimeout + std::chrono::seconds(2)) == std::future_status::ready &&
+      header_result.get()) {
     SessionStreamWriter writer(shared_from_this());
     r.stream(writer);
   }
   asio::post(core_.io, [self = shared_from_this()] { self->close(); });
 }
 
-void accept_next(std::shared_ptr<Acceptor> acceptor, ServerCore& core) {
-  acceptor->async_accept([acceptor, &core](beast::error_code ec, Protocol::socket socket) {
-    if (ec == asio::error::operation_aborted || core.stopping) return;
-    if (!ec) std::make_shared<Session>(std::move(socket), core)->start();
-    else spdlog::warn("accept failed: {}", ec.message());
+void accept_next(std::shared_ptr<Acceptor> acceptor, std::shared_ptr<ServerCore> core) {
+  acceptor->async_accept([acceptor, core](beast::error_code ec, Protocol::socket socket) {
+    if (ec == asio::error::operation_aborted || core->stopping) return;
+    if (ec) {
+      // Out of descriptors (or similar): the listening socket stays readable, so retrying at
+      // once would spin. Wait a little and try again.
+      spdlog::warn("accept failed: {}; retrying in {} ms", ec.message(), kAcceptRetryDelay.count());
+      auto timer = std::make_shared<asio::steady_timer>(core->io, kAcceptRetryDelay);
+      timer->async_wait([acceptor, core, timer](beast::error_code) { accept_next(acceptor, core); });
+      return;
+    }
+    if (core->connections >= kMaxConnections) {
+      beast::error_code ignored;
+      socket.close(ignored);  // over the limit: refuse rather than run out of descriptors
+    } else {
+      std::make_shared<Session>(std::move(socket), core)->start();
+    }
     accept_next(acceptor, core);
   });
+}
+
+// The I/O thread: an exception escaping a completion handler must not end the server.
+void run_io(ServerCore& core) {
+  for (;;) {
+    try {
+      core.io.run();
+      return;
+    } catch (const std::exception& e) {
+      spdlog::error("HTTP I/O thread: {}", e.what());
+    }
+  }
 }
 
 Protocol protocol_of(const ListenSocket& s) {
@@ -245,9 +304,9 @@ Protocol protocol_of(const ListenSocket& s) {
 
 struct HttpServer::Impl {
   Impl(ListenSocket s, const Router& router, const ListenConfig& config)
-      : socket(std::move(s)), core(router, config) {}
+      : socket(std::move(s)), core(std::make_shared<ServerCore>(router, config)) {}
   ListenSocket socket;
-  ServerCore core;
+  std::shared_ptr<ServerCore> core;
   std::shared_ptr<Acceptor> acceptor;
   std::thread io_thread;
   bool started = false, stopped = false;
@@ -260,11 +319,11 @@ HttpServer::~HttpServer() { stop(); }
 
 void HttpServer::start() {
   Impl& d = *impl_;
-  d.acceptor = std::make_shared<Acceptor>(d.core.io);
+  d.acceptor = std::make_shared<Acceptor>(d.core->io);
   // The acceptor takes over the fd; the ListenSocket keeps the address for removal later.
   d.acceptor->assign(protocol_of(d.socket), d.socket.fd.release());
   accept_next(d.acceptor, d.core);
-  d.io_thread = std::thread([&d] { d.core.io.run(); });
+  d.io_thread = std::thread([core = d.core] { run_io(*core); });
   d.started = true;
 }
 
@@ -272,27 +331,30 @@ void HttpServer::stop() {
   Impl& d = *impl_;
   if (!d.started || d.stopped) return;
   d.stopped = true;
-  d.core.stopping = true;
-  asio::post(d.core.io, [acceptor = d.acceptor] {
+  ServerCore& core = *d.core;
+  core.stopping = true;
+  asio::post(core.io, [acceptor = d.acceptor] {
     beast::error_code ignored;
     acceptor->close(ignored);
   });
   {
-    // Streams notice `stopping` within a second; control calls end when the supervisor does.
-    std::unique_lock lock(d.core.mu);
-    if (!d.core.handlers_done.wait_for(lock, kHandlerDrainTimeout, [&] { return d.core.handlers == 0; })) {
-      spdlog::warn("{} request handlers still running at shutdown", d.core.handlers);
+    // Streams notice `stopping` within a second and their writes time out; control calls end
+    // once the supervisor has shut down. Handlers touch the router and what it serves, so
+    // they must all be done before this returns — waiting long beats a use-after-free.
+    std::unique_lock lock(core.mu);
+    while (!core.handlers_done.wait_for(lock, kDrainWarnAfter, [&] { return core.handlers == 0; })) {
+      spdlog::warn("waiting for {} request handlers to finish before shutdown", core.handlers);
     }
   }
-  d.core.io.stop();
+  core.io.stop();
   d.io_thread.join();
 }
 
 const ListenSocket& HttpServer::socket() const { return impl_->socket; }
 
 std::map<int, uint64_t> HttpServer::responses_by_status() const {
-  std::lock_guard lock(impl_->core.mu);
-  return impl_->core.responses;
+  std::lock_guard lock(impl_->core->mu);
+  return impl_->core->responses;
 }
 
 }  // namespace vs

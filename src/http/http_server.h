@@ -1,10 +1,12 @@
 // HttpServer serves a Router on an already-bound listening socket (TCP or Unix), with Beast.
 //
 // One I/O thread parses requests and writes replies asynchronously, with a deadline on every
-// read and write, a header limit and the body limit (413). Handlers run on their own threads
-// because control calls block until the worker is ready or stopped; at most
-// kMaxHandlers run at once (503 beyond). Streaming replies (SSE) write from their handler
-// thread through the I/O thread, so a slow client only ever stalls its own stream.
+// read and write, a header limit and the body limit (413), and at most kMaxConnections open.
+// Inline routes (health, gate, status, metrics) are answered on the I/O thread, so they stay
+// quick whatever else is going on. Blocking routes run on a thread each, because control calls
+// wait until the worker is ready or stopped; at most kMaxHandlers run at once (503 beyond).
+// Streaming replies (SSE) write from their handler thread through the I/O thread, so a slow
+// client only ever stalls its own stream.
 //
 //   HttpServer server(open_listen_socket(cfg.listen), router, cfg.listen);
 //   server.start();

@@ -2,10 +2,14 @@
 
 namespace vs {
 
+std::string dump_json(const nlohmann::json& value) {
+  return value.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
 HttpReply json_reply(int status, const nlohmann::json& body) {
   HttpReply r;
   r.status = status;
-  r.body = body.dump() + "\n";
+  r.body = dump_json(body) + "\n";
   return r;
 }
 

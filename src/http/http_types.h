@@ -45,6 +45,9 @@ struct HttpReply {
   std::function<void(StreamWriter&)> stream;
 };
 
+// JSON text that never throws: invalid UTF-8 (from a request path, a worker line) is replaced.
+std::string dump_json(const nlohmann::json& value);
+
 HttpReply json_reply(int status, const nlohmann::json& body);
 // {"error": sentence} — every error answer of the API has this shape.
 HttpReply error_reply(int status, const std::string& sentence);

@@ -5,8 +5,21 @@ namespace vs {
 
 Router::Router(std::string token) : token_(std::move(token)) {}
 
-void Router::add(const std::string& method, const std::string& path, Handler handler, Access access) {
-  routes_[path][method] = Route{std::move(handler), access};
+void Router::add(const std::string& method, const std::string& path, Handler handler, Access access,
+                 Runs runs) {
+  routes_[path][method] = Route{std::move(handler), access, runs};
+}
+
+const Router::Route* Router::find(const HttpRequest& request) const {
+  auto path_it = routes_.find(request.path);
+  if (path_it == routes_.end()) return nullptr;
+  auto route_it = path_it->second.find(request.method);
+  return route_it == path_it->second.end() ? nullptr : &route_it->second;
+}
+
+bool Router::blocks(const HttpRequest& request) const {
+  const Route* route = find(request);
+  return route && route->runs == Runs::Blocking && (route->access == Access::Public || authorized(request));
 }
 
 namespace {

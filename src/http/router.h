@@ -16,6 +16,9 @@
 namespace vs {
 
 enum class Access { Public, Token };
+// Inline handlers answer at once (they only read snapshots) and run on the server's I/O thread;
+// Blocking ones (control calls that wait for the worker, event streams) get a thread each.
+enum class Runs { Inline, Blocking };
 
 class Router {
  public:
@@ -24,15 +27,19 @@ class Router {
   explicit Router(std::string token = "");
 
   void add(const std::string& method, const std::string& path, Handler handler,
-           Access access = Access::Token);
+           Access access = Access::Token, Runs runs = Runs::Inline);
   HttpReply dispatch(const HttpRequest& request) const;
+  // True when dispatch() would run a Blocking handler for this request.
+  bool blocks(const HttpRequest& request) const;
 
  private:
   struct Route {
     Handler handler;
     Access access;
+    Runs runs;
   };
   bool authorized(const HttpRequest& request) const;
+  const Route* find(const HttpRequest& request) const;
 
   std::string token_;
   std::map<std::string, std::map<std::string, Route>> routes_;  // path -> method -> route

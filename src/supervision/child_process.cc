@@ -13,6 +13,9 @@
 #include <cerrno>
 #include <climits>
 #include <system_error>
+#include <thread>
+
+#include <spdlog/spdlog.h>
 
 extern char** environ;
 
@@ -110,6 +113,9 @@ ExitStatus from_siginfo(const siginfo_t& info) {
 }  // namespace
 
 namespace {
+
+// How long the destructor waits for a SIGKILLed process before reaping it in the background.
+constexpr std::chrono::milliseconds kReapGrace{5000};
 
 // The kernel's struct for rt_sigaction. glibc's sigaction() refuses the two real-time signals
 // it reserves for itself (32 and 33), so a disposition the daemon inherited for them would
@@ -247,9 +253,17 @@ ChildProcess::~ChildProcess() {
   if (pid_ <= 0 || exit_) return;
   ::kill(-pid_, SIGKILL);
   ::kill(pid_, SIGKILL);  // in case it left its group
-  siginfo_t info{};
-  while (::waitid(P_PIDFD, static_cast<id_t>(pidfd_.get()), &info, WEXITED) < 0 && errno == EINTR) {
-  }
+  if (wait_for(kReapGrace)) return;
+  // SIGKILL takes effect only when the process leaves uninterruptible sleep (a stuck driver or
+  // network file system). The owner must not hang on it: a detached thread reaps it later.
+  spdlog::warn("worker pid {} did not die within {} ms of SIGKILL; reaping it in the background", pid_,
+               kReapGrace.count());
+  std::thread([pidfd = pidfd_.release()] {
+    siginfo_t info{};
+    while (::waitid(P_PIDFD, static_cast<id_t>(pidfd), &info, WEXITED) < 0 && errno == EINTR) {
+    }
+    ::close(pidfd);
+  }).detach();
 }
 
 WorkerPipes ChildProcess::take_pipes() { return std::move(pipes_); }

@@ -477,7 +477,9 @@ void Supervisor::Impl::on_crash(CrashCause cause, std::optional<ExitStatus> stat
   const WorkerState next = next_state_after_crash(cause);
   set_state(next, next == WorkerState::Failed ? w.last_error : std::string("crash: ") + to_string(cause));
   // After the state is published, so a caller that sees the failure also sees the backoff.
-  finish_waiter(failed(message));
+  Outcome outcome = failed(message);
+  if (backoff_timer) outcome.retry_after = ceil_seconds(std::chrono::ceil<milliseconds>(*backoff_timer - steady_now()));
+  finish_waiter(outcome);
 }
 
 WorkerState Supervisor::Impl::next_state_after_crash(CrashCause cause) {

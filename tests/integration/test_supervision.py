@@ -37,6 +37,7 @@ def test_crash_recovery_follows_backoff_then_fails_then_explicit_start(make_daem
 
     r = d.post("/v1/control/start", json={"reason": "crash test"})
     assert r.status_code == 503 and "exit code 3" in r.json()["error"]
+    assert int(r.headers["retry-after"]) >= 1  # the restart is already scheduled
     w = d.wait_state("failed", timeout=20)
 
     # 1 spawn + max_restarts (3) restarts; the gaps follow initial 200 ms × 2^n (jitter 0).
@@ -158,7 +159,7 @@ def test_sigterm_stops_worker_gracefully_and_removes_socket(make_daemon, workdir
     assert shutdown_seen.exists(), "the worker must get a shutdown line, not a signal"
     assert not process_alive(worker) and not process_alive(grandchild)
     assert not sock.exists()
-    assert "SIGKILL" not in d.log()
+    assert "ignored shutdown" not in d.log() and "SIGKILL" not in d.log()
 
 
 def test_sigkill_of_daemon_takes_the_worker_down(make_daemon, workdir):
