@@ -32,6 +32,13 @@ events_pid=$!
 
 echo "== GET /v1/health";              call GET /v1/health
 echo "== GET /v1/gates/heavy-load";    call GET /v1/gates/heavy-load
+# Right after a build the CPU can still be busy, and the gate refuses new starts until it calms down.
+for _ in $(seq 30); do
+  code=$(curl -s -o /dev/null -w '%{http_code}' --unix-socket "$sock" http://localhost/v1/gates/heavy-load)
+  [ "$code" = 200 ] && break
+  echo "   gate closed, waiting: $(curl -s --unix-socket "$sock" http://localhost/v1/gates/heavy-load | sed 's/.*"reason":"\([^"]*\)".*/\1/')"
+  sleep 1
+done
 echo "== POST /v1/control/start (loads the model)"; call POST /v1/control/start '{"reason":"demo"}'
 echo "== GET /v1/control/status";      call GET /v1/control/status
 echo "== GET /v1/metrics (worker and IPC)"

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include <CLI/CLI.hpp>
+#include <spdlog/async.h>
 #include <spdlog/sinks/stdout_sinks.h>
 #include <spdlog/spdlog.h>
 
@@ -56,8 +57,14 @@ struct CommandLine {
   }
 };
 
+// Logging is asynchronous and drops the oldest lines when stderr is not read: a parent that
+// never drains our stderr must not stall the supervisor or the worker's stderr relay.
 void configure_logging(const std::string& level) {
-  auto logger = spdlog::stderr_logger_mt("voice-sidecar");
+  constexpr size_t kQueuedLines = 8192;
+  spdlog::init_thread_pool(kQueuedLines, 1);
+  auto logger = std::make_shared<spdlog::async_logger>(
+      "voice-sidecar", std::make_shared<spdlog::sinks::stderr_sink_mt>(), spdlog::thread_pool(),
+      spdlog::async_overflow_policy::overrun_oldest);
   logger->set_pattern("%Y-%m-%dT%H:%M:%S.%e %l %v");
   logger->set_level(spdlog::level::from_str(level));
   logger->flush_on(spdlog::level::trace);
@@ -96,5 +103,7 @@ int main(int argc, char** argv) {
   }
   vs::block_daemon_signals();
   configure_logging(loaded.config.log.level);
-  return vs::run_daemon(loaded);
+  const int code = vs::run_daemon(loaded);
+  spdlog::shutdown();  // writes what is still queued
+  return code;
 }
