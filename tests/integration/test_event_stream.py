@@ -84,3 +84,48 @@ def test_quick_endpoints_answer_while_streams_hold_every_handler_slot(make_daemo
             s.close()
     # Once the streams are gone their slots are free again.
     wait_until(lambda: d.post("/v1/control/start").status_code == 200, 30, "a start after the streams closed")
+
+
+def test_a_slow_subscriber_is_told_how_many_events_it_missed(make_daemon):
+    total = 5000
+    d = make_daemon(worker_args=("--emit-events", str(total), "--event-padding", "8192"),
+                    tweak=lambda c: c.setdefault("ipc", {}).update(event_buffer=64))
+    host, port = d.config["listen"]["address"].split(":")
+    slow = socket.socket()
+    slow.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+    slow.connect((host, int(port)))
+    slow.sendall(b"GET /v1/events HTTP/1.1\r\nHost: x\r\n\r\n")
+    try:
+        wait_until(lambda: counter(d.get("/v1/metrics").text, "voice_sidecar_event_subscribers") >= 1, 10,
+                   "the slow subscriber")
+        assert d.post("/v1/control/start").status_code == 200
+        # 40 MB of events pass while the subscriber reads nothing; the pipeline does not wait.
+        wait_until(lambda: counter(d.get("/v1/metrics").text, "voice_sidecar_ipc_lines_in_total") >= total + 1,
+                   30, "every worker line read")
+        # Now read: the stream tells how much was missed, then carries on to the newest events.
+        slow.settimeout(10)
+        text, last_n = b"", -1
+        while last_n != total - 1:
+            chunk = slow.recv(1 << 20)
+            assert chunk, "stream closed before the last event"
+            text += chunk
+            ns = re.findall(rb'"n":(\d+)', text[-20000:])
+            last_n = int(ns[-1]) if ns else -1
+    finally:
+        slow.close()
+    lagged = re.findall(rb"event: lagged\ndata: \{\"missed\":(\d+)\}", text)
+    assert lagged and sum(int(n) for n in lagged) > 0
+    # Ids are consecutive except across a lagged notice, where they jump by exactly `missed`:
+    # nothing is lost without the subscriber being told.
+    prev_id, pending_missed = None, 0
+    for frame in text.split(b"\n\n"):
+        if m := re.search(rb"event: lagged\ndata: \{\"missed\":(\d+)\}", frame):
+            pending_missed += int(m.group(1))
+        elif m := re.search(rb"^id: (\d+)$", frame, re.M):
+            event_id = int(m.group(1))
+            if prev_id is not None:
+                assert event_id == prev_id + 1 + pending_missed, (prev_id, pending_missed, event_id)
+            prev_id, pending_missed = event_id, 0
+    ns = [int(n) for n in re.findall(rb'"n":(\d+)', text)]
+    assert ns == sorted(ns) and len(set(ns)) == len(ns), "events repeated or out of order"
+    assert counter(d.get("/v1/metrics").text, "voice_sidecar_events_lagged_total") > 0
