@@ -36,7 +36,7 @@ struct PressureConfig {
   int sample_timeout_ms = 800;             // a sample older than interval+this is stale
   int reopen_after_samples = 3;            // good samples in a row before a closed gate reopens
   std::string proc_root = "/proc";         // where meminfo, stat and pressure/memory are read
-  std::string cgroup_root = "/sys/fs/cgroup";  // where memory.max / memory.current are read
+  std::string cgroup_root = "/sys/fs/cgroup";  // cgroup v2 mount: own cgroup's and ancestors' limits
 };
 
 struct WorkerConfig {

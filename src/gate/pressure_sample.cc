@@ -3,6 +3,7 @@
 #include "gate/pressure_sample.h"
 
 #include <algorithm>
+#include <vector>
 
 #include "gate/proc_parsers.h"
 #include "gate/text_file.h"
@@ -60,6 +61,23 @@ Parsed<std::optional<CgroupMemory>> read_cgroup_memory(const std::string& root) 
   return Result::ok(CgroupMemory{limit, *current.value});
 }
 
+// The cgroup directories whose memory.max bounds this process, innermost first: the daemon's
+// own cgroup v2 (from <proc_root>/self/cgroup) and each ancestor up to cgroup_root. Without a
+// readable v2 entry (a container whose root is its own cgroup, a test fixture) it is the root.
+std::vector<std::string> cgroup_chain(const PressurePaths& paths) {
+  std::vector<std::string> dirs;
+  std::string root = paths.cgroup_root;
+  while (root.size() > 1 && root.back() == '/') root.pop_back();
+  const TextFile self = read_text_file(join(paths.proc_root, "self/cgroup"));
+  std::string rel = self.status == TextFile::Status::Ok ? parse_cgroup_v2_path(self.text).value_or("") : "";
+  while (!rel.empty() && rel != "/") {
+    dirs.push_back(root + rel);
+    rel = rel.substr(0, rel.rfind('/'));
+  }
+  dirs.push_back(root);
+  return dirs;
+}
+
 // Narrows total/available to the cgroup's limit and headroom when those are lower.
 void apply_cgroup_limit(const CgroupMemory& cg, PressureSample& s) {
   const double limit_mb = static_cast<double>(cg.limit_bytes) / kBytesPerMb;
@@ -92,9 +110,12 @@ std::string measure(const PressurePaths& paths, const PressureSample* previous,
   if (!psi) return psi.error;
   s.psi_some_avg10 = *psi.value;
 
-  const auto cg = read_cgroup_memory(paths.cgroup_root);
-  if (!cg) return cg.error;
-  if (*cg.value) apply_cgroup_limit(**cg.value, s);
+  // Every limited level counts: a slice's limit binds its services as much as their own.
+  for (const std::string& dir : cgroup_chain(paths)) {
+    const auto cg = read_cgroup_memory(dir);
+    if (!cg) return cg.error;
+    if (*cg.value) apply_cgroup_limit(**cg.value, s);
+  }
 
   if (s.memory_total_mb <= 0) return "memory limit is 0 in " + join(paths.cgroup_root, "memory.max");
   s.memory_percent = (s.memory_total_mb - s.memory_available_mb) / s.memory_total_mb * 100.0;

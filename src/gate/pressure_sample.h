@@ -3,7 +3,9 @@
 //   <proc_root>/meminfo            MemTotal, MemAvailable
 //   <proc_root>/stat               the "cpu" line; utilisation is the delta between two samples
 //   <proc_root>/pressure/memory    "some avg10=..." when present (PSI)
-//   <cgroup_root>/memory.max, memory.current   when present and not "max" (cgroup v2 limit)
+//   <cgroup_root><own cgroup>/memory.max, memory.current, and the same in every ancestor up to
+//   <cgroup_root>, when present and not "max" (cgroup v2 limits; the own cgroup comes from
+//   <proc_root>/self/cgroup, and is the root itself when that has no v2 entry)
 // A sample that cannot be read or parsed is still a sample: valid=false with the reason.
 // The parsing of each file's text lives in gate/proc_parsers.h; this is the I/O edge.
 #pragma once

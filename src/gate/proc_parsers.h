@@ -56,4 +56,8 @@ Parsed<std::optional<uint64_t>> parse_cgroup_memory_max(std::string_view text);
 // cgroup v2 memory.current (or any single-number cgroup file): bytes.
 Parsed<uint64_t> parse_cgroup_bytes(std::string_view text);
 
+// The cgroup v2 path ("/user.slice/x.service") from /proc/self/cgroup's "0::" line; none when
+// there is no v2 entry (cgroup v1 only) or the path is not absolute.
+std::optional<std::string> parse_cgroup_v2_path(std::string_view text);
+
 }  // namespace vs

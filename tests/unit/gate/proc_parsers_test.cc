@@ -171,3 +171,23 @@ TEST(ParseCgroupBytes, ReadsBytesAndRejectsGarbage) {
 
 }  // namespace
 }  // namespace vs
+
+namespace vs {
+namespace {
+
+TEST(ParseCgroupV2Path, FindsTheUnifiedEntry) {
+  EXPECT_EQ(parse_cgroup_v2_path("0::/user.slice/voice.service\n"), "/user.slice/voice.service");
+  EXPECT_EQ(parse_cgroup_v2_path("12:memory:/docker/abc\n1:name=systemd:/x\n0::/a/b\n"), "/a/b");
+  EXPECT_EQ(parse_cgroup_v2_path("0::/\n"), "/");
+}
+
+TEST(ParseCgroupV2Path, RejectsWhatCouldLeaveTheRoot) {
+  EXPECT_EQ(parse_cgroup_v2_path("12:memory:/docker/abc\n"), std::nullopt);  // v1 only
+  EXPECT_EQ(parse_cgroup_v2_path("0::/../../etc\n"), std::nullopt);
+  EXPECT_EQ(parse_cgroup_v2_path("0::/gone (deleted)\n"), std::nullopt);
+  EXPECT_EQ(parse_cgroup_v2_path("0::relative\n"), std::nullopt);
+  EXPECT_EQ(parse_cgroup_v2_path(""), std::nullopt);
+}
+
+}  // namespace
+}  // namespace vs

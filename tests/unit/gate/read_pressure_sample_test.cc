@@ -254,5 +254,32 @@ TEST(ReadPressureSample, MissingRootIsInvalidNotACrash) {
   EXPECT_EQ(s.reason, "cannot read /nonexistent/vs-proc/stat: No such file or directory");
 }
 
+TEST(ReadPressureSample, OwnCgroupAndItsAncestorsLimitMemory) {
+  FixtureDir dir;
+  dir.write("proc/meminfo", meminfo_text(16 * kGiBinKb, 12 * kGiBinKb));
+  dir.write("proc/stat", stat_text(1, 9));
+  dir.write("proc/self/cgroup", "0::/app.slice/voice.service\n");
+  // The service itself may use 8 GiB, but its slice only 4 GiB, of which 3 GiB are in use.
+  dir.write("cgroup/app.slice/voice.service/memory.max", std::to_string(8 * kGiB) + "\n");
+  dir.write("cgroup/app.slice/voice.service/memory.current", std::to_string(kGiB) + "\n");
+  dir.write("cgroup/app.slice/memory.max", std::to_string(4 * kGiB) + "\n");
+  dir.write("cgroup/app.slice/memory.current", std::to_string(3 * kGiB) + "\n");
+  const PressureSample s = read_pressure_sample(dir.paths(), nullptr);
+  ASSERT_TRUE(s.valid) << s.reason;
+  EXPECT_TRUE(s.cgroup_limited);
+  EXPECT_DOUBLE_EQ(s.memory_total_mb, 4096);
+  EXPECT_DOUBLE_EQ(s.memory_available_mb, 1024);
+}
+
+TEST(ReadPressureSample, BrokenLimitInOwnCgroupNamesTheFile) {
+  FixtureDir dir;
+  dir.write_healthy();
+  dir.write("proc/self/cgroup", "0::/svc\n");
+  dir.write("cgroup/svc/memory.max", "lots\n");
+  const PressureSample s = read_pressure_sample(dir.paths(), nullptr);
+  EXPECT_FALSE(s.valid);
+  EXPECT_EQ(s.reason, "cannot parse the limit in " + dir.path("cgroup/svc/memory.max"));
+}
+
 }  // namespace
 }  // namespace vs
