@@ -7,7 +7,11 @@ import time
 
 import numpy as np
 
-from worker_harness import BENCH, Worker, concat, silence
+from worker_harness import BENCH, Worker, concat, espeak, silence
+
+# Partials over at most 0.3 s of audio, so the watchdog's limit is the --stt-timeout floor
+# (5 x 0.3 s < 2 s) and these tests stay short.
+FAST_WATCHDOG = ("--engine", "stall", "--stt-timeout", "2", "--partial-window", "0.3", "--partial-every", "0.3")
 
 
 def test_stalled_stt_fills_the_ingest_queue_then_reports_and_exits(continuous_speech: np.ndarray) -> None:
@@ -41,8 +45,9 @@ def test_stalled_stt_fills_the_ingest_queue_then_reports_and_exits(continuous_sp
     start = next(s for s in seen if s.type == "speech_start")
     # The STT really stalled: nothing from the first utterance on was ever acknowledged ...
     assert max(a.event["seq"] for a in acks) < start.event["audio_ms"] // 10
-    # ... yet the reader kept answering pings long after the pipeline stopped consuming,
-    assert sum(p.t > acks[-1].t for p in pongs) >= 20
+    # ... yet the reader kept answering pings long after the pipeline stopped consuming (from the
+    # utterance's start on; acks are heartbeats now, so the last ack no longer marks that point),
+    assert sum(p.t > start.t for p in pongs) >= 20
     # every ping was answered in order up to the point it blocked (the rest sat in the pipe),
     answered = [p.event["id"] for p in pongs]
     assert answered == list(sent)[:len(answered)]
@@ -56,3 +61,52 @@ def test_stalled_stt_fills_the_ingest_queue_then_reports_and_exits(continuous_sp
     # from the 47 s that were on offer.
     last_answered = max(int(pid[1:]) for pid in answered)
     assert 100 + 1000 + 500 <= last_answered <= 2300, last_answered
+
+
+def test_stt_hang_during_silence_is_detected_by_the_watchdog() -> None:
+    """Silence creates no STT jobs, so nothing backs up into the ingest queue: only the clock
+    can tell that the model hung."""
+    speech = concat([espeak("Please open the window because it is very warm"), silence(0.6)])
+    with Worker(*FAST_WATCHDOG) as w:
+        w.stream(speech[:4 * 16000], speed=4.0)
+        t_speech_sent = time.monotonic()
+        w.stream(silence(30.0))
+        err = w.wait_for(lambda e: e["type"] == "error", timeout=15)
+        rc = w.wait_exit(5)
+    assert err.event["code"] == "STT_STALLED" and err.event["recoverable"] is False, err.event
+    assert "limit 2 s" in err.event["message"]
+    assert rc == 6
+    # The first partial hung within the 1 s of speech streamed; limit 2 s, polled every 0.25 s.
+    detected_after = err.t - t_speech_sent
+    BENCH["stt_stalled_after_speech_s"] = round(detected_after, 3)
+    assert detected_after <= 4.0, detected_after
+    assert not w.events("final_text")
+
+
+def test_eof_with_a_hung_stt_exits_with_stt_stalled_instead_of_hanging() -> None:
+    with Worker(*FAST_WATCHDOG) as w:
+        w.stream(concat([espeak("Please open the window"), silence(0.2)]), speed=4.0)
+        w.wait_for(lambda e: e["type"] == "speech_start", timeout=5)
+        t_eof = time.monotonic()
+        w.proc.stdin.close()
+        rc = w.wait_exit(10)
+        took = time.monotonic() - t_eof
+        err = w.wait_for(lambda e: e["type"] == "error", timeout=1)
+    assert rc == 6 and err.event["code"] == "STT_STALLED", (rc, err.event)
+    assert took <= 4.0, took
+
+
+def test_acks_keep_coming_while_the_vad_thread_is_blocked_behind_a_hung_stt(continuous_speech: np.ndarray) -> None:
+    """The ack heartbeat has its own thread: it is not silenced when the VAD thread blocks on a
+    full STT queue. The speech starts at seq 0 and nothing is ever consumed, so every ack is -1."""
+    with Worker("--engine", "stall", "--stt-timeout", "60") as w:
+        t_first = time.monotonic()
+        # 2.5x: the STT queue (10 s of speech) is full after ~4.5 s of wall time; 15 s of audio
+        # end at 6 s, before the ingest queue (5 s more) fills.
+        w.stream(continuous_speech[:15 * 16000], speed=2.5)
+        t_end = time.monotonic()
+        assert w.proc.poll() is None
+        acks = [s for s in w.seen if s.type == "ack" and s.t <= t_end]
+    assert {a.event["seq"] for a in acks} == {-1}
+    gaps = np.diff([t_first] + [a.t for a in acks])
+    assert t_end - t_first >= 5.5 and gaps.max() <= 0.3, gaps.round(3).tolist()

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import json
+import time
+
 import numpy as np
 
 from worker_harness import FRAME, Worker, concat, espeak, silence
@@ -111,12 +114,15 @@ def test_malformed_unknown_and_oversized_lines_are_recoverable(echo_worker: Work
     assert [e["code"] for e in errors] == [code for _, code in bad_lines]
     assert all(e["recoverable"] is True for e in errors)
 
-    # Still reading, still transcribing: a ping is answered and a valid frame is consumed.
+    # Still reading, still transcribing: a ping is answered and a valid frame is consumed. The
+    # bad frame with seq 0 took its place in the sequence (it was lost, not absent), so the next
+    # frame is seq 1 and is no gap.
     w.send({"type": "ping", "id": "after"})
     w.wait_for(lambda e: e == {"type": "pong", "id": "after"}, timeout=3)
-    w.send_raw(w.frame_line(quiet, seq=0))
+    w.send_raw(w.frame_line(quiet, seq=1))
     w.send({"type": "flush"})
-    w.wait_for(lambda e: e["type"] == "ack" and e["seq"] == 0, timeout=3)
+    w.wait_for(lambda e: e["type"] == "ack" and e["seq"] == 1, timeout=3)
+    assert len(w.events("error")) == len(bad_lines)
     w.send({"type": "shutdown"})
     assert w.wait_exit(5) == 0
 
@@ -168,3 +174,85 @@ def test_partials_cover_a_bounded_window_and_the_final_the_whole_utterance(
     assert covered and max(covered) <= 6000, covered
     # The window bound was actually exercised: partials came late in the utterance.
     assert max(e["audio_ms"] - final["start_ms"] for e in partials) > 10_000
+
+
+def _strict(event: dict) -> None:
+    """The harness parses with json.loads, which accepts NaN/Infinity; the daemon does not."""
+    json.dumps(event, allow_nan=False).encode("utf-8")
+
+
+def test_hostile_lines_never_stop_the_reader_nor_reach_stdout_as_invalid_json(echo_worker: Worker) -> None:
+    w = echo_worker
+    hostile = [
+        (b"[" * 1000 + b"]" * 1000, "MALFORMED_LINE"),  # RecursionError in the JSON parser
+        (b'{"type":"audio_frame","seq":' + b"7" * 5000 + b',"data":"AAAA"}', "MALFORMED_LINE"),  # int limit
+        (b'{"type":"ping","id":NaN}', "MALFORMED_LINE"),
+        (b'{"type":"ping","id":1e999}', "MALFORMED_LINE"),  # would be echoed as Infinity
+        (b'{"type":"ping","id":"\\ud800"}', "BAD_MESSAGE"),  # lone surrogate: cannot be written as UTF-8
+        (b'{"type":"ping","id":{"a":[' + b"[" * 900 + b"]" * 900 + b"]}}", None),  # deep but legal
+    ]
+    for line, _ in hostile:
+        w.send_raw(line + b"\n")
+    w.send({"type": "ping", "id": "still here"})
+    w.wait_for(lambda e: e == {"type": "pong", "id": "still here"}, timeout=5)
+    errors = w.events("error")
+    assert [e["code"] for e in errors[:5]] == [code for _, code in hostile[:5]]
+    assert all(e["recoverable"] for e in errors)
+    for event in w.events():
+        _strict(event)
+    # The deeply nested id is either echoed or refused, but never a crash or a broken line.
+    assert len(errors) == 5 or errors[5]["code"] in ("BAD_MESSAGE", "MALFORMED_LINE")
+    last = w.stream(silence(0.1))
+    w.send({"type": "shutdown"})
+    assert w.wait_exit(5) == 0
+    assert w.events("ack")[-1]["seq"] == last
+
+
+def test_bad_seqs_are_dropped_without_moving_the_clock_and_a_run_behind_resyncs(echo_worker: Worker) -> None:
+    w = echo_worker
+    quiet = silence(0.01)
+    bad_data = b'{"type":"audio_frame","seq":5,"data":"***"}\n'
+    # 10**20 is beyond uint64; 2**64-1 is a valid seq but an implausible jump; then the stream
+    # goes on at 2. Seq 5 has unusable audio: one error, and 6 is no gap. 300 is a gap within the
+    # tolerance that moves the clock ahead; 7, 8, 9 then come "behind" and 9 resyncs.
+    plan = [0, 1, 10**20, 2**64 - 1, 2, 3, 4, "bad", 6, 300, 7, 8, 9, 10]
+    for seq in plan:
+        w.send_raw(bad_data if seq == "bad" else w.frame_line(quiet, seq=seq))
+    w.send({"type": "shutdown"})
+    assert w.wait_exit(5) == 0
+    messages = [e["message"] for e in w.events("error")]
+    assert len(messages) == 7, messages
+    assert "[0, 18446744073709551615]" in messages[0]
+    assert "jumps" in messages[1]
+    assert "seq 5: data is not valid base64" in messages[2]
+    assert "seq gap: expected 7, got 300" in messages[3]
+    assert "seq 7 out of order" in messages[4] and "seq 8 out of order" in messages[5]
+    assert "resynchronised to seq 9" in messages[6]
+    # Acks never cover a seq that was not accepted (10**20, 2**64-1), nor go backwards; whether
+    # 300 was acked before the resync depends on heartbeat timing.
+    acks = [e["seq"] for e in w.events("ack")]
+    assert acks == sorted(acks) and acks[-1] in (10, 300), acks
+    stats = w.stats()
+    assert stats["frames"] == 9  # 0-4, 6, 300, 9, 10
+    assert (stats["seq_jumps_rejected"], stats["seq_resyncs"], stats["seq_reordered"]) == (1, 1, 2)
+
+
+def test_acks_flow_from_the_first_frame_when_speech_starts_at_seq_0(echo_worker: Worker) -> None:
+    w = echo_worker
+    audio = espeak("Please open the window because it is very warm in this room")
+    t_first = time.monotonic()
+    last = w.stream(audio, speed=1.5)
+    t_end = time.monotonic()
+    w.send({"type": "flush"})
+    w.wait_for(lambda e: e["type"] == "ack" and e["seq"] == last, timeout=5)
+
+    start = w.events("speech_start")[0]
+    assert start["audio_ms"] == 0, "the utterance should hold the stream's first frame"
+    i_final = next(i for i, s in enumerate(w.seen) if s.type == "final_text")
+    acks_before = [s for s in w.seen[:i_final] if s.type == "ack"]
+    # Nothing is consumed before the final, so the heartbeat says -1, and it says so from the
+    # first frame on, at least every 200 ms (+100 ms of slack for a loaded machine).
+    assert acks_before and {s.event["seq"] for s in acks_before} == {-1}
+    times = [t_first] + [s.t for s in acks_before if s.t <= t_end]
+    gaps = np.diff(times)
+    assert t_end - t_first > 2.0 and gaps.max() <= 0.3, gaps.round(3).tolist()

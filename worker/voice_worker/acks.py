@@ -3,6 +3,12 @@
 A frame is consumed once it was judged silence and left the pre-roll, or once the final of the
 utterance holding it was written (or the utterance was found to hold no text). Utterances finish
 in order, so the watermark is simply: one below the oldest frame still held anywhere.
+
+The heartbeat runs on its own thread, driven by a clock rather than by the VAD thread: an ack
+goes out at least every ACK_INTERVAL_S while frames arrive, even when the VAD thread is blocked
+on a full STT queue. When nothing is consumed yet (speech from the very first frame, held until
+its final) the ack says seq -1: vacuously true, never a claim on a frame still held. Acks never
+go backwards.
 """
 
 from __future__ import annotations
@@ -18,6 +24,9 @@ from .output import Output
 # DESIGN.md §3 wants an ack at least every 200 ms while audio flows; half that leaves slack for
 # scheduling jitter on a loaded machine.
 ACK_INTERVAL_S = 0.1
+# "While audio flows": the heartbeat goes quiet this long after the last frame arrived, so an
+# idle worker does not chatter. Progress after that (a final) is still acked, by a forced ack.
+AUDIO_FLOWING_S = 1.0
 
 
 class AckTracker:
@@ -29,6 +38,25 @@ class AckTracker:
         self._open: OrderedDict[int, int] = OrderedDict()  # utterance -> its first seq
         self._sent = -1
         self._sent_at = float("-inf")
+        self._audio_at = float("-inf")
+
+    def audio_received(self) -> None:
+        """The reader accepted a frame: audio flows, so the heartbeat runs."""
+        with self._lock:
+            self._audio_at = self._clock()
+
+    def heartbeat_once(self) -> None:
+        with self._lock:
+            flowing = self._clock() - self._audio_at <= AUDIO_FLOWING_S
+        if flowing:
+            self.maybe_ack()
+
+    def run_heartbeat(self) -> None:
+        """Thread body: never returns (a daemon thread)."""
+        while True:
+            # Half the interval, so a due ack is at most ~50 ms late on an idle scheduler.
+            time.sleep(ACK_INTERVAL_S / 2)
+            self.heartbeat_once()
 
     def utterance_opened(self, utterance: int, first_seq: int) -> None:
         with self._lock:
@@ -57,11 +85,12 @@ class AckTracker:
         return max(self._sent, floor - 1)
 
     def maybe_ack(self, *, force: bool = False) -> None:
-        """Send an ack if the interval elapsed (a heartbeat while audio flows), or if forced and new."""
+        """Send an ack if the interval elapsed (a heartbeat), or if forced and new.
+
+        The heartbeat may say -1 (nothing consumed yet); a forced ack only reports progress.
+        """
         with self._lock:
             seq = self._watermark_locked()
-            if seq < 0:
-                return
             now = self._clock()
             if force:
                 if seq == self._sent:

@@ -7,6 +7,8 @@ import os
 from dataclasses import dataclass
 from typing import Mapping, Sequence
 
+from .stt_watchdog import AUDIO_FACTOR, DEFAULT_STT_TIMEOUT_S
+
 ENGINES = ("faster-whisper", "echo", "stall")
 
 
@@ -19,6 +21,7 @@ class Config:
     partial_window_s: float
     partial_every_s: float
     load_timeout_s: float
+    stt_timeout_s: float
     log_level: str
 
 
@@ -73,6 +76,11 @@ def parse_config(argv: Sequence[str] | None, env: Mapping[str, str]) -> Config:
                    help="seconds of new utterance audio between partials")
     p.add_argument("--load-timeout", dest="load_timeout_s", type=_positive_float, default="120",
                    help="seconds the model may take to load before MODEL_LOAD_FAILED")
+    p.add_argument("--stt-timeout", dest="stt_timeout_s", type=_positive_float,
+                   default=env.get("VOICE_WORKER_STT_TIMEOUT", str(DEFAULT_STT_TIMEOUT_S)),
+                   help="a transcribe call running longer than max(this, "
+                   f"{AUDIO_FACTOR:g} x its audio seconds) is a hung model: STT_STALLED, exit 6 "
+                   "(env VOICE_WORKER_STT_TIMEOUT)")
     p.add_argument("--log-level", default=env.get("VOICE_WORKER_LOG_LEVEL", "INFO").upper(),
                    choices=("DEBUG", "INFO", "WARNING", "ERROR"))
     ns = p.parse_args(argv)
@@ -81,4 +89,4 @@ def parse_config(argv: Sequence[str] | None, env: Mapping[str, str]) -> Config:
     return Config(engine=ns.engine, model=ns.model, cpu_threads=ns.cpu_threads,
                   vad_aggressiveness=ns.vad_aggressiveness, partial_window_s=ns.partial_window_s,
                   partial_every_s=ns.partial_every_s, load_timeout_s=ns.load_timeout_s,
-                  log_level=ns.log_level)
+                  stt_timeout_s=ns.stt_timeout_s, log_level=ns.log_level)

@@ -21,9 +21,13 @@ from .reader import INGEST_QUEUE_FRAMES, Reader
 from .segmenter import Segmenter, SegmenterConfig
 from .stats import Stats
 from .stt import Engine, ModelLoadError, load_engine
+from .stt_watchdog import SttWatchdog
 from .vad import SpeechClassifier
 
 log = logging.getLogger("voice_worker")
+
+# How often the main thread looks at the STT watchdog: well under any limit it enforces.
+WATCHDOG_POLL_S = 0.25
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -50,21 +54,27 @@ def main(argv: Sequence[str] | None = None) -> int:
     ingest: queue.Queue = queue.Queue(maxsize=INGEST_QUEUE_FRAMES)
     jobs: queue.Queue = queue.Queue(maxsize=STT_QUEUE_BATCHES)
     acks = AckTracker(output)
-    stt = SttStage(engine, jobs, output, acks, stats, cfg.partial_window_s, cfg.partial_every_s)
-
-    def note_ended(utterance: int) -> None:
-        stt.ended_through = utterance
-
+    watchdog = SttWatchdog(cfg.stt_timeout_s)
+    stt = SttStage(engine, jobs, output, acks, stats, cfg.partial_window_s, cfg.partial_every_s, watchdog)
     vad = VadStage(ingest, jobs, output, acks, SpeechClassifier(cfg.vad_aggressiveness),
-                   Segmenter(SegmenterConfig(), speech_pending=acks.speech_pending), stats, note_ended)
-    reader = Reader(sys.stdin.buffer, output, ingest, stats, die)
+                   Segmenter(SegmenterConfig(), speech_pending=acks.speech_pending), stats,
+                   stt.publish_speech_end)
+    reader = Reader(sys.stdin.buffer, output, ingest, stats, die, on_audio=acks.audio_received)
 
     # Daemon threads: after an INGEST_QUEUE_FULL or a crash the process must exit even if the
     # STT thread is stuck inside the model.
     _start("reader", reader.run, die)
     _start("vad", vad.run, die)
+    _start("acks", acks.run_heartbeat, die)
     stt_thread = _start("stt", stt.run, die)
-    stt_thread.join()  # returns once shutdown/EOF has flushed everything through the STT stage
+    # The STT thread returns once shutdown/EOF has flushed everything through it. Meanwhile this
+    # thread is the STT watchdog, so neither a hang during silence nor one during the shutdown
+    # flush can keep the worker alive forever.
+    while stt_thread.is_alive():
+        stt_thread.join(WATCHDOG_POLL_S)
+        hung = watchdog.overdue()
+        if hung is not None:
+            die(ErrorCode.STT_STALLED, hung, ExitCode.STT_STALLED)
     acks.maybe_ack(force=True)
     _log_stats(stats, output)
     log.info("shut down cleanly")

@@ -8,9 +8,22 @@ import threading
 from collections import Counter
 from typing import BinaryIO, Callable, NoReturn
 
-from .protocol import Event
+from . import protocol
+from .protocol import ErrorCode, Event
 
 log = logging.getLogger(__name__)
+
+
+def encode(event: Event) -> bytes:
+    """One event as one line of strict JSON in UTF-8. Raises ValueError/TypeError/RecursionError.
+
+    allow_nan=False: NaN/Infinity are not JSON and the daemon's parser drops such a line.
+    ensure_ascii=False with a strict encode: transcripts stay readable UTF-8, and a lone surrogate
+    raises here instead of leaving as a "\\ud800" escape, which is valid JSON grammar but rejected
+    by the daemon's parser (nlohmann), i.e. an event silently lost.
+    """
+    text = json.dumps(event, ensure_ascii=False, allow_nan=False, separators=(",", ":"))
+    return (text + "\n").encode("utf-8")
 
 
 class Output:
@@ -21,7 +34,18 @@ class Output:
         self.counts: Counter[str] = Counter()
 
     def emit(self, event: Event) -> None:
-        line = (json.dumps(event, ensure_ascii=False, separators=(",", ":")) + "\n").encode("utf-8")
+        try:
+            line = encode(event)
+        except (ValueError, TypeError, RecursionError) as exc:
+            # Whatever thread emits must survive a bad value (a ping id, a transcript): losing
+            # one event is recoverable, a dead reader or STT thread is not.
+            kind = str(event.get("type"))[:32]
+            log.error("cannot serialise a %s event (%s: %s); reporting an error instead",
+                      kind, type(exc).__name__, exc)
+            event = protocol.error(ErrorCode.INTERNAL_ERROR,
+                                   f"a {kind!r} event could not be written as JSON ({type(exc).__name__})",
+                                   recoverable=True)
+            line = encode(event)
         with self._lock:
             try:
                 self._stream.write(line)

@@ -10,13 +10,19 @@ Partial-work policy (why partials cannot stall input as utterances grow):
     segmenter, so a final is one Whisper window).
 The STT queue holds 100 batches of 100 ms (10 s of speech). When it is full the VAD thread
 blocks, the ingest queue fills, and the reader's 5 s put timeout reports the stall: a hung
-model is detected, never hidden by unbounded buffering.
+model is detected, never hidden by unbounded buffering. A model that hangs while no audio backs
+up (during silence, at shutdown) is caught by the clock instead (stt_watchdog.py).
+
+Every speech_start gets exactly one final_text: when the text is filtered out or transcription
+fails, the final says "text":"" so the daemon (and a UI showing partials) can close the
+utterance. Silence and noise that never open an utterance get neither.
 """
 
 from __future__ import annotations
 
 import logging
 import queue
+import threading
 import time
 from dataclasses import dataclass, field
 from typing import Callable
@@ -26,11 +32,12 @@ import numpy as np
 from . import protocol
 from .acks import AckTracker
 from .output import Output
-from .protocol import ErrorCode, samples_to_ms
+from .protocol import ErrorCode, Event, samples_to_ms
 from .reader import EndOfStream, Frame, IngestItem
 from .segmenter import NoSpeech, SegmentEvent, Segmenter, SpeechAudio, SpeechEnded, SpeechStarted
 from .stats import Stats
-from .stt import Engine
+from .stt import Engine, Transcript
+from .stt_watchdog import SttWatchdog
 from .vad import Rechunker, SpeechClassifier
 
 log = logging.getLogger(__name__)
@@ -49,7 +56,7 @@ SttJob = SpeechStarted | SpeechAudio | SpeechEnded | _Stop
 class VadStage:
     def __init__(self, ingest: "queue.Queue[IngestItem]", jobs: "queue.Queue[SttJob]", output: Output,
                  acks: AckTracker, classifier: SpeechClassifier, segmenter: Segmenter, stats: Stats,
-                 on_utterance_ended: Callable[[int], None]) -> None:
+                 publish_speech_end: Callable[[int, Event], None]) -> None:
         self._ingest = ingest
         self._jobs = jobs
         self._output = output
@@ -57,7 +64,9 @@ class VadStage:
         self._classifier = classifier
         self._segmenter = segmenter
         self._stats = stats
-        self._on_utterance_ended = on_utterance_ended
+        # Not a plain emit: the STT stage must stop publishing partials of that utterance in the
+        # same step (SttStage.publish_speech_end).
+        self._publish_speech_end = publish_speech_end
         self._rechunker = Rechunker()
         self._next_seq = 0
 
@@ -69,8 +78,9 @@ class VadStage:
                 for chunk in self._rechunker.push(item.seq, item.samples, item.t_recv):
                     self._stats.audio_samples += len(chunk.samples)
                     self._dispatch(self._segmenter.push(chunk, self._classifier.is_speech(chunk.samples)))
+                # Acks are sent by the heartbeat thread (acks.py), which keeps going while this
+                # thread is blocked on a full STT queue.
                 self._update_floor()
-                self._acks.maybe_ack()
                 continue
             assert isinstance(item, EndOfStream)
             tail = self._rechunker.take_tail()
@@ -98,8 +108,8 @@ class VadStage:
                 self._output.emit(protocol.speech_start(ev.utterance, samples_to_ms(ev.start_sample)))
                 self._jobs.put(ev)
             elif isinstance(ev, SpeechEnded):
-                self._on_utterance_ended(ev.utterance)
-                self._output.emit(protocol.speech_end(ev.utterance, samples_to_ms(ev.end_sample)))
+                self._publish_speech_end(ev.utterance, protocol.speech_end(ev.utterance,
+                                                                           samples_to_ms(ev.end_sample)))
                 self._jobs.put(ev)
             elif isinstance(ev, NoSpeech):
                 self._stats.no_speech += 1
@@ -146,7 +156,8 @@ def _ms_since(t: float) -> int:
 
 class SttStage:
     def __init__(self, engine: Engine, jobs: "queue.Queue[SttJob]", output: Output, acks: AckTracker,
-                 stats: Stats, partial_window_s: float, partial_every_s: float) -> None:
+                 stats: Stats, partial_window_s: float, partial_every_s: float,
+                 watchdog: SttWatchdog) -> None:
         self._engine = engine
         self._jobs = jobs
         self._output = output
@@ -154,10 +165,19 @@ class SttStage:
         self._stats = stats
         self._window = int(partial_window_s * protocol.SAMPLE_RATE)
         self._every = int(partial_every_s * protocol.SAMPLE_RATE)
+        self._watchdog = watchdog
         self._utt: _Utterance | None = None
-        # Written by the VAD thread (an int store is atomic): partials of an utterance the VAD
-        # already ended are stale and are not published after its speech_end.
-        self.ended_through = 0
+        # Partials of an utterance the VAD already ended are stale and must not follow its
+        # speech_end. Checking and emitting under one lock, which the VAD's speech_end also
+        # takes, makes "ended?" and "written" one step: no partial can slip in between.
+        self._publish_lock = threading.Lock()
+        self._ended_through = 0
+
+    def publish_speech_end(self, utterance: int, event: Event) -> None:
+        """Called by the VAD thread: marks the utterance ended and writes its speech_end."""
+        with self._publish_lock:
+            self._ended_through = utterance
+            self._output.emit(event)
 
     def run(self) -> None:
         while True:
@@ -185,7 +205,7 @@ class SttStage:
         audio = utt.tail(self._window)
         t0 = time.monotonic()
         try:
-            result = self._engine.transcribe(_to_float(audio), final=False)
+            result = self._transcribe(audio, final=False, what=f"a partial of utterance {utt.id}")
         except Exception as exc:
             log.exception("partial transcription failed")
             self._output.emit(protocol.error(ErrorCode.STT_FAILED, f"partial failed: {exc}", recoverable=True))
@@ -193,19 +213,29 @@ class SttStage:
         finally:
             self._stats.partial_busy_s += time.monotonic() - t0
             self._stats.partial_audio_s += len(audio) / protocol.SAMPLE_RATE
-        if result is None or result.text == utt.last_partial or utt.id <= self.ended_through:
+        if result is None or result.text == utt.last_partial:
             return
-        utt.last_partial = result.text
-        self._stats.partials += 1
-        self._output.emit(protocol.partial_text(utt.id, result.text, samples_to_ms(utt.end_sample),
-                                                _ms_since(utt.t_recv)))
+        with self._publish_lock:
+            if utt.id <= self._ended_through:
+                return
+            utt.last_partial = result.text
+            self._stats.partials += 1
+            self._output.emit(protocol.partial_text(utt.id, result.text, samples_to_ms(utt.end_sample),
+                                                    _ms_since(utt.t_recv)))
+
+    def _transcribe(self, audio: np.ndarray, *, final: bool, what: str) -> Transcript | None:
+        self._watchdog.started(len(audio) / protocol.SAMPLE_RATE, what)
+        try:
+            return self._engine.transcribe(_to_float(audio), final=final)
+        finally:
+            self._watchdog.finished()
 
     def _final(self, utt: _Utterance, end: SpeechEnded) -> None:
         audio = utt.whole()
         t0 = time.monotonic()
         result = None
         try:
-            result = self._engine.transcribe(_to_float(audio), final=True)
+            result = self._transcribe(audio, final=True, what=f"the final of utterance {utt.id}")
         except Exception as exc:
             log.exception("final transcription failed")
             self._output.emit(protocol.error(ErrorCode.STT_FAILED,
@@ -217,11 +247,11 @@ class SttStage:
             self._stats.final_audio_s += len(audio) / protocol.SAMPLE_RATE
         if result is not None:
             self._stats.finals += 1
-            self._output.emit(protocol.final_text(
-                utt.id, result.text, samples_to_ms(utt.start_sample), samples_to_ms(end.end_sample),
-                _ms_since(end.t_recv), result.confidence))
         else:
-            self._stats.finals_empty += 1
+            self._stats.finals_empty += 1  # filtered out, or failed: still closes the utterance
+        text, confidence = (result.text, result.confidence) if result is not None else ("", None)
+        self._output.emit(protocol.final_text(utt.id, text, samples_to_ms(utt.start_sample),
+                                              samples_to_ms(end.end_sample), _ms_since(end.t_recv), confidence))
         log.debug("utterance %d: %.2f s audio, final in %.3f s", utt.id, len(audio) / 16000, busy)
         self._acks.utterance_done(utt.id)
         self._acks.maybe_ack(force=True)

@@ -8,6 +8,7 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+import math
 from dataclasses import dataclass
 from enum import IntEnum, StrEnum
 from typing import Any
@@ -20,6 +21,9 @@ CHANNELS = 1
 SAMPLES_PER_MS = SAMPLE_RATE // 1000
 # Content of one line, without its "\n". DESIGN.md §3 caps a line at 1 MiB.
 MAX_LINE_BYTES = 1 << 20
+# The daemon counts frames in a uint64_t; a larger seq cannot come from it, and accepting one
+# would make the worker ack a frame that was never sent.
+MAX_SEQ = (1 << 64) - 1
 
 
 class ExitCode(IntEnum):
@@ -29,6 +33,10 @@ class ExitCode(IntEnum):
     MODEL_LOAD_FAILED = 3
     INGEST_QUEUE_FULL = 4
     STDOUT_CLOSED = 5
+    # One transcribe call ran past its time limit (stt_watchdog.py): the model hung. Distinct
+    # from INGEST_QUEUE_FULL because it is also how a hang during silence, or during
+    # shutdown, ends -- when no audio backs up into the ingest queue.
+    STT_STALLED = 6
 
 
 class ErrorCode(StrEnum):
@@ -40,16 +48,20 @@ class ErrorCode(StrEnum):
     INGEST_QUEUE_FULL = "INGEST_QUEUE_FULL"
     MODEL_LOAD_FAILED = "MODEL_LOAD_FAILED"
     STT_FAILED = "STT_FAILED"
+    STT_STALLED = "STT_STALLED"
     INTERNAL_ERROR = "INTERNAL_ERROR"
 
 
 class ProtocolError(Exception):
     """A stdin line that cannot be acted on; always answered with a recoverable error."""
 
-    def __init__(self, code: ErrorCode, message: str) -> None:
+    def __init__(self, code: ErrorCode, message: str, seq: int | None = None) -> None:
         super().__init__(message)
         self.code = code
         self.message = message
+        # A bad audio_frame whose seq itself is valid: the frame is lost, but it still takes its
+        # place in the sequence, so the next frame is not reported as a second problem (a gap).
+        self.seq = seq
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,12 +88,28 @@ class Shutdown:
 Message = AudioFrame | Ping | Flush | Shutdown
 
 
+def _reject_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not JSON")
+
+
+def _finite_float(text: str) -> float:
+    value = float(text)
+    if not math.isfinite(value):  # 1e999: Python would read it as inf and echo "Infinity"
+        raise ValueError(f"number {text[:32]} is out of range")
+    return value
+
+
 def parse_line(line: bytes) -> Message:
-    """Parse one stdin line (without its newline). Raises ProtocolError."""
+    """Parse one stdin line (without its newline). Raises ProtocolError, and nothing else."""
     try:
-        obj = json.loads(line)
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise ProtocolError(ErrorCode.MALFORMED_LINE, f"not a JSON line: {exc}") from None
+        # NaN/Infinity are Python extensions, not JSON: accepting them would echo them back in a
+        # pong that the daemon's parser rejects.
+        obj = json.loads(line, parse_constant=_reject_constant, parse_float=_finite_float)
+    except (ValueError, RecursionError, UnicodeDecodeError) as exc:
+        # ValueError covers JSONDecodeError and ints beyond Python's 4300-digit limit;
+        # RecursionError comes from a 2 KB line of "[[[[...": both are just malformed lines.
+        raise ProtocolError(ErrorCode.MALFORMED_LINE, f"not a JSON line: {type(exc).__name__}: "
+                            f"{str(exc)[:200]}") from None
     if not isinstance(obj, dict):
         raise ProtocolError(ErrorCode.BAD_MESSAGE, "a line must be a JSON object")
     kind = obj.get("type")
@@ -90,7 +118,7 @@ def parse_line(line: bytes) -> Message:
     if kind == "audio_frame":
         return _parse_audio_frame(obj)
     if kind == "ping":
-        return Ping(obj.get("id"))
+        return Ping(_echoable(obj.get("id")))
     if kind == "flush":
         return Flush()
     if kind == "shutdown":
@@ -98,28 +126,49 @@ def parse_line(line: bytes) -> Message:
     raise ProtocolError(ErrorCode.UNKNOWN_TYPE, f"unknown message type {kind[:64]!r}")
 
 
+def _echoable(ping_id: Any) -> Any:
+    """The ping id, if it can be written back as UTF-8 JSON (a lone surrogate "\\ud800" cannot)."""
+    try:
+        json.dumps(ping_id, ensure_ascii=False, allow_nan=False).encode("utf-8")
+    except (ValueError, TypeError, RecursionError) as exc:  # UnicodeEncodeError is a ValueError
+        raise ProtocolError(ErrorCode.BAD_MESSAGE, f"ping id cannot be echoed as UTF-8 JSON: "
+                            f"{type(exc).__name__}") from None
+    return ping_id
+
+
+def _brief(value: Any) -> str:
+    """A short repr for an error message; repr of a hostile value (deeply nested) may itself raise."""
+    try:
+        return repr(value)[:32]
+    except Exception:
+        return f"<{type(value).__name__}>"
+
+
 def _parse_audio_frame(obj: dict[str, Any]) -> AudioFrame:
     seq = obj.get("seq")
     # bool is an int subclass; true/false as a seq is a sender bug, not frame 1/0.
-    if not isinstance(seq, int) or isinstance(seq, bool) or seq < 0:
-        raise ProtocolError(ErrorCode.BAD_FRAME, 'audio_frame needs a non-negative integer "seq"')
+    if not isinstance(seq, int) or isinstance(seq, bool) or not 0 <= seq <= MAX_SEQ:
+        # Never format the value itself: str() of a 4300-digit int raises.
+        raise ProtocolError(ErrorCode.BAD_FRAME,
+                            f'audio_frame needs an integer "seq" in [0, {MAX_SEQ}]; frame dropped')
     rate = obj.get("sample_rate", SAMPLE_RATE)
     channels = obj.get("channels", CHANNELS)
     if rate != SAMPLE_RATE or channels != CHANNELS:
         raise ProtocolError(
             ErrorCode.BAD_FRAME,
-            f"seq {seq}: expected {SAMPLE_RATE} Hz mono, got sample_rate={rate!r} channels={channels!r}",
+            f"seq {seq}: expected {SAMPLE_RATE} Hz mono, got sample_rate={_brief(rate)} "
+            f"channels={_brief(channels)}", seq,
         )
     data = obj.get("data")
     if not isinstance(data, str):
-        raise ProtocolError(ErrorCode.BAD_FRAME, f'seq {seq}: "data" must be a base64 string')
+        raise ProtocolError(ErrorCode.BAD_FRAME, f'seq {seq}: "data" must be a base64 string', seq)
     try:
         raw = base64.b64decode(data, validate=True)
     except (binascii.Error, ValueError):
-        raise ProtocolError(ErrorCode.BAD_FRAME, f"seq {seq}: data is not valid base64") from None
+        raise ProtocolError(ErrorCode.BAD_FRAME, f"seq {seq}: data is not valid base64", seq) from None
     if not raw or len(raw) % 2:
         raise ProtocolError(
-            ErrorCode.BAD_FRAME, f"seq {seq}: {len(raw)} bytes is not a whole number of s16le samples"
+            ErrorCode.BAD_FRAME, f"seq {seq}: {len(raw)} bytes is not a whole number of s16le samples", seq
         )
     return AudioFrame(seq, np.frombuffer(raw, dtype="<i2").astype(np.int16, copy=False))
 
@@ -143,6 +192,12 @@ def pong(ping_id: Any) -> Event:
 
 
 def ack(seq: int) -> Event:
+    """Every frame up to and including `seq` is fully consumed.
+
+    seq is -1 while nothing is consumed yet (speech that starts at the first frame is held until
+    its final): vacuously true, and it keeps the "ack at least every 200 ms while audio flows"
+    heartbeat of DESIGN.md §3 without ever claiming a frame that is still held.
+    """
     return {"type": "ack", "seq": seq}
 
 

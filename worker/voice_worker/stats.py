@@ -14,6 +14,8 @@ class Stats:
     seq_gaps: int = 0
     seq_missing: int = 0
     seq_reordered: int = 0
+    seq_jumps_rejected: int = 0
+    seq_resyncs: int = 0
     recoverable_errors: int = 0
     # VAD thread
     audio_samples: int = 0

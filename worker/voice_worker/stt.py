@@ -89,6 +89,7 @@ class FasterWhisperEngine:
         texts: list[str] = []
         logprob_sum = 0.0
         token_count = 0
+        no_speech_prob = 0.0
         for seg in segments:
             if seg.avg_logprob < self._MIN_AVG_LOGPROB:
                 continue
@@ -100,10 +101,15 @@ class FasterWhisperEngine:
             n = max(1, len(seg.tokens))
             logprob_sum += seg.avg_logprob * n
             token_count += n
-        text = clean_text("".join(texts))
+            # The most doubtful segment speaks for the text: a stock phrase is judged by it.
+            no_speech_prob = max(no_speech_prob, seg.no_speech_prob)
+        if not token_count:
+            return None
+        avg_logprob = logprob_sum / token_count
+        text = clean_text("".join(texts), avg_logprob=avg_logprob, no_speech_prob=no_speech_prob)
         if text is None:
             return None
-        return Transcript(text, math.exp(logprob_sum / token_count))
+        return Transcript(text, math.exp(avg_logprob))
 
 
 class EchoEngine:
