@@ -5,8 +5,8 @@
 // arrival order and the final state matches the last request. The actor take()s the next
 // request, works on it (possibly across many loop turns) and complete()s it.
 //
-//   auto f = inbox.submit(RequestKind::Start, "api_start");   // any thread
-//   if (f.wait_until(deadline) == std::future_status::timeout) ...;
+//   auto t = inbox.submit_ticket(RequestKind::Start, "api_start");   // any thread
+//   if (t.future.wait_until(deadline) == std::future_status::timeout) inbox.abandon(t);
 //   // actor: if (auto r = inbox.take()) { ...; inbox.complete(outcome); }
 #pragma once
 
@@ -15,6 +15,7 @@
 #include <future>
 #include <mutex>
 #include <optional>
+#include <cstdint>
 #include <string>
 
 #include "supervision/supervisor.h"
@@ -42,24 +43,52 @@ class LifecycleRequests {
   // `wake` is called (outside the lock) after every submit, to wake the actor.
   explicit LifecycleRequests(std::function<void()> wake = {}) : wake_(std::move(wake)) {}
 
-  // After close(), submit() answers `closed_outcome` at once.
-  std::shared_future<Outcome> submit(RequestKind kind, const std::string& reason) {
+  struct Ticket {
     std::shared_future<Outcome> future;
+    uint64_t id = 0;  // 0: answered at once (closed)
+  };
+
+  // After close(), the ticket is answered with `closed_outcome` at once.
+  Ticket submit_ticket(RequestKind kind, const std::string& reason) {
+    Ticket ticket;
     {
       std::lock_guard lock(mu_);
-      if (closed_) return ready(closed_outcome_);
+      if (closed_) return Ticket{ready(closed_outcome_), 0};
       if (!queue_.empty()) {
-        if (queue_.back().kind == kind) return queue_.back().future;
+        if (queue_.back().kind == kind) return join(queue_.back());
       } else if (in_flight_ && in_flight_->kind == kind) {
-        return in_flight_->future;
+        return join(*in_flight_);
       }
-      Entry e{kind, reason, {}, {}};
+      Entry e{kind, reason, {}, {}, ++last_id_, 1};
       e.future = e.promise.get_future().share();
-      future = e.future;
+      ticket = Ticket{e.future, e.id};
       queue_.push_back(std::move(e));
     }
     if (wake_) wake_();
-    return future;
+    return ticket;
+  }
+
+  std::shared_future<Outcome> submit(RequestKind kind, const std::string& reason) {
+    return submit_ticket(kind, reason).future;
+  }
+
+  // The caller stopped waiting. A start or restart that nobody waits for any more and that has
+  // not begun is dropped (answered with `outcome`), so a client told "timed out" never finds
+  // the worker started behind its back. A stop still runs: stopping is always safe.
+  void abandon(const Ticket& ticket, const Outcome& outcome) {
+    std::optional<Entry> dropped;
+    {
+      std::lock_guard lock(mu_);
+      for (auto it = queue_.begin(); it != queue_.end(); ++it) {
+        if (it->id != ticket.id) continue;
+        if (--it->waiters == 0 && it->kind != RequestKind::Stop) {
+          dropped = std::move(*it);
+          queue_.erase(it);
+        }
+        break;
+      }
+    }
+    if (dropped) dropped->promise.set_value(outcome);
   }
 
   // Moves the oldest queued request in flight. Only when nothing is in flight.
@@ -112,7 +141,14 @@ class LifecycleRequests {
     std::string reason;
     std::promise<Outcome> promise;
     std::shared_future<Outcome> future;
+    uint64_t id = 0;
+    int waiters = 0;
   };
+
+  static Ticket join(Entry& e) {
+    ++e.waiters;
+    return Ticket{e.future, e.id};
+  }
 
   static std::shared_future<Outcome> ready(const Outcome& o) {
     std::promise<Outcome> p;
@@ -126,6 +162,7 @@ class LifecycleRequests {
   std::optional<Entry> in_flight_;
   bool closed_ = false;
   Outcome closed_outcome_;
+  uint64_t last_id_ = 0;
 };
 
 }  // namespace vs

@@ -134,14 +134,16 @@ Outcome Supervisor::Impl::call(RequestKind kind, const std::string& reason, mill
     std::lock_guard lock(lifecycle_mu);
     if (!begun || ended) return failed("supervisor is not running");
   }
-  auto future = requests.submit(kind, reason);
-  if (future.wait_for(timeout) == std::future_status::timeout) {
-    return {Outcome::Code::TimedOut,
-            std::string("worker ") + to_string(kind) + " did not finish within " +
-                std::to_string(timeout.count()) + " ms",
-            std::nullopt};
+  auto ticket = requests.submit_ticket(kind, reason);
+  if (ticket.future.wait_for(timeout) == std::future_status::timeout) {
+    const Outcome timed_out{Outcome::Code::TimedOut,
+                            std::string("worker ") + to_string(kind) + " did not finish within " +
+                                std::to_string(timeout.count()) + " ms",
+                            std::nullopt};
+    requests.abandon(ticket, timed_out);
+    return timed_out;
   }
-  return future.get();
+  return ticket.future.get();
 }
 
 Supervisor::Supervisor(const Config& config, HeavyLoadGate& gate, EventBus& bus)

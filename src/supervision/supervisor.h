@@ -18,6 +18,8 @@
 // - A user's start or restart makes the worker wanted (like auto_start); a stop clears that.
 //   Explicit start/restart/stop forget the crash history (Backoff::reset).
 // - restart with the gate closed answers GateClosed without stopping the running worker.
+// - A start or restart whose callers all timed out before it began is dropped, so a client
+//   told "timed out" never finds a worker started behind its back; a stop still runs.
 //
 //   Supervisor sup(config, gate, bus);
 //   sup.begin();                         // starts the actor; honours worker.auto_start

@@ -73,5 +73,35 @@ TEST(LifecycleRequests, CloseAnswersQueuedAndRefusesNew) {
   EXPECT_EQ(c.get().message, "closing");
 }
 
+TEST(LifecycleRequests, AStartNobodyWaitsForIsDroppedBeforeItRuns) {
+  LifecycleRequests q;
+  const Outcome gave_up{Outcome::Code::TimedOut, "gave up", std::nullopt};
+  q.submit(RequestKind::Stop, "");
+  q.take();  // a slow stop in flight
+  auto first = q.submit_ticket(RequestKind::Start, "a");
+  auto second = q.submit_ticket(RequestKind::Start, "b");  // shares the queued start
+  q.abandon(first, gave_up);
+  EXPECT_FALSE(ready(second.future));  // someone still waits: it stays
+  q.abandon(second, gave_up);
+  ASSERT_TRUE(ready(second.future));
+  EXPECT_EQ(second.future.get().message, "gave up");
+  q.complete({});
+  EXPECT_FALSE(q.take());  // the dropped start never runs
+}
+
+TEST(LifecycleRequests, AnAbandonedStopStillRunsAndInFlightIsUntouched) {
+  LifecycleRequests q;
+  const Outcome gave_up{Outcome::Code::TimedOut, "gave up", std::nullopt};
+  auto start = q.submit_ticket(RequestKind::Start, "");
+  q.take();
+  q.abandon(start, gave_up);  // in flight: it finishes normally
+  auto stop = q.submit_ticket(RequestKind::Stop, "");
+  q.abandon(stop, gave_up);
+  q.complete({});
+  EXPECT_EQ(start.future.get().code, Outcome::Code::Ok);
+  ASSERT_TRUE(q.take());
+  EXPECT_EQ(*q.in_flight(), RequestKind::Stop);
+}
+
 }  // namespace
 }  // namespace vs
