@@ -1,5 +1,7 @@
 #include "metrics/daemon_metrics.h"
 
+#include <tuple>
+
 #include "common/version.h"
 #include "metrics/metric_families.h"
 
@@ -19,13 +21,17 @@ void add_worker(MetricFamilies& m, const WorkerSnapshot& w, const SupervisorCoun
           w.state == WorkerState::Running ? 1 : 0);
   m.gauge("voice_sidecar_worker_missed_pings", "Liveness pings in a row the worker has not answered.",
           static_cast<double>(w.health_failures));
-  m.counter("voice_sidecar_worker_spawns_total", "Worker processes spawned.",
-            static_cast<double>(c.spawns_total));
-  m.counter("voice_sidecar_worker_restarts_total", "Automatic restarts after a crash.",
-            static_cast<double>(w.restart_count));
-  m.counter("voice_sidecar_worker_crash_recoveries_total",
-            "Automatic restarts that brought the worker back to ready.",
-            static_cast<double>(c.crash_recoveries_total));
+  const std::tuple<const char*, const char*, uint64_t> counters[] = {
+      {"voice_sidecar_worker_spawns_total", "Worker processes spawned.", c.spawns_total},
+      {"voice_sidecar_worker_restarts_total", "Automatic restarts after a crash.", w.restart_count},
+      {"voice_sidecar_worker_crash_recoveries_total",
+       "Automatic restarts that brought the worker back to ready.", c.crash_recoveries_total},
+      {"voice_sidecar_worker_forced_kills_total", "Stops that needed SIGKILL.", c.forced_kills_total},
+      {"voice_sidecar_worker_pressure_stops_total", "Workers stopped because of memory pressure.",
+       c.pressure_stops_total},
+      {"voice_sidecar_worker_pressure_resumes_total", "Workers started again after memory pressure ended.",
+       c.pressure_resumes_total}};
+  for (const auto& [name, help, n] : counters) m.counter(name, help, static_cast<double>(n));
   const std::pair<const char*, uint64_t> crashes[] = {
       {"exit", c.crashes_exit}, {"signal", c.crashes_signal},
       {"start_timeout", c.crashes_start_timeout}, {"ping_timeout", c.crashes_ping_timeout},
@@ -41,13 +47,6 @@ void add_worker(MetricFamilies& m, const WorkerSnapshot& w, const SupervisorCoun
     m.counter("voice_sidecar_control_requests_total", "Control requests received, by action.",
               static_cast<double>(n), {{"action", action}});
   }
-  m.counter("voice_sidecar_worker_forced_kills_total", "Stops that needed SIGKILL.",
-            static_cast<double>(c.forced_kills_total));
-  m.counter("voice_sidecar_worker_pressure_stops_total", "Workers stopped because of memory pressure.",
-            static_cast<double>(c.pressure_stops_total));
-  m.counter("voice_sidecar_worker_pressure_resumes_total",
-            "Workers started again after memory pressure ended.",
-            static_cast<double>(c.pressure_resumes_total));
 }
 
 void add_gate(MetricFamilies& m, const GateSnapshot& g) {
