@@ -82,6 +82,8 @@ int main(int argc, char** argv) {
   serve_args.add_to(*serve);
   CLI::App* check = app.add_subcommand("check-config", "print the effective configuration and where each value came from");
   check_args.add_to(*check);
+  bool list_keys = false;
+  check->add_flag("--keys", list_keys, "list every configuration key with its default, env name and meaning");
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -98,7 +100,7 @@ int main(int argc, char** argv) {
   }
 
   if (check->parsed()) {
-    std::fputs(vs::describe_config(loaded).c_str(), stdout);
+    std::fputs((list_keys ? vs::describe_config_keys() : vs::describe_config(loaded)).c_str(), stdout);
     return 0;
   }
   vs::block_daemon_signals();

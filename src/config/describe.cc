@@ -5,6 +5,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "common/json_text.h"
 #include "config/config_keys.h"
 #include "config/load_config.h"
 #include "config/value_parsers.h"
@@ -33,12 +34,10 @@ std::string format_value(const KeyDef& def, Config& config) {
           [&](double& (*f)(Config&)) { return format_double(f(config)); },
           [&](std::string& (*f)(Config&)) { return json_quoted(f(config)); },
           [&](std::vector<std::string>& (*f)(Config&)) {
-            return nlohmann::json(f(config)).dump(-1, ' ', false,
-                                                  nlohmann::json::error_handler_t::replace);
+            return dump_json(f(config));
           },
           [&](std::map<std::string, std::string>& (*f)(Config&)) {
-            return nlohmann::json(f(config)).dump(-1, ' ', false,
-                                                  nlohmann::json::error_handler_t::replace);
+            return dump_json(f(config));
           },
       },
       def.field);

@@ -7,7 +7,7 @@
 #include <stdexcept>
 #include <system_error>
 
-#include <nlohmann/json.hpp>
+#include "common/json_text.h"
 
 namespace vs::config_detail {
 
@@ -112,8 +112,7 @@ std::vector<std::string> split_command_line(std::string_view text) {
 }
 
 std::string json_quoted(std::string_view text) {
-  return nlohmann::json(std::string(text)).dump(-1, ' ', false,
-                                                nlohmann::json::error_handler_t::replace);
+  return dump_json(std::string(text));
 }
 
 std::string format_double(double value) {

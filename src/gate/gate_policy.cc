@@ -49,6 +49,17 @@ Breach find_breach(const PressureConfig& c, const PressureSample& s) {
   return b;
 }
 
+// The decision of a gate closed for `cause`.
+GateDecision closed_decision(GateCause cause, std::string reason) {
+  GateDecision d;
+  d.open = false;
+  d.cause = cause;
+  d.reason = std::move(reason);
+  d.good_samples_in_row = 0;
+  d.memory_pressure = cause == GateCause::Memory;
+  return d;
+}
+
 }  // namespace
 
 const char* to_string(GateCause cause) {
@@ -85,28 +96,31 @@ GateDecision GatePolicy::observe(const PressureSample& sample) {
   return count_good_sample();
 }
 
-GateDecision GatePolicy::check_stale(SteadyTime now) {
-  if (!config_.fail_closed || !have_sample_) return decision_;
+std::optional<std::string> GatePolicy::stale_reason_at(SteadyTime now) const {
+  if (!config_.fail_closed || !have_sample_) return std::nullopt;
   const auto age = std::chrono::duration_cast<milliseconds>(now - last_sample_at_);
   if (age <= milliseconds(config_.monitor_interval_ms + config_.sample_timeout_ms)) {
-    return decision_;
+    return std::nullopt;
   }
-  return close(GateCause::Stale, stale_reason(age));
+  return stale_reason(age);
+}
+
+GateDecision GatePolicy::check_stale(SteadyTime now) {
+  std::optional<std::string> reason = stale_reason_at(now);
+  if (!reason) return decision_;
+  return close(GateCause::Stale, std::move(*reason));
 }
 
 GateDecision GatePolicy::decide_at(SteadyTime now) const {
-  GatePolicy what_if = *this;
-  return what_if.check_stale(now);
+  std::optional<std::string> reason = stale_reason_at(now);
+  if (!reason) return decision_;
+  return closed_decision(GateCause::Stale, std::move(*reason));
 }
 
 GateDecision GatePolicy::close(GateCause cause, std::string reason) {
   decided_ = true;
   closing_reason_ = reason;
-  decision_.open = false;
-  decision_.cause = cause;
-  decision_.reason = std::move(reason);
-  decision_.good_samples_in_row = 0;
-  decision_.memory_pressure = cause == GateCause::Memory;
+  decision_ = closed_decision(cause, std::move(reason));
   return decision_;
 }
 

@@ -23,6 +23,7 @@
 //   closure, and the other way round); memory_pressure follows the current cause.
 #pragma once
 
+#include <optional>
 #include <string>
 
 #include "config/config.h"
@@ -60,6 +61,9 @@ class GatePolicy {
   const GateDecision& current() const { return decision_; }
 
  private:
+  // The reason the gate is Stale at `now` (fail_closed and the last sample too old); none when
+  // staleness does not close it. Shared by check_stale and decide_at.
+  std::optional<std::string> stale_reason_at(SteadyTime now) const;
   GateDecision close(GateCause cause, std::string reason);
   GateDecision count_good_sample();
   GateDecision open_now();

@@ -20,6 +20,7 @@ HeavyLoadGate::HeavyLoadGate(const PressureConfig& config)
     : config_(config),
       paths_{config.proc_root, config.cgroup_root},
       policy_(config) {
+  paths_.cgroup_dirs = resolve_cgroup_dirs(paths_);  // once: the daemon stays in its cgroup
   snapshot_.decision = policy_.current();
 }
 

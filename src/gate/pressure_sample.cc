@@ -61,23 +61,6 @@ Parsed<std::optional<CgroupMemory>> read_cgroup_memory(const std::string& root) 
   return Result::ok(CgroupMemory{limit, *current.value});
 }
 
-// The cgroup directories whose memory.max bounds this process, innermost first: the daemon's
-// own cgroup v2 (from <proc_root>/self/cgroup) and each ancestor up to cgroup_root. Without a
-// readable v2 entry (a container whose root is its own cgroup, a test fixture) it is the root.
-std::vector<std::string> cgroup_chain(const PressurePaths& paths) {
-  std::vector<std::string> dirs;
-  std::string root = paths.cgroup_root;
-  while (root.size() > 1 && root.back() == '/') root.pop_back();
-  const TextFile self = read_text_file(join(paths.proc_root, "self/cgroup"));
-  std::string rel = self.status == TextFile::Status::Ok ? parse_cgroup_v2_path(self.text).value_or("") : "";
-  while (!rel.empty() && rel != "/") {
-    dirs.push_back(root + rel);
-    rel = rel.substr(0, rel.rfind('/'));
-  }
-  dirs.push_back(root);
-  return dirs;
-}
-
 // Narrows total/available to the cgroup's limit and headroom when those are lower.
 void apply_cgroup_limit(const CgroupMemory& cg, PressureSample& s) {
   const double limit_mb = static_cast<double>(cg.limit_bytes) / kBytesPerMb;
@@ -111,18 +94,41 @@ std::string measure(const PressurePaths& paths, const PressureSample* previous,
   s.psi_some_avg10 = *psi.value;
 
   // Every limited level counts: a slice's limit binds its services as much as their own.
-  for (const std::string& dir : cgroup_chain(paths)) {
+  const std::vector<std::string> resolved =
+      paths.cgroup_dirs.empty() ? resolve_cgroup_dirs(paths) : std::vector<std::string>{};
+  const std::vector<std::string>& dirs = paths.cgroup_dirs.empty() ? resolved : paths.cgroup_dirs;
+  std::string zero_limit_file;  // the innermost memory.max that says 0
+  for (const std::string& dir : dirs) {
     const auto cg = read_cgroup_memory(dir);
     if (!cg) return cg.error;
-    if (*cg.value) apply_cgroup_limit(**cg.value, s);
+    if (!*cg.value) continue;
+    if ((*cg.value)->limit_bytes == 0 && zero_limit_file.empty()) {
+      zero_limit_file = join(dir, "memory.max");
+    }
+    apply_cgroup_limit(**cg.value, s);
   }
 
-  if (s.memory_total_mb <= 0) return "memory limit is 0 in " + join(paths.cgroup_root, "memory.max");
+  // MemTotal 0 is rejected by parse_meminfo, so a total of 0 can only come from such a limit.
+  if (s.memory_total_mb <= 0) return "memory limit is 0 in " + zero_limit_file;
   s.memory_percent = (s.memory_total_mb - s.memory_available_mb) / s.memory_total_mb * 100.0;
   return "";
 }
 
 }  // namespace
+
+std::vector<std::string> resolve_cgroup_dirs(const PressurePaths& paths) {
+  std::vector<std::string> dirs;
+  std::string root = paths.cgroup_root;
+  while (root.size() > 1 && root.back() == '/') root.pop_back();
+  const TextFile self = read_text_file(join(paths.proc_root, "self/cgroup"));
+  std::string rel = self.status == TextFile::Status::Ok ? parse_cgroup_v2_path(self.text).value_or("") : "";
+  while (!rel.empty() && rel != "/") {
+    dirs.push_back(root + rel);
+    rel = rel.substr(0, rel.rfind('/'));
+  }
+  dirs.push_back(root);
+  return dirs;
+}
 
 PressureSample read_pressure_sample(const PressurePaths& paths, const PressureSample* previous) {
   const SteadyTime started = std::chrono::steady_clock::now();

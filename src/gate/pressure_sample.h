@@ -14,6 +14,8 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "common/time_format.h"
 
@@ -41,9 +43,23 @@ struct PressureSample {
 };
 
 struct PressurePaths {
+  PressurePaths() = default;
+  PressurePaths(std::string proc, std::string cgroup, std::vector<std::string> dirs = {})
+      : proc_root(std::move(proc)), cgroup_root(std::move(cgroup)), cgroup_dirs(std::move(dirs)) {}
+
   std::string proc_root = "/proc";
   std::string cgroup_root = "/sys/fs/cgroup";
+  // The cgroup directories whose memory.max bounds this process, innermost first, as
+  // resolve_cgroup_dirs() returns them. Empty: resolved again on every sample.
+  std::vector<std::string> cgroup_dirs;
 };
+
+// The daemon's own cgroup v2 directory (from <proc_root>/self/cgroup) and each ancestor up to
+// <cgroup_root>, innermost first; just <cgroup_root> without a readable v2 entry (a container
+// whose root is its own cgroup, a test fixture). Never empty. HeavyLoadGate resolves it once,
+// at construction, into PressurePaths::cgroup_dirs (a daemon moved to another cgroup afterwards
+// keeps sampling the old chain).
+std::vector<std::string> resolve_cgroup_dirs(const PressurePaths& paths);
 
 // Reads one sample; `previous` (if any) gives the CPU delta. Never throws: every failure is a
 // sample with valid=false and a reason that names the file, e.g.

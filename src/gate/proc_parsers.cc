@@ -162,22 +162,18 @@ Parsed<uint64_t> parse_cgroup_bytes(std::string_view text) {
 }
 
 std::optional<std::string> parse_cgroup_v2_path(std::string_view text) {
-  while (!text.empty()) {
-    const size_t end = text.find('\n');
-    std::string_view line = text.substr(0, end);
-    if (line.substr(0, 3) == "0::") {
-      std::string_view path = line.substr(3);
-      // A path with ".." (or a deleted cgroup's " (deleted)") must not lead outside the root.
-      if (path.empty() || path.front() != '/' || path.find("..") != std::string_view::npos ||
-          path.find(' ') != std::string_view::npos) {
-        return std::nullopt;
-      }
-      return std::string(path);
-    }
-    if (end == std::string_view::npos) break;
-    text.remove_prefix(end + 1);
+  std::optional<std::string_view> path;  // after the first "0::"
+  for_each_line(text, [&](std::string_view line) {
+    if (line.substr(0, 3) != "0::") return false;
+    path = line.substr(3);
+    return true;
+  });
+  // A path with ".." (or a deleted cgroup's " (deleted)") must not lead outside the root.
+  if (!path || path->empty() || path->front() != '/' || path->find("..") != std::string_view::npos ||
+      path->find(' ') != std::string_view::npos) {
+    return std::nullopt;
   }
-  return std::nullopt;
+  return std::string(*path);
 }
 
 }  // namespace vs

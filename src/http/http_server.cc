@@ -65,6 +65,13 @@ struct ServerCore {
   }
 };
 
+template <class Response>
+void set_headers(Response& res, const HttpReply& r) {
+  res.set(http::field::server, std::string("voice-sidecar/") + kVersion);
+  res.set(http::field::content_type, r.content_type);
+  for (const auto& [name, value] : r.headers) res.set(name, value);
+}
+
 HttpRequest to_request(const http::request<http::string_body>& r) {
   HttpRequest req;
   req.method = std::string(r.method_string());
@@ -165,9 +172,7 @@ class Session : public std::enable_shared_from_this<Session> {
 
   http::response<http::string_body> make_response(const HttpReply& r, bool keep_alive) const {
     http::response<http::string_body> res{static_cast<http::status>(r.status), version_};
-    res.set(http::field::server, std::string("voice-sidecar/") + kVersion);
-    res.set(http::field::content_type, r.content_type);
-    for (const auto& [name, value] : r.headers) res.set(name, value);
+    set_headers(res, r);
     res.keep_alive(keep_alive);
     res.body() = r.body;
     res.prepare_payload();
@@ -188,6 +193,20 @@ class Session : public std::enable_shared_from_this<Session> {
   // Runs on the handler thread: headers, then the body from r.stream, each write handed to the
   // I/O thread and waited for.
   void stream(const HttpReply& r);
+
+  // Runs on a handler thread: has the I/O thread start a write — start(stream, done) must call
+  // done(error_code, size_t) when it completes — and waits for it. The write has its own
+  // deadline; the margin covers the I/O thread's queue.
+  template <class StartWrite>
+  bool write_and_wait(StartWrite start) {
+    auto done = std::make_shared<std::promise<bool>>();
+    auto result = done->get_future();
+    asio::post(core_.io, [self = shared_from_this(), start = std::move(start), done]() mutable {
+      self->stream_.expires_after(kWriteTimeout);
+      start(self->stream_, [done](beast::error_code ec, size_t) { done->set_value(!ec); });
+    });
+    return result.wait_for(kWriteTimeout + std::chrono::seconds(2)) == std::future_status::ready && result.get();
+  }
 
   void close() {
     beast::error_code ignored;
@@ -211,17 +230,10 @@ class SessionStreamWriter : public StreamWriter {
 
   bool write(std::string_view chunk) override {
     if (failed_) return false;
-    auto done = std::make_shared<std::promise<bool>>();
-    auto result = done->get_future();
     auto data = std::make_shared<std::string>(chunk);
-    asio::post(session_->core_.io, [s = session_, data, done] {
-      s->stream_.expires_after(kWriteTimeout);
-      asio::async_write(s->stream_, asio::buffer(*data), [data, done](beast::error_code ec, size_t) {
-        done->set_value(!ec);
-      });
+    failed_ = !session_->write_and_wait([data](Stream& stream, auto done) {
+      asio::async_write(stream, asio::buffer(*data), [data, done](beast::error_code ec, size_t n) { done(ec, n); });
     });
-    // The write itself times out after kWriteTimeout; the margin covers the I/O thread's queue.
-    failed_ = result.wait_for(kWriteTimeout + std::chrono::seconds(2)) != std::future_status::ready || !result.get();
     return !failed_;
   }
 
@@ -235,21 +247,13 @@ class SessionStreamWriter : public StreamWriter {
 void Session::stream(const HttpReply& r) {
   core_.count(r.status);
   auto res = std::make_shared<http::response<http::empty_body>>(static_cast<http::status>(r.status), version_);
-  res->set(http::field::server, std::string("voice-sidecar/") + kVersion);
-  res->set(http::field::content_type, r.content_type);
-  for (const auto& [name, value] : r.headers) res->set(name, value);
+  set_headers(*res, r);
   res->keep_alive(false);  // the stream ends only by closing the connection
   auto sr = std::make_shared<http::response_serializer<http::empty_body>>(*res);
-  auto header_written = std::make_shared<std::promise<bool>>();
-  auto header_result = header_written->get_future();
-  asio::post(core_.io, [self = shared_from_this(), res, sr, header_written] {
-    self->stream_.expires_after(kWriteTimeout);
-    http::async_write_header(self->stream_, *sr, [res, sr, header_written](beast::error_code ec, size_t) {
-      header_written->set_value(!ec);
-    });
+  const bool header_written = write_and_wait([res, sr](Stream& stream, auto done) {
+    http::async_write_header(stream, *sr, [res, sr, done](beast::error_code ec, size_t n) { done(ec, n); });
   });
-  if (header_result.wait_for(kWriteTimeout + std::chrono::seconds(2)) == std::future_status::ready &&
-      header_result.get()) {
+  if (header_written) {
     SessionStreamWriter writer(shared_from_this());
     r.stream(writer);
   }

@@ -2,10 +2,6 @@
 
 namespace vs {
 
-std::string dump_json(const nlohmann::json& value) {
-  return value.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
-}
-
 HttpReply json_reply(int status, const nlohmann::json& body) {
   HttpReply r;
   r.status = status;

@@ -11,6 +11,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "common/json_text.h"  // dump_json
+
 namespace vs {
 
 struct HttpRequest {
@@ -44,9 +46,6 @@ struct HttpReply {
   // connection closed at the end).
   std::function<void(StreamWriter&)> stream;
 };
-
-// JSON text that never throws: invalid UTF-8 (from a request path, a worker line) is replaced.
-std::string dump_json(const nlohmann::json& value);
 
 HttpReply json_reply(int status, const nlohmann::json& body);
 // {"error": sentence} — every error answer of the API has this shape.

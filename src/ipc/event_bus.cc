@@ -130,11 +130,6 @@ void EventBus::close() {
   state_->cv.notify_all();
 }
 
-bool EventBus::closed() const {
-  std::lock_guard lock(state_->mu);
-  return state_->closed;
-}
-
 uint64_t EventBus::published() const {
   std::lock_guard lock(state_->mu);
   return state_->next_id - 1;

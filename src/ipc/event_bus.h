@@ -7,7 +7,7 @@
 //
 //   EventBus bus(1024);
 //   EventStream s = bus.subscribe();        // sees events published from now on
-//   bus.publish("pong", {{"type","pong"},{"id","1"}});
+//   bus.publish({{"type", "pong"}, {"id", "1"}});
 //   auto r = s.next(deadline);              // Event, Lagged{n}, Closed or TimedOut
 #pragma once
 
@@ -80,7 +80,6 @@ class EventBus {
   uint64_t published() const;      // events published so far
   size_t subscribers() const;      // live EventStreams
   uint64_t lagged_events() const;  // events skipped by lagging subscribers, summed
-  bool closed() const;
   size_t capacity() const;
 
  private:

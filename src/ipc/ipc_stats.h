@@ -23,4 +23,39 @@ struct IpcStats {
   uint64_t sink_queue_depth = 0;
 };
 
+namespace ipc_stats_detail {
+
+// The one list of the counters both structs share: f(a.field, b.field) for each of them.
+template <class A, class B, class F>
+void for_each_counter(A& a, B& b, F f) {
+  f(a.lines_in, b.lines_in);
+  f(a.lines_out, b.lines_out);
+  f(a.malformed_lines, b.malformed_lines);
+  f(a.oversized_lines, b.oversized_lines);
+  f(a.unknown_lines, b.unknown_lines);
+  f(a.frames_written, b.frames_written);
+  f(a.audio_bytes_written, b.audio_bytes_written);
+  f(a.stderr_lines, b.stderr_lines);
+}
+// A counter added to the structs but not to the list above fails here.
+static_assert(sizeof(IpcCounters) == 8 * sizeof(std::atomic<uint64_t>));
+static_assert(sizeof(IpcStats) == 9 * sizeof(uint64_t));  // the 8 counters + sink_queue_depth
+
+}  // namespace ipc_stats_detail
+
+// The counters' current values; sink_queue_depth is left 0 (the queue is not a counter).
+inline IpcStats snapshot(const IpcCounters& c) {
+  IpcStats s;
+  ipc_stats_detail::for_each_counter(s, c, [](uint64_t& out, const std::atomic<uint64_t>& in) {
+    out = in.load();
+  });
+  return s;
+}
+
+// Sums the counters; sink_queue_depth is a gauge and is left as it is in `into`.
+inline IpcStats& operator+=(IpcStats& into, const IpcStats& s) {
+  ipc_stats_detail::for_each_counter(into, s, [](uint64_t& sum, uint64_t add) { sum += add; });
+  return into;
+}
+
 }  // namespace vs

@@ -32,15 +32,22 @@ class LineSplitter {
   // End of input: hands over a final line that had no '\n' (if it fit), then resets.
   void finish(const OnLine& on_line);
 
-  uint64_t oversized_lines() const { return oversized_; }
+  uint64_t oversized_lines() const { return oversized_; }  // since construction
+  // Lines that became oversized since the previous call (or construction); for a caller that
+  // adds them to a counter after each feed().
+  uint64_t take_new_oversized() {
+    const uint64_t n = oversized_ - oversized_taken_;
+    oversized_taken_ = oversized_;
+    return n;
+  }
   size_t buffered_bytes() const { return partial_.size(); }
-  size_t max_line_bytes() const { return max_; }
 
  private:
   size_t max_;
   std::string partial_;     // start of a line still waiting for its '\n'
   bool discarding_ = false; // inside an oversized line: drop bytes up to the next '\n'
   uint64_t oversized_ = 0;
+  uint64_t oversized_taken_ = 0;  // oversized_ at the last take_new_oversized()
 };
 
 }  // namespace vs

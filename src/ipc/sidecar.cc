@@ -156,16 +156,7 @@ bool Sidecar::output_ended() const { return impl_->output_ended.load(); }
 pid_t Sidecar::pid() const { return impl_->pid; }
 
 IpcStats Sidecar::stats() const {
-  const IpcCounters& c = impl_->counters;
-  IpcStats s;
-  s.lines_in = c.lines_in.load();
-  s.lines_out = c.lines_out.load();
-  s.malformed_lines = c.malformed_lines.load();
-  s.oversized_lines = c.oversized_lines.load();
-  s.unknown_lines = c.unknown_lines.load();
-  s.frames_written = c.frames_written.load();
-  s.audio_bytes_written = c.audio_bytes_written.load();
-  s.stderr_lines = c.stderr_lines.load();
+  IpcStats s = snapshot(impl_->counters);
   s.sink_queue_depth = impl_->queue->depth();
   return s;
 }

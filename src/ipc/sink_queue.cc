@@ -78,11 +78,6 @@ size_t SinkQueue::depth() const {
   return count_;
 }
 
-bool SinkQueue::closed() const {
-  std::lock_guard lock(mu_);
-  return closed_;
-}
-
 bool SinkQueue::pop_locked(Item& out) {
   if (failed_) return false;
   if (!control_.empty()) {

@@ -51,8 +51,6 @@ class SinkQueue {
 
   size_t depth() const;  // queued frames
   size_t frame_capacity() const { return slots_.size(); }
-  size_t max_frame_samples() const { return max_frame_samples_; }
-  bool closed() const;
 
   // --- writer (one thread) ---
   struct Item {

@@ -6,16 +6,6 @@
 #include "ipc/wire_messages.h"
 
 namespace vs {
-namespace {
-
-void count_oversized(const LineSplitter& split, uint64_t& seen, std::atomic<uint64_t>& counter) {
-  if (split.oversized_lines() != seen) {
-    counter.fetch_add(split.oversized_lines() - seen, std::memory_order_relaxed);
-    seen = split.oversized_lines();
-  }
-}
-
-}  // namespace
 
 void handle_worker_line(std::string_view line, EventBus& bus, IpcCounters& counters) {
   if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
@@ -39,13 +29,14 @@ void handle_worker_line(std::string_view line, EventBus& bus, IpcCounters& count
 IoEnd run_stdout_reader(UniqueFd fd, size_t max_line_bytes, EventBus& bus, IpcCounters& counters,
                         const StopSignal& stop) {
   LineSplitter split(max_line_bytes);
-  uint64_t oversized_seen = 0;
   const LineSplitter::OnLine on_line = [&](std::string_view line) {
     handle_worker_line(line, bus, counters);
   };
   const IoEnd end = read_chunks(fd.get(), stop, [&](std::string_view chunk) {
     split.feed(chunk, on_line);
-    count_oversized(split, oversized_seen, counters.oversized_lines);
+    if (const uint64_t n = split.take_new_oversized()) {
+      counters.oversized_lines.fetch_add(n, std::memory_order_relaxed);
+    }
   });
   if (end != IoEnd::Stopped) split.finish(on_line);
   fd.reset();
@@ -55,18 +46,15 @@ IoEnd run_stdout_reader(UniqueFd fd, size_t max_line_bytes, EventBus& bus, IpcCo
 IoEnd run_stderr_reader(UniqueFd fd, size_t max_line_bytes, pid_t pid, IpcCounters& counters,
                         const StopSignal& stop) {
   LineSplitter split(max_line_bytes);
-  uint64_t oversized_seen = 0;
   const LineSplitter::OnLine on_line = [&](std::string_view line) {
     counters.stderr_lines.fetch_add(1, std::memory_order_relaxed);
     spdlog::info("worker[{}] {}", pid, line);
   };
   const IoEnd end = read_chunks(fd.get(), stop, [&](std::string_view chunk) {
     split.feed(chunk, on_line);
-    if (split.oversized_lines() != oversized_seen) {
-      counters.stderr_lines.fetch_add(split.oversized_lines() - oversized_seen,
-                                      std::memory_order_relaxed);
+    if (const uint64_t n = split.take_new_oversized()) {
+      counters.stderr_lines.fetch_add(n, std::memory_order_relaxed);
       spdlog::info("worker[{}] <line longer than {} bytes skipped>", pid, max_line_bytes);
-      oversized_seen = split.oversized_lines();
     }
   });
   if (end != IoEnd::Stopped) split.finish(on_line);

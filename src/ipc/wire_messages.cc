@@ -5,6 +5,7 @@
 #include <charconv>
 #include <vector>
 
+#include "common/json_text.h"
 #include "ipc/base64.h"
 
 namespace vs {
@@ -56,7 +57,7 @@ void append_audio_frame_line(std::string& out, uint64_t seq, std::span<const int
 std::string ping_line(const std::string& id) {
   const nlohmann::json msg = {{"type", "ping"}, {"id", id}};
   // replace: an id with invalid UTF-8 must not throw on the caller's thread
-  return msg.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
+  return dump_json(msg) + "\n";
 }
 
 std::string flush_line() { return "{\"type\":\"flush\"}\n"; }

@@ -14,9 +14,6 @@
 
 namespace vs {
 
-inline constexpr int kProtocolSampleRate = 16000;
-inline constexpr int kProtocolChannels = 1;
-
 // {"type":"audio_frame","seq":N,"data":"<base64 s16le>","sample_rate":16000,"channels":1}\n
 void append_audio_frame_line(std::string& out, uint64_t seq, std::span<const int16_t> pcm);
 // Bytes append_audio_frame_line adds, without building the line.

@@ -32,13 +32,9 @@ void add_worker(MetricFamilies& m, const WorkerSnapshot& w, const SupervisorCoun
       {"voice_sidecar_worker_pressure_resumes_total", "Workers started again after memory pressure ended.",
        c.pressure_resumes_total}};
   for (const auto& [name, help, n] : counters) m.counter(name, help, static_cast<double>(n));
-  const std::pair<const char*, uint64_t> crashes[] = {
-      {"exit", c.crashes_exit}, {"signal", c.crashes_signal},
-      {"start_timeout", c.crashes_start_timeout}, {"ping_timeout", c.crashes_ping_timeout},
-      {"spawn_failed", c.crashes_spawn_failed}};
-  for (const auto& [cause, n] : crashes) {
+  for (CrashCause cause : kCrashCauses) {
     m.counter("voice_sidecar_worker_crashes_total", "Worker crashes, by cause.",
-              static_cast<double>(n), {{"cause", cause}});
+              static_cast<double>(c.crashes[index(cause)]), {{"cause", to_string(cause)}});
   }
   const std::pair<const char*, uint64_t> requests[] = {{"start", c.start_requests_total},
                                                        {"stop", c.stop_requests_total},

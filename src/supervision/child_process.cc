@@ -268,34 +268,29 @@ ChildProcess::~ChildProcess() {
 
 WorkerPipes ChildProcess::take_pipes() { return std::move(pipes_); }
 
-bool ChildProcess::has_exited() const {
+bool ChildProcess::wait_exited(std::chrono::milliseconds timeout) const {
   if (exit_) return true;
-  pollfd p{pidfd_.get(), POLLIN, 0};
-  return ::poll(&p, 1, 0) == 1 && (p.revents & POLLIN);
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  for (;;) {
+    const auto left = std::chrono::ceil<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+    pollfd p{pidfd_.get(), POLLIN, 0};
+    const int r = ::poll(&p, 1, static_cast<int>(std::clamp<int64_t>(left.count(), 0, INT_MAX)));
+    if (r > 0) return true;
+    if (r == 0 || errno != EINTR) return false;
+  }
 }
 
 std::optional<ExitStatus> ChildProcess::wait_for(std::chrono::milliseconds timeout) {
   if (exit_ || pid_ <= 0) return exit_;
-  const auto deadline = std::chrono::steady_clock::now() + timeout;
-  for (;;) {
-    const auto left = std::chrono::ceil<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
-    const int ms = static_cast<int>(std::clamp<int64_t>(left.count(), 0, INT_MAX));
-    pollfd p{pidfd_.get(), POLLIN, 0};
-    const int r = ::poll(&p, 1, ms);
-    if (r < 0 && errno == EINTR) continue;
-    if (r <= 0) return std::nullopt;
-    siginfo_t info{};
-    int w;
-    do {
-      w = ::waitid(P_PIDFD, static_cast<id_t>(pidfd_.get()), &info, WEXITED | WNOHANG);
-    } while (w < 0 && errno == EINTR);
-    if (w == 0 && info.si_pid != 0) {
-      exit_ = from_siginfo(info);
-      return exit_;
-    }
-    if (w < 0) return std::nullopt;  // ECHILD: someone else reaped it; nothing we can learn
-    if (ms == 0) return std::nullopt;
-  }
+  if (!wait_exited(timeout)) return std::nullopt;
+  siginfo_t info{};
+  int w;
+  do {
+    w = ::waitid(P_PIDFD, static_cast<id_t>(pidfd_.get()), &info, WEXITED | WNOHANG);
+  } while (w < 0 && errno == EINTR);
+  // ECHILD would mean someone else reaped it: then there is nothing to learn.
+  if (w == 0 && info.si_pid != 0) exit_ = from_siginfo(info);
+  return exit_;
 }
 
 void ChildProcess::signal_group(int sig) {

@@ -60,8 +60,11 @@ class ChildProcess {
   // Waits up to `timeout` for the exit and reaps it. nullopt if still running.
   std::optional<ExitStatus> wait_for(std::chrono::milliseconds timeout);
   std::optional<ExitStatus> exit_status() const { return exit_; }
+  // Waits up to `timeout` for the exit without reaping it: the group can still be signalled
+  // while the leader is a zombie, because its PID cannot be reused yet.
+  bool wait_exited(std::chrono::milliseconds timeout) const;
   // True once the process has exited (reaped or not); never blocks.
-  bool has_exited() const;
+  bool has_exited() const { return wait_exited(std::chrono::milliseconds(0)); }
 
   // Sends `sig` to the whole process group (no-op after reaping).
   void signal_group(int sig);

@@ -40,17 +40,6 @@ std::string string_field(const nlohmann::json& body, const char* key) {
   return it != body.end() && it->is_string() ? it->get<std::string>() : std::string();
 }
 
-void add(IpcStats& into, const IpcStats& s) {
-  into.lines_in += s.lines_in;
-  into.lines_out += s.lines_out;
-  into.malformed_lines += s.malformed_lines;
-  into.oversized_lines += s.oversized_lines;
-  into.unknown_lines += s.unknown_lines;
-  into.frames_written += s.frames_written;
-  into.audio_bytes_written += s.audio_bytes_written;
-  into.stderr_lines += s.stderr_lines;
-}
-
 }  // namespace
 
 // Everything below "actor-only" is touched by the actor thread alone; the rest is shared and
@@ -78,7 +67,6 @@ struct Supervisor::Impl {
   SupervisorCounters counters;
   IpcStats ipc_history;                 // summed stats of finished instances
   std::shared_ptr<Sidecar> live;        // the current instance's Sidecar (stats, frames)
-  bool accepting_frames = false;        // running: frames may go to `live`
 
   std::mutex lifecycle_mu;              // begin()/shutdown()
   bool begun = false, ended = false;
@@ -218,7 +206,7 @@ IpcStats Supervisor::ipc_stats() const {
   IpcStats s = impl_->ipc_history;
   if (impl_->live) {
     const IpcStats current = impl_->live->stats();
-    add(s, current);
+    s += current;
     s.sink_queue_depth = current.sink_queue_depth;
   }
   return s;
@@ -228,7 +216,7 @@ SendResult Supervisor::send_frame(std::span<const int16_t> pcm, std::chrono::ste
   std::shared_ptr<Sidecar> sidecar;
   {
     std::lock_guard lock(impl_->mu);
-    if (!impl_->accepting_frames) return SendResult::Closed;
+    if (impl_->published.state != WorkerState::Running) return SendResult::Closed;
     sidecar = impl_->live;
   }
   if (!sidecar) return SendResult::Closed;
@@ -417,7 +405,6 @@ void Supervisor::Impl::launch(const std::string& reason) {
   {
     std::lock_guard lock(mu);
     live = instance->sidecar();
-    accepting_frames = false;
   }
   w.pid = instance->pid();
   w.started_at = wall_now();
@@ -439,10 +426,6 @@ void Supervisor::Impl::on_ready(const Event& ev) {
   w.model = string_field(ev.body, "model");
   backoff.on_ready(now);
   liveness.reset(now);
-  {
-    std::lock_guard lock(mu);
-    accepting_frames = true;
-  }
   if (recovering) {
     recovering = false;
     count([](auto& c) { ++c.crash_recoveries_total; });
@@ -455,15 +438,7 @@ void Supervisor::Impl::on_ready(const Event& ev) {
 // waiting on this instance (if any) fails now; the crash still goes through backoff, so with
 // auto_recover the worker is retried and the caller may poll or start again after Retry-After.
 void Supervisor::Impl::on_crash(CrashCause cause, std::optional<ExitStatus> status, const std::string& message) {
-  count([&](auto& c) {
-    switch (cause) {
-      case CrashCause::Exit: ++c.crashes_exit; break;
-      case CrashCause::Signal: ++c.crashes_signal; break;
-      case CrashCause::StartTimeout: ++c.crashes_start_timeout; break;
-      case CrashCause::PingTimeout: ++c.crashes_ping_timeout; break;
-      case CrashCause::SpawnFailed: ++c.crashes_spawn_failed; break;
-    }
-  });
+  count([&](auto& c) { ++c.crashes[index(cause)]; });
   const std::optional<pid_t> pid = w.pid;
   if (instance) {
     auto killed = instance->kill_and_reap();
@@ -561,9 +536,8 @@ void Supervisor::Impl::restart_after_crash() {
 void Supervisor::Impl::teardown_instance() {
   {
     std::lock_guard lock(mu);
-    if (live) add(ipc_history, live->stats());
+    if (live) ipc_history += live->stats();
     live.reset();
-    accepting_frames = false;
   }
   instance.reset();
   w.pid.reset();

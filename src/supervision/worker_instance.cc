@@ -1,9 +1,7 @@
 #include "supervision/worker_instance.h"
 
-#include <poll.h>
 #include <signal.h>
 
-#include <climits>
 #include <variant>
 
 #include <spdlog/spdlog.h>
@@ -44,28 +42,17 @@ void WorkerInstance::forward() {
   }
 }
 
-bool WorkerInstance::wait_exited(std::chrono::milliseconds timeout) const {
-  const auto deadline = std::chrono::steady_clock::now() + timeout;
-  for (;;) {
-    if (process_->has_exited()) return true;
-    const auto left = std::chrono::ceil<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
-    if (left.count() <= 0) return false;
-    pollfd p{process_->pidfd(), POLLIN, 0};
-    ::poll(&p, 1, static_cast<int>(std::min<int64_t>(left.count(), INT_MAX)));
-  }
-}
-
 WorkerInstance::StopResult WorkerInstance::stop(std::chrono::milliseconds stop_timeout,
                                                 std::chrono::milliseconds kill_timeout) {
   StopResult result;
   if (!process_->exit_status()) {
     sidecar_->sink().send_shutdown();
     sidecar_->close_input();
-    if (!wait_exited(stop_timeout)) {
+    if (!process_->wait_exited(stop_timeout)) {
       spdlog::info("worker pid {} ignored shutdown for {} ms: SIGTERM to its group", pid(), stop_timeout.count());
       result.terminated = true;
       process_->signal_group(SIGTERM);
-      if (!wait_exited(kill_timeout)) {
+      if (!process_->wait_exited(kill_timeout)) {
         spdlog::warn("worker pid {} ignored SIGTERM for {} ms: SIGKILL to its group", pid(), kill_timeout.count());
         result.killed = true;
       }

@@ -58,7 +58,6 @@ class WorkerInstance {
  private:
   WorkerInstance() = default;
   void forward();
-  bool wait_exited(std::chrono::milliseconds timeout) const;
 
   uint64_t generation_ = 0;
   EventBus* daemon_bus_ = nullptr;

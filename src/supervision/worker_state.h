@@ -3,7 +3,10 @@
 
 #include <sys/types.h>
 
+#include <array>
+#include <cstddef>
 #include <cstdint>
+#include <iterator>
 #include <optional>
 #include <string>
 
@@ -19,7 +22,10 @@ const char* to_string(WorkerState s);
 
 // Why a running worker counted as crashed.
 enum class CrashCause { Exit, Signal, StartTimeout, PingTimeout, SpawnFailed };
+inline constexpr CrashCause kCrashCauses[] = {CrashCause::Exit, CrashCause::Signal, CrashCause::StartTimeout,
+                                              CrashCause::PingTimeout, CrashCause::SpawnFailed};
 const char* to_string(CrashCause c);
+constexpr size_t index(CrashCause c) { return static_cast<size_t>(c); }
 
 struct WorkerSnapshot {
   WorkerState state = WorkerState::Stopped;
@@ -43,8 +49,7 @@ nlohmann::json to_json(const WorkerSnapshot& w);
 struct SupervisorCounters {
   uint64_t spawns_total = 0;
   uint64_t start_requests_total = 0, stop_requests_total = 0, restart_requests_total = 0;
-  uint64_t crashes_exit = 0, crashes_signal = 0, crashes_start_timeout = 0,
-           crashes_ping_timeout = 0, crashes_spawn_failed = 0;
+  std::array<uint64_t, std::size(kCrashCauses)> crashes{};  // by cause: crashes[index(cause)]
   uint64_t crash_recoveries_total = 0;   // automatic restarts that reached ready
   uint64_t pressure_stops_total = 0, pressure_resumes_total = 0;
   uint64_t forced_kills_total = 0;       // stops that needed SIGKILL

@@ -56,8 +56,8 @@ def _stage(engine: ScriptedEngine, out: RecordingOutput) -> tuple[SttStage, queu
 
 def _utterance(jobs: queue.Queue, utterance: int = 1) -> None:
     jobs.put(SpeechStarted(utterance, 0, 0))
-    jobs.put(SpeechAudio(utterance, SECOND, 16000, 99, 0.0))
-    jobs.put(SpeechEnded(utterance, 16000, 0.0, 1000))
+    jobs.put(SpeechAudio(utterance, SECOND, 16000, 0.0))
+    jobs.put(SpeechEnded(utterance, 16000, 0.0))
 
 
 def test_every_utterance_gets_a_final_even_when_its_text_is_filtered_or_fails() -> None:
@@ -73,7 +73,7 @@ def test_every_utterance_gets_a_final_even_when_its_text_is_filtered_or_fails() 
     stage, jobs = _stage(ScriptedEngine(answer), out)
     _utterance(jobs, 1)
     jobs.put(SpeechStarted(2, 16000, 100))
-    jobs.put(SpeechEnded(2, 16000, 0.0, 0))
+    jobs.put(SpeechEnded(2, 16000, 0.0))
     jobs.put(STOP)
     stage.run()
     finals = [e for e in out.events if e["type"] == "final_text"]
@@ -90,7 +90,7 @@ def test_no_partial_is_written_after_its_utterance_speech_end() -> None:
     out.hold = "partial_text"
     stage, jobs = _stage(ScriptedEngine(lambda final: Transcript("hello", 0.9)), out)
     jobs.put(SpeechStarted(1, 0, 0))
-    jobs.put(SpeechAudio(1, SECOND, 16000, 99, 0.0))  # 1 s of audio: a partial is due
+    jobs.put(SpeechAudio(1, SECOND, 16000, 0.0))  # 1 s of audio: a partial is due
     stt = threading.Thread(target=stage.run, daemon=True)
     stt.start()
     assert out.holding.wait(5), "the partial was never written"
@@ -104,8 +104,8 @@ def test_no_partial_is_written_after_its_utterance_speech_end() -> None:
 
     # A later partial of the same utterance (computed from audio still queued) is stale.
     out.hold = None
-    jobs.put(SpeechAudio(1, SECOND, 32000, 199, 0.0))
-    jobs.put(SpeechEnded(1, 32000, 0.0, 2000))
+    jobs.put(SpeechAudio(1, SECOND, 32000, 0.0))
+    jobs.put(SpeechEnded(1, 32000, 0.0))
     jobs.put(STOP)
     stt.join(5)
     kinds = [e["type"] for e in out.events if e["type"] != "ack"]

@@ -74,10 +74,6 @@ class AckTracker:
         with self._lock:
             self._vad_floor = next_unconsumed_seq
 
-    def watermark(self) -> int:
-        with self._lock:
-            return self._watermark_locked()
-
     def _watermark_locked(self) -> int:
         floor = self._vad_floor
         if self._open:

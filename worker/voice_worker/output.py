@@ -2,28 +2,15 @@
 
 from __future__ import annotations
 
-import json
 import logging
 import threading
 from collections import Counter
 from typing import BinaryIO, Callable, NoReturn
 
 from . import protocol
-from .protocol import ErrorCode, Event
+from .protocol import ErrorCode, Event, encode
 
 log = logging.getLogger(__name__)
-
-
-def encode(event: Event) -> bytes:
-    """One event as one line of strict JSON in UTF-8. Raises ValueError/TypeError/RecursionError.
-
-    allow_nan=False: NaN/Infinity are not JSON and the daemon's parser drops such a line.
-    ensure_ascii=False with a strict encode: transcripts stay readable UTF-8, and a lone surrogate
-    raises here instead of leaving as a "\\ud800" escape, which is valid JSON grammar but rejected
-    by the daemon's parser (nlohmann), i.e. an event silently lost.
-    """
-    text = json.dumps(event, ensure_ascii=False, allow_nan=False, separators=(",", ":"))
-    return (text + "\n").encode("utf-8")
 
 
 class Output:

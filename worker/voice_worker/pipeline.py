@@ -252,6 +252,6 @@ class SttStage:
         text, confidence = (result.text, result.confidence) if result is not None else ("", None)
         self._output.emit(protocol.final_text(utt.id, text, samples_to_ms(utt.start_sample),
                                               samples_to_ms(end.end_sample), _ms_since(end.t_recv), confidence))
-        log.debug("utterance %d: %.2f s audio, final in %.3f s", utt.id, len(audio) / 16000, busy)
+        log.debug("utterance %d: %.2f s audio, final in %.3f s", utt.id, len(audio) / protocol.SAMPLE_RATE, busy)
         self._acks.utterance_done(utt.id)
         self._acks.maybe_ack(force=True)

@@ -127,9 +127,12 @@ def parse_line(line: bytes) -> Message:
 
 
 def _echoable(ping_id: Any) -> Any:
-    """The ping id, if it can be written back as UTF-8 JSON (a lone surrogate "\\ud800" cannot)."""
+    """The ping id, if it can be written back as UTF-8 JSON (a lone surrogate "\\ud800" cannot).
+
+    Only the id is encoded, by the same rule Output uses for the whole pong.
+    """
     try:
-        json.dumps(ping_id, ensure_ascii=False, allow_nan=False).encode("utf-8")
+        encode(ping_id)
     except (ValueError, TypeError, RecursionError) as exc:  # UnicodeEncodeError is a ValueError
         raise ProtocolError(ErrorCode.BAD_MESSAGE, f"ping id cannot be echoed as UTF-8 JSON: "
                             f"{type(exc).__name__}") from None
@@ -180,6 +183,19 @@ def samples_to_ms(samples: int) -> int:
 # --- stdout events -------------------------------------------------------------------------------
 
 Event = dict[str, Any]
+
+
+def encode(value: Any) -> bytes:
+    """One event (or any JSON value) as one line of strict JSON in UTF-8.
+
+    Raises ValueError/TypeError/RecursionError (UnicodeEncodeError is a ValueError).
+    allow_nan=False: NaN/Infinity are not JSON and the daemon's parser drops such a line.
+    ensure_ascii=False with a strict encode: transcripts stay readable UTF-8, and a lone surrogate
+    raises here instead of leaving as a "\\ud800" escape, which is valid JSON grammar but rejected
+    by the daemon's parser (nlohmann), i.e. an event silently lost.
+    """
+    text = json.dumps(value, ensure_ascii=False, allow_nan=False, separators=(",", ":"))
+    return (text + "\n").encode("utf-8")
 
 
 def ready(engine: str, model: str) -> Event:

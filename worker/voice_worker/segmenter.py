@@ -13,7 +13,7 @@ from typing import Callable
 
 import numpy as np
 
-from .vad import FRAME_MS, Chunk, Tail
+from .vad import FRAME_MS, Chunk
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,7 +49,6 @@ class SpeechAudio:
     utterance: int
     samples: np.ndarray
     end_sample: int
-    last_seq: int
     t_recv: float
 
 
@@ -58,7 +57,6 @@ class SpeechEnded:
     utterance: int
     end_sample: int
     t_recv: float
-    voiced_ms: int
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,15 +89,10 @@ class Segmenter:
         self._continue_utterance = False  # a max-length split: the next chunk opens the next one
         self._batch: list[Chunk] = []
         self._utt_frames = 0
-        self._utt_voiced = 0
         self._utt_end_sample = 0
         self._utt_t_recv = 0.0
         self._silent_frames = 0
         self._no_speech_armed = True
-
-    @property
-    def in_speech(self) -> bool:
-        return self._in_utterance
 
     @property
     def held_from_seq(self) -> int | None:
@@ -116,7 +109,6 @@ class Segmenter:
             self._utt_end_sample, self._utt_t_recv = chunk.end_sample, chunk.t_recv
             self._end_win.append(voiced)
             self._utt_frames += 1
-            self._utt_voiced += voiced
             if len(self._end_win) == self._end_win.maxlen and sum(self._end_win) <= self._end_allowed:
                 self._close(chunk.end_sample, chunk.t_recv, events)
             elif self._utt_frames >= self._max_frames:
@@ -132,7 +124,7 @@ class Segmenter:
         self._track_silence(chunk, events)
         return events
 
-    def flush(self, tail: Tail | None) -> list[SegmentEvent]:
+    def flush(self, tail: Chunk | None) -> list[SegmentEvent]:
         """End of stream: finish the open utterance now and forget undecided audio."""
         events: list[SegmentEvent] = []
         if self._in_utterance:
@@ -140,10 +132,10 @@ class Segmenter:
             if self._batch:
                 events.append(self._drain_batch())
             if tail is not None:
-                events.append(SpeechAudio(self._utterance, tail.samples, tail.end_sample, tail.last_seq, tail.t_recv))
+                events.append(SpeechAudio(self._utterance, tail.samples, tail.end_sample, tail.t_recv))
                 end_sample, t_recv = tail.end_sample, tail.t_recv
             self._in_utterance = False
-            events.append(SpeechEnded(self._utterance, end_sample, t_recv, self._utt_voiced * FRAME_MS))
+            events.append(SpeechEnded(self._utterance, end_sample, t_recv))
         self._history.clear()
         self._start_win.clear()
         self._end_win.clear()
@@ -160,7 +152,6 @@ class Segmenter:
         events.append(SpeechStarted(self._utterance, first.start_sample, first.first_seq))
         self._batch = [c for c, _ in chunks]
         self._utt_frames = len(chunks)
-        self._utt_voiced = sum(v for _, v in chunks)
         self._utt_end_sample, self._utt_t_recv = chunks[-1][0].end_sample, chunks[-1][0].t_recv
         self._history.clear()
         self._start_win.clear()
@@ -172,13 +163,13 @@ class Segmenter:
             events.append(self._drain_batch())
         self._in_utterance = False
         self._end_win.clear()
-        events.append(SpeechEnded(self._utterance, end_sample, t_recv, self._utt_voiced * FRAME_MS))
+        events.append(SpeechEnded(self._utterance, end_sample, t_recv))
 
     def _drain_batch(self) -> SpeechAudio:
         batch, self._batch = self._batch, []
         last = batch[-1]
         samples = np.concatenate([c.samples for c in batch]) if len(batch) > 1 else batch[0].samples
-        return SpeechAudio(self._utterance, samples, last.end_sample, last.last_seq, last.t_recv)
+        return SpeechAudio(self._utterance, samples, last.end_sample, last.t_recv)
 
     def _track_silence(self, chunk: Chunk, events: list[SegmentEvent]) -> None:
         # DESIGN.md §3: no_speech only when the VAD is not in speech AND no speech is buffered,

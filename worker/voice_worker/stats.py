@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass
 
+from . import protocol
+
 
 @dataclass(slots=True)
 class Stats:
@@ -36,7 +38,7 @@ class Stats:
     def report(self) -> dict[str, float | int]:
         out: dict[str, float | int] = asdict(self)
         busy = self.partial_busy_s + self.final_busy_s
-        stream_s = self.audio_samples / 16000
+        stream_s = self.audio_samples / protocol.SAMPLE_RATE
         out["stream_audio_s"] = round(stream_s, 3)
         out["stt_busy_s"] = round(busy, 3)
         # RTF of finals: compute per second of utterance audio. STT load: compute per second of

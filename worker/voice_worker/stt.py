@@ -13,7 +13,7 @@ import numpy as np
 
 from .config import Config
 from .filters import clean_text
-from .protocol import SAMPLE_RATE
+from .protocol import SAMPLE_RATE, samples_to_ms
 
 log = logging.getLogger(__name__)
 
@@ -120,7 +120,7 @@ class EchoEngine:
 
     def transcribe(self, audio: np.ndarray, *, final: bool) -> Transcript | None:
         rms = int(np.sqrt(np.mean(np.square(audio, dtype=np.float64))) * 32768) if len(audio) else 0
-        return Transcript(f"echo {len(audio) * 1000 // SAMPLE_RATE} ms rms {rms}", 1.0)
+        return Transcript(f"echo {samples_to_ms(len(audio))} ms rms {rms}", 1.0)
 
 
 class StallEngine:

@@ -38,28 +38,14 @@ class SpeechClassifier:
 
 @dataclass(frozen=True, slots=True)
 class Chunk:
-    """Exactly FRAME_SAMPLES samples, and which input frames (by seq) they came from."""
+    """Samples and which input frames (by seq) they came from: exactly FRAME_SAMPLES from push(),
+    fewer from take_tail() (what is left over when a stream is flushed)."""
 
     samples: np.ndarray
     first_seq: int
     last_seq: int
     start_sample: int  # position on the worker's audio clock
     t_recv: float  # monotonic time the last contributing input frame was read
-
-    @property
-    def end_sample(self) -> int:
-        return self.start_sample + len(self.samples)
-
-
-@dataclass(frozen=True, slots=True)
-class Tail:
-    """Fewer than FRAME_SAMPLES samples left over when a stream is flushed."""
-
-    samples: np.ndarray
-    first_seq: int
-    last_seq: int
-    start_sample: int
-    t_recv: float
 
     @property
     def end_sample(self) -> int:
@@ -96,10 +82,10 @@ class Rechunker:
         self._buf_first_seq, self._buf_last_seq, self._buf_t_recv = first, seq, t_recv
         return out
 
-    def take_tail(self) -> Tail | None:
+    def take_tail(self) -> Chunk | None:
         if not self._buf.size:
             return None
-        tail = Tail(self._buf, self._buf_first_seq, self._buf_last_seq, self._next_sample, self._buf_t_recv)
+        tail = Chunk(self._buf, self._buf_first_seq, self._buf_last_seq, self._next_sample, self._buf_t_recv)
         self._next_sample += self._buf.size
         self._buf = np.empty(0, dtype=np.int16)
         return tail

@@ -2,6 +2,9 @@
 // an invalid sample whose reason names the file.
 #include <gtest/gtest.h>
 
+#include <string>
+#include <vector>
+
 #include "gate/pressure_sample.h"
 #include "fixture_dir.h"
 
@@ -279,6 +282,43 @@ TEST(ReadPressureSample, BrokenLimitInOwnCgroupNamesTheFile) {
   const PressureSample s = read_pressure_sample(dir.paths(), nullptr);
   EXPECT_FALSE(s.valid);
   EXPECT_EQ(s.reason, "cannot parse the limit in " + dir.path("cgroup/svc/memory.max"));
+}
+
+TEST(ReadPressureSample, ZeroLimitInNestedCgroupNamesThatFile) {
+  FixtureDir dir;
+  dir.write_healthy();
+  dir.write("proc/self/cgroup", "0::/app.slice/voice.service\n");
+  dir.write("cgroup/app.slice/voice.service/memory.max", "max\n");
+  dir.write("cgroup/app.slice/memory.max", "0\n");
+  dir.write("cgroup/app.slice/memory.current", "0\n");
+  const PressureSample s = read_pressure_sample(dir.paths(), nullptr);
+  EXPECT_FALSE(s.valid);
+  EXPECT_EQ(s.reason, "memory limit is 0 in " + dir.path("cgroup/app.slice/memory.max"));
+}
+
+TEST(ReadPressureSample, ResolvedCgroupDirsAreUsedWithoutRereadingSelfCgroup) {
+  FixtureDir dir;
+  dir.write_healthy();
+  dir.write("proc/self/cgroup", "0::/app.slice/voice.service\n");
+  PressurePaths paths = dir.paths();
+  paths.cgroup_dirs = resolve_cgroup_dirs(paths);
+  EXPECT_EQ(paths.cgroup_dirs,
+            (std::vector<std::string>{dir.path("cgroup/app.slice/voice.service"),
+                                      dir.path("cgroup/app.slice"), dir.cgroup()}));
+
+  dir.remove("proc/self/cgroup");  // resolved once: the sample still reads the service's limit
+  dir.write("cgroup/app.slice/voice.service/memory.max", std::to_string(4 * kGiB) + "\n");
+  dir.write("cgroup/app.slice/voice.service/memory.current", std::to_string(3 * kGiB) + "\n");
+  const PressureSample s = read_pressure_sample(paths, nullptr);
+  ASSERT_TRUE(s.valid) << s.reason;
+  EXPECT_TRUE(s.cgroup_limited);
+  EXPECT_DOUBLE_EQ(s.memory_total_mb, 4096);
+}
+
+TEST(ReadPressureSample, WithoutAV2EntryTheChainIsTheRoot) {
+  FixtureDir dir;
+  dir.write("proc/self/cgroup", "1:memory:/legacy\n");
+  EXPECT_EQ(resolve_cgroup_dirs(dir.paths()), (std::vector<std::string>{dir.cgroup()}));
 }
 
 }  // namespace

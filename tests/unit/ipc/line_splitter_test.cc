@@ -74,5 +74,20 @@ TEST(LineSplitter, UnterminatedOversizedTailIsNotHandedOverAtFinish) {
   EXPECT_EQ(split.oversized_lines(), 1u);
 }
 
+TEST(LineSplitter, TakeNewOversizedReturnsOnlyLinesSinceTheLastTake) {
+  LineSplitter split(3);
+  Collect c;
+  EXPECT_EQ(split.take_new_oversized(), 0u);
+  split.feed("abcd\nefgh\nok\n", c.fn());
+  EXPECT_EQ(split.take_new_oversized(), 2u);
+  EXPECT_EQ(split.take_new_oversized(), 0u);  // taken: reset
+  split.feed("ijklmn", c.fn());               // counted as soon as it crosses the cap
+  EXPECT_EQ(split.take_new_oversized(), 1u);
+  split.feed("op\nxy\n", c.fn());              // the rest of that line is not counted again
+  EXPECT_EQ(split.take_new_oversized(), 0u);
+  EXPECT_EQ(split.oversized_lines(), 3u);  // the total is unaffected by taking
+  EXPECT_EQ(c.lines, (std::vector<std::string>{"ok", "xy"}));
+}
+
 }  // namespace
 }  // namespace vs

@@ -31,7 +31,7 @@ TEST(DaemonMetrics, ShowsWorkerGateIpcAndEvents) {
   MetricsInputs in;
   in.worker.state = WorkerState::Backoff;
   in.worker.restart_count = 2;
-  in.supervisor.crashes_ping_timeout = 1;
+  in.supervisor.crashes[index(CrashCause::PingTimeout)] = 1;
   in.supervisor.start_requests_total = 5;
   in.gate.decision.open = false;
   in.gate.decision.memory_pressure = true;

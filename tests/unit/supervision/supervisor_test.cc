@@ -9,6 +9,7 @@
 #include <filesystem>
 #include <fstream>
 #include <mutex>
+#include <numeric>
 #include <random>
 #include <set>
 #include <thread>
@@ -245,7 +246,7 @@ TEST_F(SupervisorTest, CrashLoopBacksOffThenFailsThenExplicitStartWorks) {
   EXPECT_EQ(w.last_exit, "exit code 3");
   EXPECT_EQ(w.last_error, "restart budget spent: 4 crashes within 60000 ms");
   EXPECT_FALSE(w.backoff_until);
-  EXPECT_EQ(sup.counters().crashes_exit, 4u);
+  EXPECT_EQ(sup.counters().crashes[index(CrashCause::Exit)], 4u);
 
   // Delay between entering backoff and the next spawn: 200, 400, 800 ms with jitter 0.
   std::vector<WallTime> backoff_at, starting_at;
@@ -304,7 +305,7 @@ TEST_F(SupervisorTest, NoReadyIsAStartTimeoutCrash) {
   EXPECT_GE(Clock::now() - t, 500ms);
   EXPECT_EQ(o.code, Outcome::Code::Failed);
   EXPECT_EQ(o.message, "worker did not become ready within 500 ms");
-  EXPECT_EQ(sup.counters().crashes_start_timeout, 1u);
+  EXPECT_EQ(sup.counters().crashes[index(CrashCause::StartTimeout)], 1u);
   EXPECT_EQ(state(), WorkerState::Backoff);
   EXPECT_EQ(sup.snapshot().last_exit, "killed by signal 9 (SIGKILL)");
   EXPECT_TRUE(processes_with(marker_).empty());
@@ -317,7 +318,7 @@ TEST_F(SupervisorTest, SpawnFailureIsReported) {
   const Outcome o = sup.start("test");
   EXPECT_EQ(o.code, Outcome::Code::Failed);
   EXPECT_EQ(o.message, "cannot start worker: /nonexistent/vs-worker: No such file or directory");
-  EXPECT_EQ(sup.counters().crashes_spawn_failed, 1u);
+  EXPECT_EQ(sup.counters().crashes[index(CrashCause::SpawnFailed)], 1u);
   EXPECT_EQ(state(), WorkerState::Failed);
   EXPECT_EQ(sup.snapshot().last_error, o.message);
 }
@@ -335,7 +336,7 @@ TEST_F(SupervisorTest, KilledWorkerIsDetectedAndRestarted) {
   EXPECT_EQ(w.crash_count, 1u);
   EXPECT_EQ(w.restart_count, 1u);
   EXPECT_EQ(w.last_exit, "killed by signal 9 (SIGKILL)");
-  EXPECT_EQ(sup.counters().crashes_signal, 1u);
+  EXPECT_EQ(sup.counters().crashes[index(CrashCause::Signal)], 1u);
   EXPECT_EQ(sup.counters().crash_recoveries_total, 1u);
 }
 
@@ -349,7 +350,7 @@ TEST_F(SupervisorTest, StoppedWorkerFailsPingsAndIsKilledAndRestarted) {
     auto w = sup.snapshot();
     return w.state == WorkerState::Running && w.pid && *w.pid != first;
   }));
-  EXPECT_EQ(sup.counters().crashes_ping_timeout, 1u);
+  EXPECT_EQ(sup.counters().crashes[index(CrashCause::PingTimeout)], 1u);
   EXPECT_EQ(sup.snapshot().last_exit, "killed by signal 9 (SIGKILL)");
   EXPECT_EQ(sup.snapshot().health_failures, 0u);
   EXPECT_TRUE(test::dead(first));
@@ -421,7 +422,7 @@ TEST_F(SupervisorTest, ConcurrentRequestsNeverMakeTwoWorkers) {
   EXPECT_LE(max_alive.load(), 1);
   EXPECT_TRUE(zombie_children().empty());
   const auto c = sup.counters();
-  EXPECT_EQ(c.crashes_exit + c.crashes_signal + c.crashes_ping_timeout + c.crashes_start_timeout, 0u);
+  EXPECT_EQ(std::accumulate(c.crashes.begin(), c.crashes.end(), uint64_t{0}), 0u);
   std::printf("storm: %llu spawns for 100 concurrent requests\n", static_cast<unsigned long long>(c.spawns_total));
 }
 
