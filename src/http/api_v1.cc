@@ -57,7 +57,7 @@ HttpReply outcome_reply(const Outcome& o, const char* ok_status, int failure_sta
 }
 
 std::string sse_frame(const Event& e) {
-  return "id: " + std::to_string(e.id) + "\nevent: " + e.type + "\ndata: " + dump_json(e.body) + "\n\n";
+  return "id: " + std::to_string(e.id) + "\nevent: " + e.type + "\ndata: " + dump_json(*e.body) + "\n\n";
 }
 
 // Streams every event from now on; a reader that falls behind gets a `lagged` event with the
@@ -67,8 +67,8 @@ void stream_events(EventStream events, StreamWriter& out) {
   if (!out.write(": voice-sidecar event stream\n\n")) return;
   while (!out.stopping()) {
     NextResult next = events.next_for(1s);
-    if (auto* e = std::get_if<Event>(&next)) {
-      if (!out.write(sse_frame(*e))) return;
+    if (auto* e = std::get_if<EventPtr>(&next)) {
+      if (!out.write(sse_frame(**e))) return;
     } else if (auto* lag = std::get_if<Lagged>(&next)) {
       if (!out.write("event: lagged\ndata: " + json{{"missed", lag->missed}}.dump() + "\n\n")) return;
     } else if (std::holds_alternative<Closed>(next)) {

@@ -5,8 +5,8 @@
 namespace vs {
 
 // One mutex guards the ring and every cursor's view of it. Publishers hold it only to store a
-// pointer and bump counters; readers copy the Event (its JSON) after releasing it, so a slow
-// reader's copy never delays a publisher.
+// pointer and bump counters; readers take a reference (a shared_ptr copy) to the ring's Event
+// and never copy the Event or its JSON, so a slow reader never delays a publisher.
 struct EventStream::State {
   explicit State(size_t cap) : capacity(cap == 0 ? 1 : cap), ring(capacity) {}
 
@@ -77,7 +77,7 @@ NextResult EventStream::next(std::chrono::steady_clock::time_point deadline) {
       }
     }
   }
-  return Event(*ev);
+  return ev;
 }
 
 EventBus::EventBus(size_t capacity) : state_(std::make_shared<EventStream::State>(capacity)) {}
@@ -85,10 +85,15 @@ EventBus::EventBus(size_t capacity) : state_(std::make_shared<EventStream::State
 EventBus::~EventBus() { close(); }
 
 uint64_t EventBus::publish(nlohmann::json body) {
+  return publish(std::make_shared<const nlohmann::json>(std::move(body)));
+}
+
+uint64_t EventBus::publish(std::shared_ptr<const nlohmann::json> body) {
+  if (!body) body = std::make_shared<const nlohmann::json>();
   auto ev = std::make_shared<Event>();
-  if (body.is_object()) {
-    auto it = body.find("type");
-    if (it != body.end() && it->is_string()) ev->type = it->get<std::string>();
+  if (body->is_object()) {
+    auto it = body->find("type");
+    if (it != body->end() && it->is_string()) ev->type = it->get<std::string>();
   }
   ev->body = std::move(body);
   ev->at = std::chrono::system_clock::now();

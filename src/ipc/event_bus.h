@@ -5,10 +5,15 @@
 // a stream that falls more than `capacity` events behind skips ahead and is told how many it
 // missed (a Lagged result) instead of blocking anyone — the ADR-013 broadcast, done right.
 //
+// Readers get a std::shared_ptr<const Event> to the ring's own object rather than a copy:
+// with N subscribers an event (and its JSON body) exists once, not N+1 times, and a reader
+// copies nothing while the publisher holds the lock. The event stays alive for as long as any
+// reader holds it, even after the ring has overwritten its slot.
+//
 //   EventBus bus(1024);
 //   EventStream s = bus.subscribe();        // sees events published from now on
 //   bus.publish({{"type", "pong"}, {"id", "1"}});
-//   auto r = s.next(deadline);              // Event, Lagged{n}, Closed or TimedOut
+//   auto r = s.next(deadline);              // shared_ptr<const Event>, Lagged{n}, Closed or TimedOut
 #pragma once
 
 #include <chrono>
@@ -28,7 +33,8 @@ struct Lagged {
 };
 struct Closed {};
 struct TimedOut {};
-using NextResult = std::variant<Event, Lagged, Closed, TimedOut>;
+using EventPtr = std::shared_ptr<const Event>;  // never null when returned by next()
+using NextResult = std::variant<EventPtr, Lagged, Closed, TimedOut>;
 
 class EventBus;
 
@@ -67,6 +73,10 @@ class EventBus {
   // Publishes body (which must hold "type"); returns the event's id. Never blocks on readers.
   // After close() the body is dropped and 0 is returned.
   uint64_t publish(nlohmann::json body);
+  // Same, for a body that is already shared (e.g. an event forwarded from another bus): the new
+  // Event gets its own id and time but points at `body` instead of copying it. A null body is
+  // published as a JSON null.
+  uint64_t publish(std::shared_ptr<const nlohmann::json> body);
 
   EventStream subscribe();
   // Like subscribe(), but starts at the oldest event still in the ring. Subscribing to a fresh

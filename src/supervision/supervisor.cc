@@ -273,7 +273,7 @@ bool Supervisor::Impl::handle_events() {
         if (ev.event.type == "ready") {
           on_ready(ev.event);
         } else if (ev.event.type == "pong" && w.state == WorkerState::Running) {
-          if (liveness.on_pong(string_field(ev.event.body, "id"), steady_now())) {
+          if (liveness.on_pong(string_field(*ev.event.body, "id"), steady_now())) {
             w.health_failures = 0;
             w.last_health_check_at = wall_now();
             commit();
@@ -422,8 +422,8 @@ void Supervisor::Impl::on_ready(const Event& ev) {
   const SteadyTime now = steady_now();
   start_deadline.reset();
   w.ready_at = wall_now();
-  w.engine = string_field(ev.body, "engine");
-  w.model = string_field(ev.body, "model");
+  w.engine = string_field(*ev.body, "engine");
+  w.model = string_field(*ev.body, "model");
   backoff.on_ready(now);
   liveness.reset(now);
   if (recovering) {

@@ -29,9 +29,9 @@ std::unique_ptr<WorkerInstance> WorkerInstance::launch(const SpawnSpec& spec, co
 void WorkerInstance::forward() {
   for (;;) {
     NextResult r = stream_.next_for(50ms);
-    if (auto* ev = std::get_if<Event>(&r)) {
-      daemon_bus_->publish(ev->body);
-      if (hook_) hook_(generation_, *ev);
+    if (auto* ev = std::get_if<EventPtr>(&r)) {
+      daemon_bus_->publish((*ev)->body);  // a new Event (the daemon bus's id) sharing the body
+      if (hook_) hook_(generation_, **ev);
     } else if (auto* lag = std::get_if<Lagged>(&r)) {
       spdlog::warn("worker events: forwarder lagged, {} events missed", lag->missed);
     } else if (std::holds_alternative<Closed>(r)) {

@@ -11,10 +11,11 @@ using namespace std::chrono_literals;
 
 nlohmann::json ev(int n) { return {{"type", "partial_text"}, {"n", n}}; }
 
-// Expects an Event from `r` and returns it.
-Event event_of(const NextResult& r) {
-  EXPECT_TRUE(std::holds_alternative<Event>(r)) << "index " << r.index();
-  return std::holds_alternative<Event>(r) ? std::get<Event>(r) : Event{};
+// Expects an Event from `r` and returns it (the bus's shared object; an empty one if none).
+EventPtr event_of(const NextResult& r) {
+  EXPECT_TRUE(std::holds_alternative<EventPtr>(r)) << "index " << r.index();
+  if (std::holds_alternative<EventPtr>(r)) return std::get<EventPtr>(r);
+  return std::make_shared<const Event>(Event{0, "", std::make_shared<const nlohmann::json>(nlohmann::json::object()), {}});
 }
 
 TEST(EventBus, DeliversInOrderWithIdsFromOneAndTypeAndTime) {
@@ -23,12 +24,12 @@ TEST(EventBus, DeliversInOrderWithIdsFromOneAndTypeAndTime) {
   const auto before = std::chrono::system_clock::now();
   for (int i = 0; i < 5; ++i) EXPECT_EQ(bus.publish(ev(i)), uint64_t(i + 1));
   for (int i = 0; i < 5; ++i) {
-    const Event e = event_of(s.next_for(1s));
-    EXPECT_EQ(e.id, uint64_t(i + 1));
-    EXPECT_EQ(e.type, "partial_text");
-    EXPECT_EQ(e.body["n"], i);
-    EXPECT_GE(e.at, before);
-    EXPECT_LE(e.at, std::chrono::system_clock::now());
+    const EventPtr e = event_of(s.next_for(1s));
+    EXPECT_EQ(e->id, uint64_t(i + 1));
+    EXPECT_EQ(e->type, "partial_text");
+    EXPECT_EQ(e->body->at("n"), i);
+    EXPECT_GE(e->at, before);
+    EXPECT_LE(e->at, std::chrono::system_clock::now());
   }
   EXPECT_TRUE(std::holds_alternative<TimedOut>(s.next_for(10ms)));
   EXPECT_EQ(bus.published(), 5u);
@@ -41,12 +42,12 @@ TEST(EventBus, SubscribeSeesOnlyLaterEventsSubscribeRetainedSeesTheRing) {
   EventStream later = bus.subscribe();
   EventStream all = bus.subscribe_retained();
   bus.publish(ev(2));
-  EXPECT_EQ(event_of(later.next_for(1s)).body["n"], 2);
-  for (int i = 0; i < 3; ++i) EXPECT_EQ(event_of(all.next_for(1s)).body["n"], i);
+  EXPECT_EQ(event_of(later.next_for(1s))->body->at("n"), 2);
+  for (int i = 0; i < 3; ++i) EXPECT_EQ(event_of(all.next_for(1s))->body->at("n"), i);
   // Beyond capacity, subscribe_retained starts at the oldest kept event, without a Lagged.
   for (int i = 3; i < 10; ++i) bus.publish(ev(i));
   EventStream fresh = bus.subscribe_retained();
-  EXPECT_EQ(event_of(fresh.next_for(1s)).body["n"], 6);
+  EXPECT_EQ(event_of(fresh.next_for(1s))->body->at("n"), 6);
 }
 
 TEST(EventBus, EverySubscriberGetsEveryEvent) {
@@ -54,10 +55,10 @@ TEST(EventBus, EverySubscriberGetsEveryEvent) {
   EventStream a = bus.subscribe(), b = bus.subscribe();
   for (int i = 0; i < 50; ++i) bus.publish(ev(i));
   for (int i = 0; i < 50; ++i) {
-    EXPECT_EQ(event_of(a.next_for(1s)).body["n"], i);
+    EXPECT_EQ(event_of(a.next_for(1s))->body->at("n"), i);
   }
   for (int i = 0; i < 50; ++i) {
-    EXPECT_EQ(event_of(b.next_for(1s)).body["n"], i);
+    EXPECT_EQ(event_of(b.next_for(1s))->body->at("n"), i);
   }
 }
 
@@ -67,12 +68,12 @@ TEST(EventBus, LaggingStreamSkipsToOldestAndIsToldExactlyHowManyItMissed) {
   EventStream fast = bus.subscribe();
   for (int i = 0; i < 25; ++i) {
     bus.publish(ev(i));
-    EXPECT_EQ(event_of(fast.next_for(1s)).body["n"], i);  // a reader that keeps up never lags
+    EXPECT_EQ(event_of(fast.next_for(1s))->body->at("n"), i);  // a reader that keeps up never lags
   }
   const NextResult r = slow.next_for(1s);
   ASSERT_TRUE(std::holds_alternative<Lagged>(r));
   EXPECT_EQ(std::get<Lagged>(r).missed, 15u);  // events 0..14 were overwritten
-  for (int i = 15; i < 25; ++i) EXPECT_EQ(event_of(slow.next_for(1s)).body["n"], i);
+  for (int i = 15; i < 25; ++i) EXPECT_EQ(event_of(slow.next_for(1s))->body->at("n"), i);
   EXPECT_EQ(bus.lagged_events(), 15u);
 }
 
@@ -110,8 +111,8 @@ TEST(EventBus, CloseWakesWaitersAndStreamsDrainFirst) {
   bus2.publish(ev(0));
   bus2.publish(ev(1));
   bus2.close();
-  EXPECT_EQ(event_of(s.next_for(1s)).body["n"], 0);
-  EXPECT_EQ(event_of(s.next_for(1s)).body["n"], 1);
+  EXPECT_EQ(event_of(s.next_for(1s))->body->at("n"), 0);
+  EXPECT_EQ(event_of(s.next_for(1s))->body->at("n"), 1);
   EXPECT_TRUE(std::holds_alternative<Closed>(s.next_for(1s)));
   EXPECT_TRUE(std::holds_alternative<Closed>(s.next_for(1s)));
 }
@@ -123,7 +124,7 @@ TEST(EventBus, StreamsOutliveTheBus) {
     s = bus.subscribe();
     bus.publish(ev(7));
   }
-  EXPECT_EQ(event_of(s.next_for(1s)).body["n"], 7);
+  EXPECT_EQ(event_of(s.next_for(1s))->body->at("n"), 7);
   EXPECT_TRUE(std::holds_alternative<Closed>(s.next_for(1s)));
   EventStream empty;
   EXPECT_TRUE(std::holds_alternative<Closed>(empty.next_for(1ms)));
@@ -156,8 +157,8 @@ TEST(EventBus, ConcurrentPublishersAndReadersSeeEveryIdOnce) {
   }
   uint64_t expected_id = 1;
   for (int i = 0; i < 4 * kPerThread; ++i) {
-    const Event e = event_of(s.next_for(10s));
-    ASSERT_EQ(e.id, expected_id++);
+    const EventPtr e = event_of(s.next_for(10s));
+    ASSERT_EQ(e->id, expected_id++);
   }
   for (auto& t : pubs) t.join();
   EXPECT_EQ(bus.lagged_events(), 0u);

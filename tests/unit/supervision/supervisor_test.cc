@@ -172,10 +172,11 @@ TEST_F(SupervisorTest, StartRunningStopWithoutForce) {
   bool saw_ready = false;
   for (;;) {
     auto r = events.next_for(100ms);
-    auto* ev = std::get_if<Event>(&r);
-    if (!ev) break;
-    if (ev->type == "worker_state") states.push_back(ev->body["state"]);
-    if (ev->type == "ready") saw_ready = ev->body["marker"] == marker_;
+    auto* p = std::get_if<EventPtr>(&r);
+    if (!p) break;
+    const Event* ev = p->get();
+    if (ev->type == "worker_state") states.push_back(ev->body->at("state"));
+    if (ev->type == "ready") saw_ready = ev->body->at("marker") == marker_;
   }
   EXPECT_EQ(states, (std::vector<std::string>{"starting", "running", "stopping", "stopped"}));
   EXPECT_TRUE(saw_ready);
@@ -191,7 +192,7 @@ TEST_F(SupervisorTest, FramesReachTheRunningWorker) {
   bool acked = false;
   ASSERT_TRUE(wait_until([&] {
     auto r = events.next_for(50ms);
-    if (auto* ev = std::get_if<Event>(&r); ev && ev->type == "ack") acked = true;
+    if (auto* ev = std::get_if<EventPtr>(&r); ev && (*ev)->type == "ack") acked = true;
     return acked;
   }));
   EXPECT_GE(sup.ipc_stats().frames_written, 1u);
@@ -252,11 +253,12 @@ TEST_F(SupervisorTest, CrashLoopBacksOffThenFailsThenExplicitStartWorks) {
   std::vector<WallTime> backoff_at, starting_at;
   for (;;) {
     auto r = events.next_for(100ms);
-    auto* ev = std::get_if<Event>(&r);
-    if (!ev) break;
+    auto* p = std::get_if<EventPtr>(&r);
+    if (!p) break;
+    const Event* ev = p->get();
     if (ev->type != "worker_state") continue;
-    if (ev->body["state"] == "backoff") backoff_at.push_back(ev->at);
-    if (ev->body["state"] == "starting") starting_at.push_back(ev->at);
+    if (ev->body->at("state") == "backoff") backoff_at.push_back(ev->at);
+    if (ev->body->at("state") == "starting") starting_at.push_back(ev->at);
   }
   ASSERT_EQ(backoff_at.size(), 3u);
   ASSERT_EQ(starting_at.size(), 4u);
