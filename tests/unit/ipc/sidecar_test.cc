@@ -14,6 +14,7 @@
 #include <thread>
 #include <vector>
 
+#include "../support/wait_until.h"
 #include "ipc/stdio_reader.h"
 #include "worker_process.h"
 
@@ -40,16 +41,6 @@ std::optional<Event> next_of_type(EventStream& s, const std::string& type,
     ADD_FAILURE() << "waiting for " << type << ": got result index " << r.index();
     return std::nullopt;
   }
-}
-
-template <class Pred>
-bool eventually(Pred pred, std::chrono::milliseconds timeout = 20s) {
-  const auto deadline = Clock::now() + timeout;
-  while (!pred()) {
-    if (Clock::now() >= deadline) return false;
-    std::this_thread::sleep_for(5ms);
-  }
-  return true;
 }
 
 std::vector<int16_t> frame_for(uint64_t i) {
@@ -308,7 +299,7 @@ TEST(Sidecar, StderrLinesAreLoggedWithThePidAndCounted) {
   {
     test::WorkerProcess w({"--stderr-lines", "5"});
     auto sc = attach(w);
-    EXPECT_TRUE(eventually([&] { return sc->stats().stderr_lines >= 5; }));
+    EXPECT_TRUE(test::wait_until([&] { return sc->stats().stderr_lines >= 5; }));
     EXPECT_EQ(sc->stats().stderr_lines, 5u);
     sc->close_input();
     EXPECT_TRUE(w.wait_for(20s));

@@ -14,17 +14,9 @@
 #include <string>
 #include <thread>
 
-namespace vs::test {
+#include "../support/wait_until.h"
 
-template <class Pred>
-bool wait_until(Pred pred, std::chrono::milliseconds timeout = std::chrono::seconds(10)) {
-  const auto deadline = std::chrono::steady_clock::now() + timeout;
-  while (std::chrono::steady_clock::now() < deadline) {
-    if (pred()) return true;
-    std::this_thread::sleep_for(std::chrono::milliseconds(5));
-  }
-  return pred();
-}
+namespace vs::test {
 
 inline std::string read_file(const std::string& path) {
   std::ifstream in(path);
