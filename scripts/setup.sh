@@ -9,7 +9,7 @@ APT_PACKAGES=(
   build-essential cmake ninja-build pkg-config
   libboost1.81-dev nlohmann-json3-dev libyaml-cpp-dev libspdlog-dev libcli11-dev
   libgtest-dev libgmock-dev libbenchmark-dev prometheus-cpp-dev
-  portaudio19-dev libsndfile1-dev libsystemd-dev
+  portaudio19-dev libsndfile1-dev libsoxr-dev libsystemd-dev
   python3 python3-venv espeak-ng sox procps curl
 )
 
@@ -26,12 +26,13 @@ fi
 
 # The venv is rebuilt only when the pinned requirements change (their hash is the stamp).
 VENV=.venv
-stamp_want=$(cat requirements.txt constraints.txt worker/pyproject.toml | sha256sum | cut -d' ' -f1)
+stamp_want=$(cat requirements.txt constraints.txt worker/pyproject.toml clients/python/pyproject.toml | sha256sum | cut -d' ' -f1)
 stamp_have=$(cat "$VENV/.setup-stamp" 2>/dev/null || true)
 if [ "$stamp_want" != "$stamp_have" ]; then
   echo "setup: preparing Python venv in $VENV"
   [ -x "$VENV/bin/python" ] || python3 -m venv "$VENV"
   "$VENV/bin/pip" install -q --disable-pip-version-check -r requirements.txt -c constraints.txt
   "$VENV/bin/pip" install -q --disable-pip-version-check --no-deps -e worker
+  "$VENV/bin/pip" install -q --disable-pip-version-check --no-deps -e clients/python
   echo "$stamp_want" > "$VENV/.setup-stamp"
 fi

@@ -69,9 +69,23 @@ struct BackoffConfig {
 };
 
 struct IpcConfig {
-  int sink_queue_frames = 50;       // frames queued for the writer thread (0.5 s of audio)
+  // Small, with the pipe: a hung worker must fill the ring (and trip its 5 s stop), not these.
+  int sink_queue_frames = 8;        // frames queued for the writer thread (80 ms of audio)
+  int pipe_bytes = 4096;            // the worker's stdin pipe size (F_SETPIPE_SZ)
   int max_line_bytes = 1 << 20;     // longer lines from the worker are counted and skipped
   int event_buffer = 1024;          // events a subscriber may fall behind before it lags
+  int event_buffer_bytes = 16 << 20;  // ... and at most this many bytes of them are held
+};
+
+struct AudioConfig {
+  double buffer_seconds = 5;        // the ring between a source and the pump (5 s = 160,000 bytes)
+  double replay_seconds = 30;       // sent but unacknowledged audio kept for a restarted worker
+  int flush_timeout_ms = 15000;     // a stop waits this long for the worker's last final
+};
+
+struct HttpConfig {
+  std::vector<std::string> allowed_hosts;    // Host values accepted besides loopback names
+  std::vector<std::string> allowed_origins;  // Origins accepted besides the daemon's own
 };
 
 struct LogConfig {
@@ -85,6 +99,8 @@ struct Config {
   WorkerConfig worker;
   BackoffConfig backoff;
   IpcConfig ipc;
+  AudioConfig audio;
+  HttpConfig http;
   LogConfig log;
   int control_timeout_ms = 5000;    // how long a control call waits beyond the worker's own timeouts
 };

@@ -207,6 +207,17 @@ void validate(const Config& c, const Origins& origins) {
   ck.positive("ipc.sink_queue_frames", c.ipc.sink_queue_frames);
   ck.positive("ipc.max_line_bytes", c.ipc.max_line_bytes);
   ck.positive("ipc.event_buffer", c.ipc.event_buffer);
+  ck.at_least("ipc.event_buffer_bytes", c.ipc.event_buffer_bytes, 64 * 1024);
+  ck.at_least("ipc.pipe_bytes", c.ipc.pipe_bytes, 0);
+  // A ring under 0.5 s would overflow on ordinary scheduling hiccups; over 60 s hides a hung
+  // worker for too long (and the producer's memory is allocated up front).
+  if (!(c.audio.buffer_seconds >= 0.5 && c.audio.buffer_seconds <= 60)) {
+    ck.fail("audio.buffer_seconds", "a number of seconds in [0.5, 60]", json_quoted(format_double(c.audio.buffer_seconds)));
+  }
+  if (!(c.audio.replay_seconds >= 0 && c.audio.replay_seconds <= 600)) {
+    ck.fail("audio.replay_seconds", "a number of seconds in [0, 600]", json_quoted(format_double(c.audio.replay_seconds)));
+  }
+  ck.positive("audio.flush_timeout_ms", c.audio.flush_timeout_ms);
   static const char* const kLevels[] = {"trace", "debug", "info", "warn", "error"};
   if (std::find(std::begin(kLevels), std::end(kLevels), c.log.level) == std::end(kLevels)) {
     ck.fail("log.level", "trace, debug, info, warn or error", json_quoted(c.log.level));

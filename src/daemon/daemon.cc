@@ -4,12 +4,13 @@
 
 #include <spdlog/spdlog.h>
 
+#include "audio/recorder.h"
 #include "gate/heavy_load_gate.h"
 #include "http/api_v1.h"
 #include "http/http_server.h"
 #include "http/listen_socket.h"
 #include "http/router.h"
-#include "ipc/event_bus.h"
+#include "events/event_bus.h"
 #include "supervision/supervisor.h"
 
 namespace vs {
@@ -32,6 +33,17 @@ int wait_for_stop_signal() {
   return sig;
 }
 
+// Who may call: loopback Hosts (plus the configured ones and the address we bound, for a
+// token-protected non-loopback listener) and the configured Origins.
+RequestPolicy request_policy(const Config& config, const ListenSocket& socket) {
+  RequestPolicy p;
+  p.check_host = socket.network == "tcp";
+  p.allowed_hosts = config.http.allowed_hosts;
+  p.allowed_hosts.push_back(socket.address);
+  p.allowed_origins = config.http.allowed_origins;
+  return p;
+}
+
 }  // namespace
 
 void block_daemon_signals() {
@@ -52,14 +64,15 @@ int run_daemon(const LoadedConfig& loaded) {
     return 1;
   }
 
-  EventBus bus(static_cast<size_t>(config.ipc.event_buffer));
+  EventBus bus(static_cast<size_t>(config.ipc.event_buffer), static_cast<size_t>(config.ipc.event_buffer_bytes));
   HeavyLoadGate gate(config.pressure);
   Supervisor supervisor(config, gate, bus);
+  Recorder recorder(config.audio, supervisor.worker_link(), bus);
   gate.start();
 
-  Router router(config.auth.token);
+  Router router(config.auth.token, request_policy(config, socket));
   std::unique_ptr<HttpServer> server;
-  ApiContext api{supervisor, gate, bus, ListenInfo{socket.network, socket.address},
+  ApiContext api{supervisor, gate, bus, recorder, ListenInfo{socket.network, socket.address},
                  [&server] { return server ? server->responses_by_status() : std::map<int, uint64_t>{}; }};
   install_api_v1(router, api);
   const ListenInfo listen = api.listen;
@@ -71,6 +84,7 @@ int run_daemon(const LoadedConfig& loaded) {
   const int sig = wait_for_stop_signal();
   spdlog::info("received {}, shutting down", sig == SIGTERM ? "SIGTERM" : "SIGINT");
 
+  recorder.stop("shutdown");  // the last audio goes to the worker and its final comes back
   supervisor.shutdown();  // pending control calls return; the worker stops gracefully
   bus.close();            // event streams end
   server->stop();

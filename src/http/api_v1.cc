@@ -1,5 +1,8 @@
 #include "http/api_v1.h"
 
+#include "http/recording_routes.h"
+
+#include <charconv>
 #include <chrono>
 
 #include "common/time_format.h"
@@ -17,13 +20,7 @@ json gate_json(const GateSnapshot& g) {
   return {{"heavy_load_allowed", g.decision.open}, {"reason", g.decision.reason}};
 }
 
-// The recording object of DESIGN.md §2; the audio path that fills it is not built yet.
-json recording_json() {
-  return {{"state", "idle"},          {"source", nullptr},     {"reason", nullptr},
-          {"started_at", nullptr},    {"frames_captured", 0},  {"frames_sent", 0},
-          {"frames_acked", 0},        {"frames_rejected", 0},  {"occupancy", 0.0},
-          {"level", "normal"}};
-}
+json recording_json(const Recorder& recorder) { return recorder.snapshot(); }
 
 bool degraded(const GateSnapshot& g, const WorkerSnapshot& w) {
   return !g.decision.open || w.state == WorkerState::Backoff || w.state == WorkerState::Failed;
@@ -79,6 +76,14 @@ void stream_events(EventStream events, StreamWriter& out) {
   }
 }
 
+std::optional<uint64_t> parse_event_id(const std::string& text) {
+  uint64_t id = 0;
+  const char* end = text.data() + text.size();
+  const auto [p, ec] = std::from_chars(text.data(), end, id);
+  if (ec != std::errc() || p != end || text.empty()) return std::nullopt;
+  return id;
+}
+
 }  // namespace
 
 void install_api_v1(Router& router, const ApiContext& ctx) {
@@ -105,7 +110,7 @@ void install_api_v1(Router& router, const ApiContext& ctx) {
     return json_reply(200, {{"gate", gate_json(g)},
                             {"pressure", to_json(g.sample)},
                             {"worker", to_json(ctx.supervisor.snapshot())},
-                            {"recording", recording_json()}});
+                            {"recording", recording_json(ctx.recorder)}});
   });
 
   router.add("POST", "/v1/control/start", [&ctx](const HttpRequest& req) {
@@ -132,7 +137,8 @@ void install_api_v1(Router& router, const ApiContext& ctx) {
     in.supervisor = ctx.supervisor.counters();
     in.ipc = ctx.supervisor.ipc_stats();
     in.gate = ctx.gate.snapshot();
-    in.events = {ctx.bus.published(), ctx.bus.subscribers(), ctx.bus.lagged_events()};
+    in.events = {ctx.bus.published(), ctx.bus.subscribers(), ctx.bus.lagged_events(), ctx.bus.retained_bytes()};
+    in.recorder = ctx.recorder.totals();
     if (ctx.http_responses) in.http_responses = ctx.http_responses();
     HttpReply r;
     r.content_type = "text/plain; version=0.0.4; charset=utf-8";
@@ -140,15 +146,19 @@ void install_api_v1(Router& router, const ApiContext& ctx) {
     return r;
   });
 
-  router.add("GET", "/v1/events", [&ctx](const HttpRequest&) {
+  router.add("GET", "/v1/events", [&ctx](const HttpRequest& req) {
     HttpReply r;
     r.content_type = "text/event-stream";
     r.headers.emplace_back("Cache-Control", "no-cache");
-    // Subscribe now, not when the stream starts, so no event between the two is missed.
-    auto events = std::make_shared<EventStream>(ctx.bus.subscribe());
+    // Subscribe now, not when the stream starts, so no event between the two is missed. A client
+    // that reconnects with Last-Event-ID gets what the ring still holds after it (or `lagged`).
+    const auto last_id = parse_event_id(req.header("last-event-id"));
+    auto events = std::make_shared<EventStream>(last_id ? ctx.bus.subscribe_after(*last_id) : ctx.bus.subscribe());
     r.stream = [events](StreamWriter& out) { stream_events(std::move(*events), out); };
     return r;
   }, Access::Token, Runs::Blocking);
+
+  install_recording_routes(router, ctx);
 }
 
 }  // namespace vs

@@ -1,5 +1,5 @@
-// The /v1 control plane (DESIGN.md §2): health, gate, start/stop/restart, status, metrics
-// and the event stream, answered exactly as the reference control plane's clients expect
+// The /v1 control plane (DESIGN.md §2): health, gate, start/stop/restart, status, metrics,
+// the event stream, and the recording API (recording start/stop, audio upload), answered exactly as the reference control plane's clients expect
 // (shared/reference/go-sidecar.md), plus the fields this daemon adds.
 #pragma once
 
@@ -7,9 +7,10 @@
 #include <map>
 #include <string>
 
+#include "audio/recorder.h"
 #include "gate/heavy_load_gate.h"
 #include "http/router.h"
-#include "ipc/event_bus.h"
+#include "events/event_bus.h"
 #include "supervision/supervisor.h"
 
 namespace vs {
@@ -23,6 +24,7 @@ struct ApiContext {
   Supervisor& supervisor;
   HeavyLoadGate& gate;
   EventBus& bus;
+  Recorder& recorder;
   ListenInfo listen;
   std::function<std::map<int, uint64_t>()> http_responses;  // for metrics
 };

@@ -8,6 +8,8 @@
 #include <mutex>
 #include <optional>
 #include <thread>
+#include <type_traits>
+#include <variant>
 
 #include <boost/asio.hpp>
 #include <boost/asio/generic/stream_protocol.hpp>
@@ -72,7 +74,8 @@ void set_headers(Response& res, const HttpReply& r) {
   for (const auto& [name, value] : r.headers) res.set(name, value);
 }
 
-HttpRequest to_request(const http::request<http::string_body>& r) {
+template <class Body>
+HttpRequest to_request(const http::request<Body>& r) {
   HttpRequest req;
   req.method = std::string(r.method_string());
   const std::string target(r.target());
@@ -82,7 +85,7 @@ HttpRequest to_request(const http::request<http::string_body>& r) {
     for (char& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
     req.headers[name] = std::string(field.value());
   }
-  req.body = r.body();
+  if constexpr (std::is_same_v<Body, http::string_body>) req.body = r.body();
   return req;
 }
 
@@ -98,42 +101,65 @@ class Session : public std::enable_shared_from_this<Session> {
 
  private:
   void read_request() {
-    parser_.emplace();
-    parser_->body_limit(core_.config.body_limit_bytes);
-    parser_->header_limit(kHeaderLimit);
+    head_.emplace();
+    head_->header_limit(kHeaderLimit);
+    head_->body_limit(boost::none);  // the route decides: a limit for JSON, none for an upload
     stream_.expires_after(std::chrono::milliseconds(core_.config.read_timeout_ms));
+    http::async_read_header(stream_, buffer_, *head_,
+                            [self = shared_from_this()](beast::error_code ec, size_t) { self->on_header(ec); });
+  }
+
+  // True when the read ended because the client went away or took too long: just close.
+  static bool gone(beast::error_code ec) {
+    return ec == http::error::end_of_stream || ec == beast::error::timeout || ec == asio::error::eof ||
+           ec == asio::error::connection_reset || ec == asio::error::operation_aborted;
+  }
+
+  HttpReply too_large() const {
+    return error_reply(413, "request body is larger than the limit of " +
+                                std::to_string(core_.config.body_limit_bytes) + " bytes");
+  }
+
+  void on_header(beast::error_code ec) {
+    if (gone(ec)) return close();
+    if (ec) return reply(error_reply(400, "malformed HTTP request: " + ec.message()), false);
+    const auto& raw = head_->get();
+    version_ = raw.version();
+    keep_alive_ = raw.keep_alive();
+    HttpRequest req = to_request(raw);
+    if (core_.router.uploads(req)) return start_upload(std::move(req));
+    const auto length = head_->content_length();
+    if (length && *length > static_cast<uint64_t>(core_.config.body_limit_bytes)) return reply(too_large(), false);
+    parser_.emplace(std::move(*head_));
+    parser_->body_limit(core_.config.body_limit_bytes);
     http::async_read(stream_, buffer_, *parser_,
                      [self = shared_from_this()](beast::error_code ec, size_t) { self->on_read(ec); });
   }
 
   void on_read(beast::error_code ec) {
-    if (ec == http::error::end_of_stream || ec == beast::error::timeout || ec == asio::error::eof ||
-        ec == asio::error::connection_reset || ec == asio::error::operation_aborted) {
-      return close();
-    }
-    if (ec == http::error::body_limit) {
-      return reply(error_reply(413, "request body is larger than the limit of " +
-                                        std::to_string(core_.config.body_limit_bytes) + " bytes"),
-                   false);
-    }
+    if (gone(ec)) return close();
+    if (ec == http::error::body_limit) return reply(too_large(), false);
     if (ec) return reply(error_reply(400, "malformed HTTP request: " + ec.message()), false);
 
-    const auto& raw = parser_->get();
-    version_ = raw.version();
-    keep_alive_ = raw.keep_alive();
-    HttpRequest req = to_request(raw);
+    HttpRequest req = to_request(parser_->get());
     // Quick answers (health, gate, status, metrics) come straight from the I/O thread, so no
     // number of slow control calls or event streams can starve them.
     if (!core_.router.blocks(req)) return reply(dispatch(req), keep_alive_);
+    run_on_handler_thread([req = std::move(req)](Session& self) { self.handle(req); });
+  }
+
+  // Blocking work (a start waits for "ready", a stream lasts, an upload's end waits for the
+  // worker's flush) gets a thread of its own.
+  template <class Work>
+  void run_on_handler_thread(Work work) {
     if (!core_.begin_handler()) {
       return reply(error_reply(503, "too many control calls and event streams in progress; try again shortly"),
                    false);
     }
-    // Blocking handlers (a start waits for "ready", a stream lasts) get a thread of their own.
     try {
-      std::thread([self = shared_from_this(), req = std::move(req)]() mutable {
+      std::thread([self = shared_from_this(), work = std::move(work)]() mutable {
         std::shared_ptr<ServerCore> core = self->core_ptr_;
-        self->handle(req);
+        work(*self);
         self.reset();        // the session may end here, while the core is still alive
         core->end_handler();
       }).detach();
@@ -142,6 +168,73 @@ class Session : public std::enable_shared_from_this<Session> {
       spdlog::error("cannot start a request handler thread: {}", e.what());
       reply(error_reply(503, "the daemon cannot take more requests right now; try again shortly"), false);
     }
+  }
+
+  // ---- uploads: the body is handed on as it arrives, never buffered whole ----
+
+  void start_upload(HttpRequest req) {
+    UploadStart start = [&]() -> UploadStart {
+      try {
+        return core_.router.open_upload(req);
+      } catch (const std::exception& e) {
+        spdlog::error("upload handler for {} failed: {}", req.path, e.what());
+        return error_reply(500, std::string("internal error: ") + e.what());
+      }
+    }();
+    if (auto* refused = std::get_if<HttpReply>(&start)) return reply(std::move(*refused), false);
+    receiver_ = std::move(std::get<std::unique_ptr<UploadReceiver>>(start));
+    upload_.emplace(std::move(*head_));
+    upload_->body_limit(boost::none);
+    if (beast::iequals(req.header("expect"), "100-continue")) {
+      // curl waits a second for this before sending a large body.
+      auto cont = std::make_shared<http::response<http::empty_body>>(http::status::continue_, version_);
+      stream_.expires_after(kWriteTimeout);
+      http::async_write(stream_, *cont, [self = shared_from_this(), cont](beast::error_code ec, size_t) {
+        if (ec) return self->end_upload(false);
+        self->read_upload_chunk();
+      });
+      return;
+    }
+    read_upload_chunk();
+  }
+
+  void read_upload_chunk() {
+    if (upload_->is_done()) return end_upload(true);
+    auto& body = upload_->get().body();
+    body.data = chunk_.data();
+    body.size = chunk_.size();
+    stream_.expires_after(std::chrono::milliseconds(core_.config.read_timeout_ms));
+    http::async_read(stream_, buffer_, *upload_, [self = shared_from_this()](beast::error_code ec, size_t) {
+      self->on_upload_chunk(ec);
+    });
+  }
+
+  void on_upload_chunk(beast::error_code ec) {
+    if (ec == http::error::need_buffer) ec = {};
+    const size_t got = chunk_.size() - upload_->get().body().size;
+    if (got > 0 && !receiver_->on_chunk(std::string_view(chunk_.data(), got))) return end_upload(false);
+    if (ec) {
+      if (!gone(ec)) spdlog::info("upload ended by a read error: {}", ec.message());
+      return end_upload(false);
+    }
+    read_upload_chunk();
+  }
+
+  void end_upload(bool complete) {
+    // Only a body read to its end leaves the connection usable for another request.
+    if (!complete) keep_alive_ = false;
+    run_on_handler_thread([complete](Session& self) {
+      HttpReply r;
+      try {
+        r = self.receiver_->finish(complete);
+      } catch (const std::exception& e) {
+        r = error_reply(500, std::string("internal error: ") + e.what());
+      }
+      asio::post(self.core_.io, [s = self.shared_from_this(), r = std::move(r)]() mutable {
+        s->receiver_.reset();
+        s->reply(std::move(r), s->keep_alive_);
+      });
+    });
   }
 
   HttpReply dispatch(const HttpRequest& req) {
@@ -219,7 +312,11 @@ class Session : public std::enable_shared_from_this<Session> {
   std::shared_ptr<ServerCore> core_ptr_;
   ServerCore& core_;
   beast::flat_buffer buffer_;
+  std::optional<http::request_parser<http::empty_body>> head_;
   std::optional<http::request_parser<http::string_body>> parser_;
+  std::optional<http::request_parser<http::buffer_body>> upload_;
+  std::unique_ptr<UploadReceiver> receiver_;
+  std::array<char, 16 * 1024> chunk_{};
   unsigned version_ = 11;
   bool keep_alive_ = false;
 };

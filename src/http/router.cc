@@ -3,11 +3,16 @@
 
 namespace vs {
 
-Router::Router(std::string token) : token_(std::move(token)) {}
+Router::Router(std::string token, RequestPolicy policy) : token_(std::move(token)), policy_(std::move(policy)) {}
 
 void Router::add(const std::string& method, const std::string& path, Handler handler, Access access,
                  Runs runs) {
-  routes_[path][method] = Route{std::move(handler), access, runs};
+  routes_[path][method] = Route{std::move(handler), {}, access, runs};
+}
+
+void Router::add_upload(const std::string& method, const std::string& path, UploadHandler handler,
+                        Access access) {
+  routes_[path][method] = Route{{}, std::move(handler), access, Runs::Upload};
 }
 
 const Router::Route* Router::find(const HttpRequest& request) const {
@@ -20,6 +25,18 @@ const Router::Route* Router::find(const HttpRequest& request) const {
 bool Router::blocks(const HttpRequest& request) const {
   const Route* route = find(request);
   return route && route->runs == Runs::Blocking && (route->access == Access::Public || authorized(request));
+}
+
+bool Router::uploads(const HttpRequest& request) const {
+  const Route* route = find(request);
+  return route && route->runs == Runs::Upload;
+}
+
+UploadStart Router::open_upload(const HttpRequest& headers) const {
+  const Route* route = nullptr;
+  if (auto refused = refuse(headers, route)) return std::move(*refused);
+  if (!route->upload) return error_reply(500, "internal error: not an upload route");
+  return route->upload(headers);
 }
 
 namespace {
@@ -40,7 +57,7 @@ bool Router::authorized(const HttpRequest& request) const {
   return same_secret(request.header("authorization"), expected);
 }
 
-HttpReply Router::dispatch(const HttpRequest& request) const {
+std::optional<HttpReply> Router::refuse(const HttpRequest& request, const Route*& matched) const {
   auto path_it = routes_.find(request.path);
   if (path_it == routes_.end()) {
     return error_reply(404, "no such endpoint: " + request.path + " (the API lives under /v1/, see /v1/health)");
@@ -55,13 +72,25 @@ HttpReply Router::dispatch(const HttpRequest& request) const {
     return r;
   }
   const Route& route = route_it->second;
+  if (auto foreign = refuse_foreign(request, policy_)) return foreign;
   if (route.access == Access::Token && !authorized(request)) {
     HttpReply r = error_reply(401, "missing or wrong bearer token: send 'Authorization: Bearer <token>' "
                                    "with the token the daemon was configured with");
     r.headers.emplace_back("WWW-Authenticate", "Bearer");
     return r;
   }
-  return route.handler(request);
+  if (route.runs != Runs::Upload) {
+    if (auto not_json = refuse_non_json(request)) return not_json;
+  }
+  matched = &route;
+  return std::nullopt;
+}
+
+HttpReply Router::dispatch(const HttpRequest& request) const {
+  const Route* route = nullptr;
+  if (auto refused = refuse(request, route)) return std::move(*refused);
+  if (!route->handler) return error_reply(500, "internal error: an upload route was dispatched whole");
+  return route->handler(request);
 }
 
 }  // namespace vs

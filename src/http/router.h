@@ -1,8 +1,12 @@
 // Router maps (method, path) to a handler and answers what no handler takes: 404 for an
-// unknown path, 405 with an Allow header for a known path and a wrong method, 401 when a
-// bearer token is configured and missing (every path but the public ones).
+// unknown path, 405 with an Allow header for a known path and a wrong method, 403 for a foreign
+// Host or Origin and 415 for a POST body that is not JSON (RequestPolicy), 401 when a bearer
+// token is configured and missing (every path but the public ones).
 //
-//   Router r("secret");
+// Upload routes take their body as it arrives (POST /v1/audio): the handler sees the headers
+// and either answers at once or returns an UploadReceiver that gets the body chunk by chunk.
+//
+//   Router r("secret", policy);
 //   r.add("GET", "/v1/health", health, Access::Public);
 //   HttpReply reply = r.dispatch(request);
 #pragma once
@@ -11,37 +15,63 @@
 #include <map>
 #include <string>
 
+#include <memory>
+#include <variant>
+
 #include "http/http_types.h"
+#include "http/request_policy.h"
 
 namespace vs {
 
 enum class Access { Public, Token };
 // Inline handlers answer at once (they only read snapshots) and run on the server's I/O thread;
 // Blocking ones (control calls that wait for the worker, event streams) get a thread each.
-enum class Runs { Inline, Blocking };
+enum class Runs { Inline, Blocking, Upload };
+
+// Receives an upload's body. on_chunk runs on the server's I/O thread and must not block;
+// finish runs on a thread of its own once the body ended (complete) or reading stopped early
+// (the client went away, a read failed, or on_chunk returned false), and gives the answer.
+class UploadReceiver {
+ public:
+  virtual ~UploadReceiver() = default;
+  virtual bool on_chunk(std::string_view bytes) = 0;
+  virtual HttpReply finish(bool complete) = 0;
+};
+using UploadStart = std::variant<HttpReply, std::unique_ptr<UploadReceiver>>;
 
 class Router {
  public:
   using Handler = std::function<HttpReply(const HttpRequest&)>;
+  using UploadHandler = std::function<UploadStart(const HttpRequest& headers)>;
 
-  explicit Router(std::string token = "");
+  explicit Router(std::string token = "", RequestPolicy policy = {});
 
   void add(const std::string& method, const std::string& path, Handler handler,
            Access access = Access::Token, Runs runs = Runs::Inline);
+  void add_upload(const std::string& method, const std::string& path, UploadHandler handler,
+                  Access access = Access::Token);
   HttpReply dispatch(const HttpRequest& request) const;
   // True when dispatch() would run a Blocking handler for this request.
   bool blocks(const HttpRequest& request) const;
+  // True when this request (headers only) goes to an upload route.
+  bool uploads(const HttpRequest& request) const;
+  // For an upload route: the refusal (404/405/403/401) or the handler's own start.
+  UploadStart open_upload(const HttpRequest& headers) const;
 
  private:
   struct Route {
     Handler handler;
+    UploadHandler upload;
     Access access;
     Runs runs;
   };
   bool authorized(const HttpRequest& request) const;
   const Route* find(const HttpRequest& request) const;
+  // The answer for a request no handler may take, or nullopt; `route` is set when one matched.
+  std::optional<HttpReply> refuse(const HttpRequest& request, const Route*& route) const;
 
   std::string token_;
+  RequestPolicy policy_;
   std::map<std::string, std::map<std::string, Route>> routes_;  // path -> method -> route
 };
 

@@ -1,6 +1,8 @@
 #include "metrics/daemon_metrics.h"
 
+#include <string>
 #include <tuple>
+#include <vector>
 
 #include "common/version.h"
 #include "metrics/metric_families.h"
@@ -99,6 +101,32 @@ void add_events(MetricFamilies& m, const EventBusStats& e) {
           static_cast<double>(e.subscribers));
   m.counter("voice_sidecar_events_lagged_total", "Events skipped by subscribers that fell behind.",
             static_cast<double>(e.lagged_events));
+  m.gauge("voice_sidecar_event_buffer_bytes", "Bytes of events held for subscribers and Last-Event-ID.",
+          static_cast<double>(e.retained_bytes));
+}
+
+void add_audio(MetricFamilies& m, const RecorderTotals& r) {
+  m.counter("voice_sidecar_recordings_total", "Recordings started.", static_cast<double>(r.recordings));
+  m.gauge("voice_sidecar_audio_ring_occupancy_ratio", "How full the running recording's ring is, 0..1.",
+          r.occupancy);
+  const std::tuple<const char*, const char*, uint64_t> frames[] = {
+      {"captured", "pushed into the ring by a source", r.frames_captured},
+      {"sent", "handed to a worker for the first time", r.frames_sent},
+      {"acked", "acknowledged by a worker", r.frames_acked},
+      {"rejected", "refused by a full ring (overflow)", r.frames_rejected},
+      {"replayed", "sent again to a restarted worker", r.frames_replayed},
+      {"lost", "never acknowledged and beyond recovery", r.frames_lost}};
+  for (const auto& [what, help, n] : frames) {
+    m.counter(std::string("voice_sidecar_audio_frames_") + what + "_total",
+              std::string("10 ms audio frames ") + help + ".", static_cast<double>(n));
+  }
+  std::vector<std::pair<double, uint64_t>> buckets;
+  for (size_t i = 0; i < LatencyHistogram::kBounds.size(); ++i) {
+    buckets.emplace_back(LatencyHistogram::kBounds[i], r.final_latency.cumulative[i]);
+  }
+  m.histogram("voice_sidecar_final_text_latency_seconds",
+              "Worker-reported latency of final texts: last audio of the utterance in, final out.", buckets,
+              r.final_latency.count, r.final_latency.sum);
 }
 
 }  // namespace
@@ -110,6 +138,7 @@ std::string render_daemon_metrics(const MetricsInputs& in) {
   add_gate(m, in.gate);
   add_ipc(m, in.ipc);
   add_events(m, in.events);
+  add_audio(m, in.recorder);
   for (const auto& [code, n] : in.http_responses) {
     m.counter("voice_sidecar_http_responses_total", "HTTP responses sent, by status code.",
               static_cast<double>(n), {{"code", std::to_string(code)}});

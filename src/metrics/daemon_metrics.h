@@ -7,8 +7,9 @@
 #include <map>
 #include <string>
 
+#include "audio/recorder.h"
 #include "gate/heavy_load_gate.h"
-#include "ipc/ipc_stats.h"
+#include "worker_pipe/ipc_stats.h"
 #include "supervision/worker_state.h"
 
 namespace vs {
@@ -17,6 +18,7 @@ struct EventBusStats {
   uint64_t published = 0;
   uint64_t subscribers = 0;
   uint64_t lagged_events = 0;
+  uint64_t retained_bytes = 0;
 };
 
 struct MetricsInputs {
@@ -25,6 +27,7 @@ struct MetricsInputs {
   IpcStats ipc;
   GateSnapshot gate;
   EventBusStats events;
+  RecorderTotals recorder;
   std::map<int, uint64_t> http_responses;  // status code -> responses sent
 };
 

@@ -1,5 +1,6 @@
 #include "metrics/metric_families.h"
 
+#include <limits>
 #include <sstream>
 #include <stdexcept>
 
@@ -41,6 +42,25 @@ void MetricFamilies::counter(const std::string& name, const std::string& help, d
   auto m = metric_with(labels);
   m.counter.value = value;
   family(name, help, prometheus::MetricType::Counter).metric.push_back(std::move(m));
+}
+
+void MetricFamilies::histogram(const std::string& name, const std::string& help,
+                               const std::vector<std::pair<double, uint64_t>>& buckets, uint64_t count,
+                               double sum) {
+  auto m = metric_with({});
+  for (const auto& [bound, cumulative] : buckets) {
+    prometheus::ClientMetric::Bucket b;
+    b.upper_bound = bound;
+    b.cumulative_count = cumulative;
+    m.histogram.bucket.push_back(b);
+  }
+  prometheus::ClientMetric::Bucket inf;
+  inf.upper_bound = std::numeric_limits<double>::infinity();
+  inf.cumulative_count = count;
+  m.histogram.bucket.push_back(inf);
+  m.histogram.sample_count = count;
+  m.histogram.sample_sum = sum;
+  family(name, help, prometheus::MetricType::Histogram).metric.push_back(std::move(m));
 }
 
 std::string MetricFamilies::render() const {

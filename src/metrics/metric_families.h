@@ -11,6 +11,7 @@
 //   std::string text = m.render();
 #pragma once
 
+#include <cstdint>
 #include <string>
 #include <utility>
 #include <vector>
@@ -27,6 +28,10 @@ class MetricFamilies {
              const MetricLabels& labels = {});
   void counter(const std::string& name, const std::string& help, double value,
                const MetricLabels& labels = {});
+
+  // Buckets are (upper bound, cumulative count) in increasing order; +Inf is `count`.
+  void histogram(const std::string& name, const std::string& help,
+                 const std::vector<std::pair<double, uint64_t>>& buckets, uint64_t count, double sum);
 
   std::string render() const;
 

@@ -15,14 +15,14 @@
 #include <system_error>
 
 #include "common/unique_fd.h"
-#include "ipc/event.h"
+#include "worker_pipe/wire_messages.h"
 
 namespace vs {
 
 struct ActorEvent {
   enum class Kind { WorkerLine, GateChanged, Begin, Shutdown } kind;
   uint64_t generation = 0;  // WorkerLine: which instance
-  Event event;              // WorkerLine
+  WorkerMessage message;    // WorkerLine: ready or pong
   bool gate_open = false;   // GateChanged
   bool memory_pressure = false;
   std::string reason;

@@ -21,7 +21,7 @@
 #include <vector>
 
 #include "common/unique_fd.h"
-#include "ipc/sidecar.h"
+#include "worker_pipe/sidecar.h"
 
 namespace vs {
 

@@ -35,11 +35,6 @@ std::chrono::seconds ceil_seconds(milliseconds ms) {
   return std::max(std::chrono::seconds(1), std::chrono::ceil<std::chrono::seconds>(ms));
 }
 
-std::string string_field(const nlohmann::json& body, const char* key) {
-  auto it = body.find(key);
-  return it != body.end() && it->is_string() ? it->get<std::string>() : std::string();
-}
-
 }  // namespace
 
 // Everything below "actor-only" is touched by the actor thread alone; the rest is shared and
@@ -66,7 +61,8 @@ struct Supervisor::Impl {
   WorkerSnapshot published;
   SupervisorCounters counters;
   IpcStats ipc_history;                 // summed stats of finished instances
-  std::shared_ptr<Sidecar> live;        // the current instance's Sidecar (stats, frames)
+  std::shared_ptr<Sidecar> live;        // the current instance's Sidecar (stats)
+  WorkerLinkSlot link_slot;             // the ready instance's link, for the audio path
 
   std::mutex lifecycle_mu;              // begin()/shutdown()
   bool begun = false, ended = false;
@@ -96,7 +92,7 @@ struct Supervisor::Impl {
   void execute(const LifecycleRequests::Taken& r);
   void launch(const std::string& reason);
   bool do_stop(const std::string& reason);
-  void on_ready(const Event& ev);
+  void on_ready(const WorkerMessage& ready);
   void on_crash(CrashCause cause, std::optional<ExitStatus> status, const std::string& message);
   void on_gate(bool open, bool memory_pressure, const std::string& reason);
   void maybe_resume();
@@ -212,16 +208,7 @@ IpcStats Supervisor::ipc_stats() const {
   return s;
 }
 
-SendResult Supervisor::send_frame(std::span<const int16_t> pcm, std::chrono::steady_clock::time_point deadline) {
-  std::shared_ptr<Sidecar> sidecar;
-  {
-    std::lock_guard lock(impl_->mu);
-    if (impl_->published.state != WorkerState::Running) return SendResult::Closed;
-    sidecar = impl_->live;
-  }
-  if (!sidecar) return SendResult::Closed;
-  return sidecar->sink().send_frame(pcm, deadline);
-}
+const WorkerLinkSlot& Supervisor::worker_link() const { return impl_->link_slot; }
 
 // ------------------------------------------------------------------------------------------
 // The actor
@@ -270,10 +257,10 @@ bool Supervisor::Impl::handle_events() {
         break;
       case ActorEvent::Kind::WorkerLine:
         if (!instance || ev.generation != generation) break;  // a late line of an old instance
-        if (ev.event.type == "ready") {
-          on_ready(ev.event);
-        } else if (ev.event.type == "pong" && w.state == WorkerState::Running) {
-          if (liveness.on_pong(string_field(*ev.event.body, "id"), steady_now())) {
+        if (ev.message.type == WorkerMessageType::Ready) {
+          on_ready(ev.message);
+        } else if (ev.message.type == WorkerMessageType::Pong && w.state == WorkerState::Running) {
+          if (liveness.on_pong(ev.message.string_field("id"), steady_now())) {
             w.health_failures = 0;
             w.last_health_check_at = wall_now();
             commit();
@@ -387,13 +374,17 @@ void Supervisor::Impl::execute(const LifecycleRequests::Taken& r) {
 
 void Supervisor::Impl::launch(const std::string& reason) {
   ++generation;
-  const SidecarOptions options{static_cast<size_t>(config.ipc.sink_queue_frames),
-                               static_cast<size_t>(config.ipc.max_line_bytes),
-                               static_cast<size_t>(config.ipc.event_buffer)};
+  const SidecarOptions options{.sink_queue_frames = static_cast<size_t>(config.ipc.sink_queue_frames),
+                               .pipe_bytes = static_cast<size_t>(config.ipc.pipe_bytes),
+                               .max_line_bytes = static_cast<size_t>(config.ipc.max_line_bytes),
+                               .event_buffer = static_cast<size_t>(config.ipc.event_buffer)};
   try {
     const SpawnSpec spec{effective_worker_command(config), config.worker.working_dir, config.worker.env};
-    instance = WorkerInstance::launch(spec, options, bus, generation, [mb = mailbox](uint64_t gen, const Event& ev) {
-      if (ev.type == "ready" || ev.type == "pong") mb->post({ActorEvent::Kind::WorkerLine, gen, ev, false, false, ""});
+    // The mailbox is unbounded: a ready or pong followed by any flood of other lines still arrives.
+    instance = WorkerInstance::launch(spec, options, bus, generation, [mb = mailbox](uint64_t gen, const WorkerMessage& m) {
+      if (m.type == WorkerMessageType::Ready || m.type == WorkerMessageType::Pong) {
+        mb->post({ActorEvent::Kind::WorkerLine, gen, m, false, false, ""});
+      }
     });
   } catch (const std::exception& e) {
     // SpawnError, or a failure to attach (threads, fds): either way no worker, and an
@@ -417,13 +408,13 @@ void Supervisor::Impl::launch(const std::string& reason) {
   set_state(WorkerState::Starting, reason);
 }
 
-void Supervisor::Impl::on_ready(const Event& ev) {
+void Supervisor::Impl::on_ready(const WorkerMessage& ready) {
   if (w.state != WorkerState::Starting) return;
   const SteadyTime now = steady_now();
   start_deadline.reset();
   w.ready_at = wall_now();
-  w.engine = string_field(*ev.body, "engine");
-  w.model = string_field(*ev.body, "model");
+  w.engine = ready.string_field("engine");
+  w.model = ready.string_field("model");
   backoff.on_ready(now);
   liveness.reset(now);
   if (recovering) {
@@ -431,6 +422,7 @@ void Supervisor::Impl::on_ready(const Event& ev) {
     count([](auto& c) { ++c.crash_recoveries_total; });
   }
   set_state(WorkerState::Running, "ready");
+  link_slot.store(instance->link());  // after the state: the pump's replay goes to a running worker
   finish_waiter({});
 }
 
@@ -534,6 +526,7 @@ void Supervisor::Impl::restart_after_crash() {
 }
 
 void Supervisor::Impl::teardown_instance() {
+  link_slot.store(nullptr);
   {
     std::lock_guard lock(mu);
     if (live) ipc_history += live->stats();

@@ -31,14 +31,13 @@
 #include <cstdint>
 #include <memory>
 #include <optional>
-#include <span>
 #include <string>
 
 #include "config/config.h"
 #include "gate/heavy_load_gate.h"
-#include "ipc/audio_sink.h"
-#include "ipc/event_bus.h"
-#include "ipc/ipc_stats.h"
+#include "events/event_bus.h"
+#include "worker_pipe/ipc_stats.h"
+#include "worker_pipe/worker_link.h"
 #include "supervision/worker_state.h"
 
 namespace vs {
@@ -74,8 +73,9 @@ class Supervisor {
   SupervisorCounters counters() const;
   IpcStats ipc_stats() const;  // of the current worker instance (zeros if none), plus history
 
-  // Sends a frame to the running worker's sink (for the audio path). Closed when not running.
-  SendResult send_frame(std::span<const int16_t> pcm, std::chrono::steady_clock::time_point deadline);
+  // The audio path's handle on the ready worker: holds its link while it is running, nothing
+  // otherwise. Swapped by the actor; read by the pump without any lock of the supervisor's.
+  const WorkerLinkSlot& worker_link() const;
 
  private:
   struct Impl;

@@ -2,7 +2,6 @@
 
 #include <signal.h>
 
-#include <variant>
 
 #include <spdlog/spdlog.h>
 
@@ -12,42 +11,33 @@ using namespace std::chrono_literals;
 
 std::unique_ptr<WorkerInstance> WorkerInstance::launch(const SpawnSpec& spec, const SidecarOptions& options,
                                                        EventBus& daemon_bus, uint64_t generation,
-                                                       EventHook hook) {
+                                                       MessageHook hook) {
   auto inst = std::unique_ptr<WorkerInstance>(new WorkerInstance());
   inst->generation_ = generation;
-  inst->daemon_bus_ = &daemon_bus;
-  inst->hook_ = std::move(hook);
   inst->process_ = ChildProcess::spawn(spec);
   const pid_t pid = inst->process_->pid();
-  inst->sidecar_ = std::shared_ptr<Sidecar>(Sidecar::attach(inst->process_->take_pipes(), pid, options));
-  // From the oldest retained event: a worker that writes "ready" before we get here is not missed.
-  inst->stream_ = inst->sidecar_->events().subscribe_retained();
-  inst->forwarder_ = std::thread([raw = inst.get()] { raw->forward(); });
+  auto state = std::make_shared<WorkerLinkState>();
+  // Runs on the reader thread, in the worker's order. The bus never blocks; the hook only posts.
+  auto on_message = [state, &daemon_bus, generation, hook = std::move(hook)](const WorkerMessage& m) {
+    if (m.type == WorkerMessageType::Ack) state->on_ack(m);
+    daemon_bus.publish(state->on_timeline(m), m.bytes);
+    if (hook) hook(generation, m);
+  };
+  auto link = std::make_shared<WorkerLink>();
+  link->generation = generation;
+  link->state = std::move(state);
+  link->sidecar = std::shared_ptr<Sidecar>(
+      Sidecar::attach(inst->process_->take_pipes(), pid, options, std::move(on_message)));
+  inst->link_ = std::move(link);
   return inst;
-}
-
-void WorkerInstance::forward() {
-  for (;;) {
-    NextResult r = stream_.next_for(50ms);
-    if (auto* ev = std::get_if<EventPtr>(&r)) {
-      daemon_bus_->publish((*ev)->body);  // a new Event (the daemon bus's id) sharing the body
-      if (hook_) hook_(generation_, **ev);
-    } else if (auto* lag = std::get_if<Lagged>(&r)) {
-      spdlog::warn("worker events: forwarder lagged, {} events missed", lag->missed);
-    } else if (std::holds_alternative<Closed>(r)) {
-      return;
-    } else if (stop_forwarding_.load()) {
-      return;  // timed out after teardown began: everything published has been forwarded
-    }
-  }
 }
 
 WorkerInstance::StopResult WorkerInstance::stop(std::chrono::milliseconds stop_timeout,
                                                 std::chrono::milliseconds kill_timeout) {
   StopResult result;
   if (!process_->exit_status()) {
-    sidecar_->sink().send_shutdown();
-    sidecar_->close_input();
+    sidecar()->sink().send_shutdown();
+    sidecar()->close_input();
     if (!process_->wait_exited(stop_timeout)) {
       spdlog::info("worker pid {} ignored shutdown for {} ms: SIGTERM to its group", pid(), stop_timeout.count());
       result.terminated = true;
@@ -72,9 +62,7 @@ std::optional<ExitStatus> WorkerInstance::kill_and_reap() {
 
 WorkerInstance::~WorkerInstance() {
   if (process_) kill_and_reap();
-  sidecar_.reset();
-  stop_forwarding_ = true;
-  if (forwarder_.joinable()) forwarder_.join();
+  link_.reset();  // the pump may still hold it: its sends then return Closed
   process_.reset();
 }
 

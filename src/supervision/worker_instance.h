@@ -1,35 +1,36 @@
 // WorkerInstance is one running worker as a single RAII unit: its ChildProcess, the Sidecar
-// over its pipes, and a forwarder thread that republishes every worker event on the daemon's
-// EventBus (so /v1/events sees them) and hands each one to a hook (the Supervisor's actor
-// listens for ready and pong). Generations tell instances apart in the actor.
+// over its pipes, and its WorkerLink for the audio path. The Sidecar's reader thread hands
+// every message straight on, in order and without a buffer that could lag: acks to the link's
+// state, the message itself (on the recording's timeline) to the daemon's EventBus, and each
+// one to a hook (the Supervisor's actor listens for ready and pong). Generations tell
+// instances apart in the actor.
 //
 // Teardown is ordered: process group killed and reaped first (so its stdout ends), then the
-// Sidecar released (its threads end on EOF), then the forwarder joined once it has drained.
+// Sidecar released (its threads end on EOF).
 // Only the thread that launched an instance may stop or destroy it (the parent-death signal is
 // bound to that thread).
 #pragma once
 
-#include <atomic>
 #include <chrono>
 #include <functional>
 #include <memory>
 #include <optional>
-#include <thread>
 
-#include "ipc/event_bus.h"
-#include "ipc/sidecar.h"
+#include "events/event_bus.h"
+#include "worker_pipe/sidecar.h"
+#include "worker_pipe/worker_link.h"
 #include "supervision/child_process.h"
 
 namespace vs {
 
 class WorkerInstance {
  public:
-  using EventHook = std::function<void(uint64_t generation, const Event& event)>;
+  using MessageHook = std::function<void(uint64_t generation, const WorkerMessage& message)>;
 
   // Spawns and attaches. Throws SpawnError.
   static std::unique_ptr<WorkerInstance> launch(const SpawnSpec& spec, const SidecarOptions& options,
                                                 EventBus& daemon_bus, uint64_t generation,
-                                                EventHook hook);
+                                                MessageHook hook);
   ~WorkerInstance();
 
   WorkerInstance(const WorkerInstance&) = delete;
@@ -40,7 +41,8 @@ class WorkerInstance {
   uint64_t generation() const { return generation_; }
   bool has_exited() const { return process_->has_exited(); }
   // Shared so the audio path can keep using it during a concurrent stop (it then sees Closed).
-  const std::shared_ptr<Sidecar>& sidecar() const { return sidecar_; }
+  const std::shared_ptr<Sidecar>& sidecar() const { return link_->sidecar; }
+  const std::shared_ptr<const WorkerLink>& link() const { return link_; }
 
   struct StopResult {
     std::optional<ExitStatus> status;  // nullopt only if even SIGKILL could not end it
@@ -57,16 +59,10 @@ class WorkerInstance {
 
  private:
   WorkerInstance() = default;
-  void forward();
 
   uint64_t generation_ = 0;
-  EventBus* daemon_bus_ = nullptr;
-  EventHook hook_;
   std::unique_ptr<ChildProcess> process_;
-  std::shared_ptr<Sidecar> sidecar_;
-  EventStream stream_;
-  std::atomic<bool> stop_forwarding_{false};
-  std::thread forwarder_;
+  std::shared_ptr<const WorkerLink> link_;
 };
 
 }  // namespace vs

@@ -51,7 +51,7 @@ def test_a_subscriber_that_never_reads_does_not_block_others(make_daemon):
     host, port = d.config["listen"]["address"].split(":")
     stuck = socket.create_connection((host, int(port)))
     stuck.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
-    stuck.sendall(b"GET /v1/events HTTP/1.1\r\nHost: x\r\n\r\n")
+    stuck.sendall(b"GET /v1/events HTTP/1.1\r\nHost: localhost\r\n\r\n")
     wait_until(lambda: counter(d.get("/v1/metrics").text, "voice_sidecar_event_subscribers") >= 1, 10,
                "the stuck subscriber")
     try:
@@ -71,7 +71,7 @@ def test_quick_endpoints_answer_while_streams_hold_every_handler_slot(make_daemo
     try:
         for _ in range(256):  # HttpServer::kMaxHandlers
             s = socket.create_connection((host, int(port)))
-            s.sendall(b"GET /v1/events HTTP/1.1\r\nHost: x\r\n\r\n")
+            s.sendall(b"GET /v1/events HTTP/1.1\r\nHost: localhost\r\n\r\n")
             streams.append(s)
         wait_until(lambda: counter(d.get("/v1/metrics").text, "voice_sidecar_event_subscribers") >= 256, 30,
                    "256 event streams")
@@ -94,7 +94,7 @@ def test_a_slow_subscriber_is_told_how_many_events_it_missed(make_daemon):
     slow = socket.socket()
     slow.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
     slow.connect((host, int(port)))
-    slow.sendall(b"GET /v1/events HTTP/1.1\r\nHost: x\r\n\r\n")
+    slow.sendall(b"GET /v1/events HTTP/1.1\r\nHost: localhost\r\n\r\n")
     try:
         wait_until(lambda: counter(d.get("/v1/metrics").text, "voice_sidecar_event_subscribers") >= 1, 10,
                    "the slow subscriber")

@@ -131,6 +131,24 @@ INSTANTIATE_TEST_SUITE_P(
                 [](const Config& c) { return c.ipc.max_line_bytes == 4096; }},
         EnvCase{"IPC_EVENT_BUFFER", "8", "ipc.event_buffer",
                 [](const Config& c) { return c.ipc.event_buffer == 8; }},
+        EnvCase{"IPC_EVENT_BUFFER_BYTES", "100000", "ipc.event_buffer_bytes",
+                [](const Config& c) { return c.ipc.event_buffer_bytes == 100000; }},
+        EnvCase{"IPC_PIPE_BYTES", "8192", "ipc.pipe_bytes",
+                [](const Config& c) { return c.ipc.pipe_bytes == 8192; }},
+        EnvCase{"AUDIO_BUFFER_SECONDS", "2.5", "audio.buffer_seconds",
+                [](const Config& c) { return c.audio.buffer_seconds == 2.5; }},
+        EnvCase{"AUDIO_REPLAY_SECONDS", "10", "audio.replay_seconds",
+                [](const Config& c) { return c.audio.replay_seconds == 10; }},
+        EnvCase{"AUDIO_FLUSH_TIMEOUT_MS", "3000", "audio.flush_timeout_ms",
+                [](const Config& c) { return c.audio.flush_timeout_ms == 3000; }},
+        EnvCase{"HTTP_ALLOWED_HOSTS", "voice.lan example.test:9860", "http.allowed_hosts",
+                [](const Config& c) {
+                  return c.http.allowed_hosts == std::vector<std::string>{"voice.lan", "example.test:9860"};
+                }},
+        EnvCase{"HTTP_ALLOWED_ORIGINS", "http://localhost:3000", "http.allowed_origins",
+                [](const Config& c) {
+                  return c.http.allowed_origins == std::vector<std::string>{"http://localhost:3000"};
+                }},
         EnvCase{"LOG_LEVEL", "trace", "log.level",
                 [](const Config& c) { return c.log.level == "trace"; }}));
 
@@ -138,7 +156,7 @@ TEST(EnvTable, EveryKeyWithAnEnvNameIsCoveredAbove) {
   // A reminder to add a case above when a key is added to the table.
   size_t with_env = 0;
   for (const auto& k : config_detail::config_keys()) with_env += !k.env.empty();
-  EXPECT_EQ(with_env, 42u);
+  EXPECT_EQ(with_env, 49u);
 }
 
 TEST(Env, UnknownPrefixedNameIsAnError) {

@@ -62,8 +62,17 @@ backoff:
   restart_window_ms: 60000
 ipc:
   sink_queue_frames: 10
+  pipe_bytes: 8192
   max_line_bytes: 65536
   event_buffer: 16
+  event_buffer_bytes: 100000
+audio:
+  buffer_seconds: 2.5
+  replay_seconds: 10
+  flush_timeout_ms: 3000
+http:
+  allowed_hosts: [voice.lan]
+  allowed_origins: ["http://localhost:3000"]
 log:
   level: debug
 control_timeout_ms: 9000
@@ -113,6 +122,13 @@ void expect_full(const LoadedConfig& loaded, const std::string& path) {
   EXPECT_EQ(c.ipc.sink_queue_frames, 10);
   EXPECT_EQ(c.ipc.max_line_bytes, 65536);
   EXPECT_EQ(c.ipc.event_buffer, 16);
+  EXPECT_EQ(c.ipc.pipe_bytes, 8192);
+  EXPECT_EQ(c.ipc.event_buffer_bytes, 100000);
+  EXPECT_EQ(c.audio.buffer_seconds, 2.5);
+  EXPECT_EQ(c.audio.replay_seconds, 10);
+  EXPECT_EQ(c.audio.flush_timeout_ms, 3000);
+  EXPECT_EQ(c.http.allowed_hosts, std::vector<std::string>{"voice.lan"});
+  EXPECT_EQ(c.http.allowed_origins, std::vector<std::string>{"http://localhost:3000"});
   EXPECT_EQ(c.log.level, "debug");
   EXPECT_EQ(c.control_timeout_ms, 9000);
   for (const auto& [key, origin] : loaded.origins) {
@@ -148,7 +164,10 @@ TEST(ConfigFile, JsonSetsEveryKey) {
                "health_url": "http://127.0.0.1:9000/health", "startup_poll_ms": 100},
     "backoff": {"initial_ms": 200, "max_ms": 2000, "multiplier": 1.5, "jitter": 0,
                 "stable_after_ms": 10000, "max_restarts": 0, "restart_window_ms": 60000},
-    "ipc": {"sink_queue_frames": 10, "max_line_bytes": 65536, "event_buffer": 16},
+    "ipc": {"sink_queue_frames": 10, "pipe_bytes": 8192, "max_line_bytes": 65536, "event_buffer": 16,
+            "event_buffer_bytes": 100000},
+    "audio": {"buffer_seconds": 2.5, "replay_seconds": 10, "flush_timeout_ms": 3000},
+    "http": {"allowed_hosts": ["voice.lan"], "allowed_origins": ["http://localhost:3000"]},
     "log": {"level": "debug"},
     "control_timeout_ms": 9000
   })");

@@ -1,0 +1,94 @@
+#include "audio/recorder.h"
+
+namespace vs {
+namespace {
+
+void add_counts(RecorderTotals& t, const RecordingSnapshot& s) {
+  t.frames_captured += s.frames_captured;
+  t.frames_sent += s.frames_sent;
+  t.frames_acked += s.frames_acked;
+  t.frames_rejected += s.frames_rejected;
+  t.frames_replayed += s.frames_replayed;
+  t.frames_lost += s.frames_lost;
+}
+
+std::string describe(const RecordingSnapshot& s) {
+  std::string d = "a " + s.source + " recording";
+  if (!s.input.empty()) d += " of '" + s.input + "'";
+  if (s.started_at) d += " started at " + rfc3339(*s.started_at);
+  return d;
+}
+
+}  // namespace
+
+Recorder::Recorder(const AudioConfig& config, const WorkerLinkSlot& worker, EventBus& bus)
+    : config_(config), worker_(worker), bus_(bus) {}
+
+Recorder::~Recorder() { stop("shutdown"); }
+
+RecordingOptions Recorder::options() {
+  RecordingOptions o;
+  o.ring_frames = frames_for_seconds(config_.buffer_seconds);
+  o.replay_frames = frames_for_seconds(config_.replay_seconds);
+  o.flush_timeout = std::chrono::milliseconds(config_.flush_timeout_ms);
+  o.on_final_latency = [h = final_latency_](double ms) { h->observe(ms / 1000.0); };
+  return o;
+}
+
+std::shared_ptr<Recording> Recorder::start(std::unique_ptr<AudioSource> source, const std::string& input,
+                                           std::string* busy) {
+  std::lock_guard start_lock(start_mu_);
+  {
+    std::lock_guard lock(mu_);
+    if (last_ && !last_->finished()) {
+      if (busy) *busy = describe(last_->snapshot()) + " is running; stop it first (POST /v1/recording/stop)";
+      return nullptr;
+    }
+  }
+  auto rec = std::make_shared<Recording>(std::move(source), input, options(), worker_, bus_);
+  rec->start();  // throws SourceError: nothing changes
+  std::lock_guard lock(mu_);
+  if (last_) {
+    add_counts(finished_, last_->snapshot());
+    ++finished_.recordings;
+  }
+  last_ = rec;
+  return rec;
+}
+
+std::optional<RecordingSnapshot> Recorder::stop(const std::string& reason) {
+  std::shared_ptr<Recording> rec;
+  {
+    std::lock_guard lock(mu_);
+    rec = last_;
+  }
+  if (!rec || rec->finished()) return std::nullopt;
+  rec->request_stop(reason);
+  rec->wait();
+  return rec->snapshot();
+}
+
+std::shared_ptr<Recording> Recorder::current() const {
+  std::lock_guard lock(mu_);
+  return last_ && !last_->finished() ? last_ : nullptr;
+}
+
+RecordingSnapshot Recorder::snapshot() const {
+  std::lock_guard lock(mu_);
+  return last_ ? last_->snapshot() : RecordingSnapshot{};
+}
+
+RecorderTotals Recorder::totals() const {
+  std::lock_guard lock(mu_);
+  RecorderTotals t = finished_;
+  if (last_) {
+    const RecordingSnapshot s = last_->snapshot();
+    add_counts(t, s);
+    ++t.recordings;
+    if (s.active()) t.occupancy = s.occupancy;
+  }
+  t.final_latency = final_latency_->snapshot();
+  return t;
+}
+
+}  // namespace vs

@@ -1,0 +1,63 @@
+// Recorder runs at most one Recording at a time and remembers the last one: the recording API's
+// core (POST /v1/recording/start|stop, POST /v1/audio, status.recording, the audio metrics) and
+// that of `voice-sidecar transcribe`.
+//
+//   Recorder recorder(config.audio, supervisor.worker_link(), bus);
+//   std::string busy;
+//   auto rec = recorder.start(FileSource::open(path, true), path, &busy);  // null + busy if one runs
+//   RecordingSnapshot s = recorder.stop("requested");                      // waits for the last final
+#pragma once
+
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+
+#include "audio/latency_histogram.h"
+#include "audio/recording.h"
+#include "config/config.h"
+
+namespace vs {
+
+// Every recording's counts summed (the current one included), for /v1/metrics.
+struct RecorderTotals {
+  uint64_t recordings = 0;
+  uint64_t frames_captured = 0, frames_sent = 0, frames_acked = 0, frames_rejected = 0,
+           frames_replayed = 0, frames_lost = 0;
+  double occupancy = 0;  // the current recording's ring, 0 when none runs
+  LatencyHistogram::Snapshot final_latency;
+};
+
+class Recorder {
+ public:
+  Recorder(const AudioConfig& config, const WorkerLinkSlot& worker, EventBus& bus);
+  ~Recorder();  // stops a running recording ("shutdown")
+
+  // Starts recording from `source`. Returns null (and a sentence naming the running recording in
+  // `busy`) when one is running already. Throws SourceError when the source cannot start.
+  std::shared_ptr<Recording> start(std::unique_ptr<AudioSource> source, const std::string& input,
+                                   std::string* busy);
+  // Stops the running recording and waits for it to finish (flush, last final); nullopt when
+  // none was running.
+  std::optional<RecordingSnapshot> stop(const std::string& reason);
+  // The running recording (null when none runs).
+  std::shared_ptr<Recording> current() const;
+  // The running recording, or the last one, or an idle snapshot.
+  RecordingSnapshot snapshot() const;
+  RecorderTotals totals() const;
+
+ private:
+  RecordingOptions options();
+
+  const AudioConfig config_;
+  const WorkerLinkSlot& worker_;
+  EventBus& bus_;
+  std::shared_ptr<LatencyHistogram> final_latency_ = std::make_shared<LatencyHistogram>();
+
+  mutable std::mutex mu_;
+  std::mutex start_mu_;  // one start at a time, so two cannot both find the recorder idle
+  std::shared_ptr<Recording> last_;
+  RecorderTotals finished_;  // sums of the recordings before last_
+};
+
+}  // namespace vs

@@ -1,0 +1,304 @@
+#include "audio/recording.h"
+
+#include <nlohmann/json.hpp>
+#include <spdlog/spdlog.h>
+
+namespace vs {
+
+using namespace std::chrono_literals;
+using Clock = std::chrono::steady_clock;
+
+namespace {
+
+// How long one send may wait for room in the worker's sink: short, so the pump still sees an
+// overflow, a stop request or a new worker within a millisecond or two.
+constexpr auto kSendWait = 1ms;
+// Frames sent per turn at most, between those checks.
+constexpr int kFramesPerTurn = 64;
+
+std::string end_reason(const std::string& kind, const SourceEnd& end) {
+  if (end.kind == SourceEnd::Kind::EndOfInput) return kind == "file" ? "end_of_file" : "end_of_stream";
+  return kind == "mic" ? "device_error" : "source_error";
+}
+
+}  // namespace
+
+Recording::Recording(std::unique_ptr<AudioSource> source, std::string input, RecordingOptions options,
+                     const WorkerLinkSlot& worker, EventBus& bus)
+    : input_(std::move(input)),
+      options_(std::move(options)),
+      worker_(worker),
+      bus_(bus),
+      source_(std::move(source)),
+      ring_(options_.ring_frames),
+      writer_(ring_),
+      replay_(options_.replay_frames) {
+  snap_.state = "recording";
+  snap_.source = source_->kind();
+  snap_.input = input_;
+}
+
+Recording::~Recording() {
+  request_stop("shutdown");
+  wait();
+  source_->stop();
+}
+
+void Recording::start() {
+  finals_ = bus_.subscribe();
+  {
+    std::lock_guard lock(mu_);
+    snap_.started_at = std::chrono::system_clock::now();
+  }
+  publish({{"type", "recording_started"}, {"source", snap_.source}, {"input", input_}});
+  pump_ = std::thread([this] { run(); });
+  const std::string kind = snap_.source;
+  try {
+    source_->start(writer_, [this, kind](const SourceEnd& end) {
+      {
+        std::lock_guard lock(mu_);
+        if (stop_reason_.empty()) {
+          stop_reason_ = end_reason(kind, end);
+          stop_error_ = end.message;
+        }
+      }
+      stop_requested_ = true;
+    });
+  } catch (const std::exception& e) {
+    {
+      std::lock_guard lock(mu_);
+      stop_error_ = e.what();
+    }
+    request_stop("source_error");
+    wait();
+    throw;
+  }
+}
+
+void Recording::request_stop(const std::string& reason) {
+  {
+    std::lock_guard lock(mu_);
+    if (stop_reason_.empty()) stop_reason_ = reason;
+  }
+  stop_requested_ = true;
+}
+
+void Recording::wait() {
+  std::lock_guard lock(join_mu_);
+  if (pump_.joinable()) pump_.join();
+}
+
+RecordingSnapshot Recording::snapshot() const {
+  RecordingSnapshot s;
+  {
+    std::lock_guard lock(mu_);
+    s = snap_;
+  }
+  s.frames_captured = writer_.captured();
+  s.frames_rejected = writer_.rejected();
+  s.frames_sent = sent_.load();
+  s.frames_acked = acked_.load();
+  s.frames_replayed = replayed_.load();
+  s.frames_lost = lost_.load();
+  s.occupancy = static_cast<double>(ring_.size()) / static_cast<double>(ring_.capacity());
+  s.level = static_cast<BufferLevel>(level_.load());
+  return s;
+}
+
+// ---- the pump thread -----------------------------------------------------------------------
+
+void Recording::run() {
+  for (;;) {
+    const auto now = Clock::now();
+    if (!ending_ && writer_.rejected() > 0) {
+      end_on_overflow();
+      break;
+    }
+    if (!ending_ && stop_requested_.load()) {
+      std::string reason;
+      {
+        std::lock_guard lock(mu_);
+        reason = stop_reason_;
+      }
+      begin_ending(reason);
+    }
+    if (auto link = worker_.load(); link != link_) switch_worker(std::move(link));
+    apply_acks();
+    const Step step = pump_turn();
+    observe_level();
+    drain_events();
+    if (ending_ && try_finish(now)) break;
+    if (step == Step::Idle) std::this_thread::sleep_for(1ms);  // the producer never signals us
+  }
+  finished_ = true;
+}
+
+Recording::Step Recording::pump_turn() {
+  if (!link_ || link_broken_) return Step::Idle;
+  AudioSink& sink = link_->sidecar->sink();
+  bool progressed = false;
+  for (int budget = kFramesPerTurn; budget > 0; --budget) {
+    uint64_t seq = 0;
+    uint64_t index = 0;
+    SendResult r;
+    // Unacknowledged frames of an earlier instance go first, in their order, then new audio.
+    if (ReplayBuffer::Entry* e = replay_.next_unsent()) {
+      index = e->index;
+      r = sink.send_frame(e->pcm, Clock::now() + kSendWait, &seq);
+      if (r == SendResult::Ok) {
+        replay_.resent(*e, seq);
+        ++replayed_;
+      }
+    } else if (const AudioFrame* f = ring_.front()) {
+      index = next_index_;
+      r = sink.send_frame(*f, Clock::now() + kSendWait, &seq);
+      if (r == SendResult::Ok) {
+        replay_.sent(next_index_++, *f, seq);
+        ring_.pop();
+        ++sent_;
+      }
+    } else {
+      // Everything is with the worker. When the recording ends, ask it for the last final.
+      if (ending_ && flushed_generation_ != link_->generation && sink.send_flush() == SendResult::Ok) {
+        flushed_generation_ = link_->generation;
+      }
+      break;
+    }
+    if (r == SendResult::Closed) link_broken_ = true;  // the supervisor will swap the link
+    if (r != SendResult::Ok) break;                    // Full: the worker is behind
+    if (!timeline_set_) {
+      // This instance's seq `seq` is the recording's frame `index`: its times move by the difference.
+      link_->state->set_timeline_offset((static_cast<int64_t>(index) - static_cast<int64_t>(seq)) * kFrameMs);
+      timeline_set_ = true;
+    }
+    progressed = true;
+  }
+  return progressed ? Step::Progressed : Step::Idle;
+}
+
+void Recording::switch_worker(std::shared_ptr<const WorkerLink> link) {
+  if (link_) {
+    apply_acks();  // its last word
+    link_->state->clear_timeline();
+    if (const uint64_t lost = replay_.instance_ended()) {
+      lose(lost, "the worker ended before acknowledging them, and they were beyond audio.replay_seconds");
+    }
+    spdlog::info("recording: worker instance {} gone; {} frames to replay", link_->generation, replay_.size());
+  }
+  link_ = std::move(link);
+  link_broken_ = false;
+  timeline_set_ = false;
+  if (link_) replay_.begin_instance();
+}
+
+void Recording::apply_acks() {
+  if (!link_) return;
+  acked_ += replay_.ack(link_->state->acked());
+  std::lock_guard lock(mu_);
+  snap_.worker_frames_received = link_->state->worker_received();
+}
+
+void Recording::observe_level() {
+  const double occupancy = static_cast<double>(ring_.size()) / static_cast<double>(ring_.capacity());
+  const BufferLevel before = levels_.current();
+  if (const auto rose = levels_.observe(occupancy, false)) {
+    // A jump from normal straight to critical still says warn first: one event per level entered.
+    if (before < BufferLevel::Warn) publish({{"type", "buffer_warn"}, {"occupancy", occupancy}});
+    if (*rose == BufferLevel::Critical) publish({{"type", "buffer_critical"}, {"occupancy", occupancy}});
+  }
+  level_ = static_cast<int>(levels_.current());
+}
+
+void Recording::drain_events() {
+  for (;;) {
+    NextResult r = finals_.next(Clock::time_point::min());
+    auto* ev = std::get_if<EventPtr>(&r);
+    if (!ev) {
+      if (std::holds_alternative<Lagged>(r)) continue;
+      return;
+    }
+    if ((*ev)->type != "final_text" || !options_.on_final_latency) continue;
+    const auto it = (*ev)->body->find("latency_ms");
+    if (it != (*ev)->body->end() && it->is_number()) options_.on_final_latency(it->get<double>());
+  }
+}
+
+void Recording::begin_ending(const std::string& reason) {
+  ending_ = true;
+  writer_.close();
+  source_->stop();
+  ending_deadline_ = Clock::now() + options_.flush_timeout;
+  std::lock_guard lock(mu_);
+  snap_.state = "stopping";
+  spdlog::info("recording ending ({}): {} frames in the ring, {} awaiting acks", reason, ring_.size(), replay_.size());
+}
+
+bool Recording::try_finish(Clock::time_point now) {
+  std::string reason;
+  {
+    std::lock_guard lock(mu_);
+    reason = stop_reason_;
+  }
+  if (ring_.size() == 0 && replay_.settled()) {
+    finish(reason, 0);
+    return true;
+  }
+  // The daemon is going away: no worker will come back to take what is left.
+  const bool no_worker_coming = reason == "shutdown" && !link_;
+  if (now < ending_deadline_ && !no_worker_coming) return false;
+  spdlog::warn("recording: no worker acknowledged the last audio within {} ms", options_.flush_timeout.count());
+  const uint64_t left = ring_.clear() + replay_.size() + replay_.instance_ended();
+  finish(reason, left);
+  return true;
+}
+
+void Recording::end_on_overflow() {
+  ending_ = true;
+  writer_.close();
+  source_->stop();
+  level_ = static_cast<int>(BufferLevel::Overflow);
+  const double seconds = static_cast<double>(ring_.capacity()) * kFrameMs / 1000.0;
+  spdlog::error("recording: the ring of {:.1f} s is full; the worker has not taken audio for that long", seconds);
+  publish({{"type", "stt_error"},
+           {"error", "Python STT timeout (" + nlohmann::json(seconds).dump() + " seconds)"},
+           {"action", "Please restart recording"},
+           {"severity", "critical"}});
+  apply_acks();
+  const uint64_t left = writer_.rejected() + ring_.clear() + replay_.size() + replay_.instance_ended();
+  {
+    std::lock_guard lock(mu_);
+    stop_error_ = "the audio buffer overflowed: the worker did not take audio for " +
+                  nlohmann::json(seconds).dump() + " seconds";
+  }
+  finish("overflow", left);
+}
+
+void Recording::finish(const std::string& reason, uint64_t unrecoverable) {
+  if (unrecoverable) lose(unrecoverable, reason == "overflow" ? "overflow" : "not acknowledged before the recording ended");
+  if (link_) link_->state->clear_timeline();
+  drain_events();
+  nlohmann::json body;
+  {
+    std::lock_guard lock(mu_);
+    snap_.state = "stopped";
+    snap_.reason = reason;
+    snap_.error = stop_error_;
+    snap_.stopped_at = std::chrono::system_clock::now();
+  }
+  const RecordingSnapshot s = snapshot();
+  body = s;
+  body["type"] = "recording_stopped";
+  publish(std::move(body));
+  spdlog::info("recording stopped ({}): captured {}, sent {}, acked {}, replayed {}, lost {}", reason,
+               s.frames_captured, s.frames_sent, s.frames_acked, s.frames_replayed, s.frames_lost);
+}
+
+void Recording::lose(uint64_t frames, const std::string& why) {
+  lost_ += frames;
+  spdlog::warn("recording: {} frames lost: {}", frames, why);
+  publish({{"type", "audio_lost"}, {"frames", frames}, {"reason", why}});
+}
+
+void Recording::publish(nlohmann::json body) { bus_.publish(std::move(body)); }
+
+}  // namespace vs

@@ -1,0 +1,113 @@
+// Recording is one recording: a source pushing into its AudioRing, and the pump — this class's
+// thread — draining the ring into whichever worker is ready, keeping what the worker has not
+// acknowledged (ReplayBuffer) and replaying it into the next instance after a crash or restart.
+//
+// The pump owns every decision on the consumer side: the occupancy levels and their events, the
+// overflow stop (stt_error + recording_stopped{"overflow"} at once, nothing dropped silently),
+// the end of the recording (a stop request or the source's end: drain, flush the worker, wait
+// until everything is acknowledged) and the counting of every frame.
+//
+//   Recording rec(std::move(source), "x.wav", options, supervisor.worker_link(), bus);
+//   rec.start();
+//   ...
+//   rec.request_stop("requested");
+//   rec.wait();                         // the last final has arrived (or flush_timeout passed)
+//   RecordingSnapshot s = rec.snapshot();
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+
+#include "audio/audio_ring.h"
+#include "audio/buffer_level.h"
+#include "audio/recording_snapshot.h"
+#include "audio/replay_buffer.h"
+#include "audio/ring_writer.h"
+#include "events/event_bus.h"
+#include "sources/audio_source.h"
+#include "worker_pipe/worker_link.h"
+
+namespace vs {
+
+struct RecordingOptions {
+  size_t ring_frames = 500;     // audio.buffer_seconds
+  size_t replay_frames = 3000;  // audio.replay_seconds
+  std::chrono::milliseconds flush_timeout{15000};
+  // Called on the pump thread for every final_text of this recording, with its latency_ms.
+  std::function<void(double)> on_final_latency;
+};
+
+class Recording {
+ public:
+  Recording(std::unique_ptr<AudioSource> source, std::string input, RecordingOptions options,
+            const WorkerLinkSlot& worker, EventBus& bus);
+  ~Recording();  // request_stop("shutdown") and wait()
+
+  Recording(const Recording&) = delete;
+  Recording& operator=(const Recording&) = delete;
+
+  // Starts the pump, then the source. Throws SourceError if the source cannot start.
+  void start();
+  // Asks the pump to end the recording (first reason wins). Returns at once.
+  void request_stop(const std::string& reason);
+  // Waits until the pump has finished (see RecordingOptions::flush_timeout).
+  void wait();
+  bool finished() const { return finished_.load(); }
+
+  RecordingSnapshot snapshot() const;
+  AudioSource& source() { return *source_; }
+
+ private:
+  enum class Step { Idle, Progressed };
+  void run();
+  Step pump_turn();
+  void switch_worker(std::shared_ptr<const WorkerLink> link);
+  void apply_acks();
+  void observe_level();
+  void drain_events();
+  bool try_finish(std::chrono::steady_clock::time_point now);
+  void end_on_overflow();
+  void finish(const std::string& reason, uint64_t unrecoverable);
+  void begin_ending(const std::string& reason);
+  void publish(nlohmann::json body);
+  void lose(uint64_t frames, const std::string& why);
+
+  const std::string input_;
+  const RecordingOptions options_;
+  const WorkerLinkSlot& worker_;
+  EventBus& bus_;
+  std::unique_ptr<AudioSource> source_;
+  AudioRing ring_;
+  RingWriter writer_;
+
+  // pump thread only
+  ReplayBuffer replay_;
+  BufferLevels levels_;
+  std::shared_ptr<const WorkerLink> link_;
+  bool link_broken_ = false;      // its sink said Closed: wait for the supervisor's next one
+  bool timeline_set_ = false;
+  uint64_t flushed_generation_ = 0;
+  uint64_t next_index_ = 0;       // the next frame's position in the recording
+  bool ending_ = false;
+  std::chrono::steady_clock::time_point ending_deadline_{};
+  EventStream finals_;
+
+  // shared with snapshot() and request_stop()
+  mutable std::mutex mu_;
+  RecordingSnapshot snap_;
+  std::string stop_reason_;       // set by request_stop or the source's end
+  std::string stop_error_;
+  std::atomic<bool> stop_requested_{false};
+  std::atomic<uint64_t> sent_{0}, acked_{0}, replayed_{0}, lost_{0};
+  std::atomic<bool> finished_{false};
+  std::atomic<int> level_{0};     // BufferLevel, for snapshot()
+  std::mutex join_mu_;
+  std::thread pump_;
+};
+
+}  // namespace vs

@@ -1,0 +1,209 @@
+#include "http/recording_routes.h"
+
+#include <filesystem>
+
+#include <spdlog/spdlog.h>
+
+#include "http/api_v1.h"
+#include "sources/file_source.h"
+#include "sources/mic_source.h"
+#include "sources/stream_source.h"
+
+namespace vs {
+namespace {
+
+using nlohmann::json;
+
+constexpr const char* kAudioType = "audio/L16;rate=16000;channels=1";
+
+// Recording needs a worker that runs or is on its way; a stopped or failed one would only let
+// the ring fill up and overflow.
+std::optional<HttpReply> refuse_without_worker(const Supervisor& supervisor) {
+  const WorkerSnapshot w = supervisor.snapshot();
+  if (w.state != WorkerState::Stopped && w.state != WorkerState::Failed) return std::nullopt;
+  return error_reply(503, std::string("the worker is ") + to_string(w.state) +
+                              ": start it first with POST /v1/control/start");
+}
+
+struct StartRequest {
+  std::string source, path, device;
+  bool realtime = false;
+};
+
+// Parses {"source":"file"|"mic"|"stream","path"?,"device"?,"realtime"?}.
+std::variant<StartRequest, HttpReply> parse_start(const std::string& text) {
+  const json body = json::parse(text.empty() ? std::string("{}") : text, nullptr, false);
+  const char* shape = R"(send {"source": "file", "path": "/abs/file.wav"}, {"source": "mic", "device": "name or index"} or {"source": "stream"})";
+  if (body.is_discarded() || !body.is_object()) return error_reply(400, std::string("request body is not a JSON object: ") + shape);
+  StartRequest r;
+  auto text_field = [&](const char* key, std::string& out) -> bool {
+    const auto it = body.find(key);
+    if (it == body.end() || it->is_null()) return true;
+    if (!it->is_string()) return false;
+    out = it->get<std::string>();
+    return true;
+  };
+  if (!text_field("source", r.source) || !text_field("path", r.path) || !text_field("device", r.device)) {
+    return error_reply(400, std::string("\"source\", \"path\" and \"device\" must be strings: ") + shape);
+  }
+  if (const auto it = body.find("realtime"); it != body.end() && !it->is_null()) {
+    if (!it->is_boolean()) return error_reply(400, "\"realtime\" must be true or false");
+    r.realtime = it->get<bool>();
+  }
+  if (r.source != "file" && r.source != "mic" && r.source != "stream") {
+    return error_reply(400, "unknown \"source\" '" + r.source + "': " + shape);
+  }
+  if (r.source == "file" && r.path.empty()) return error_reply(400, std::string("a file recording needs \"path\": ") + shape);
+  return r;
+}
+
+std::variant<std::unique_ptr<AudioSource>, HttpReply> open_source(const StartRequest& r) {
+  try {
+    if (r.source == "file") {
+      std::error_code ec;
+      if (r.path != "-" && !std::filesystem::exists(r.path, ec)) {
+        return error_reply(404, "no such file: '" + r.path + "' (paths are read by the daemon, on its machine)");
+      }
+      return std::unique_ptr<AudioSource>(FileSource::open(r.path, r.realtime));
+    }
+    if (r.source == "mic") return std::unique_ptr<AudioSource>(MicSource::open(r.device));
+    return std::unique_ptr<AudioSource>(std::make_unique<StreamSource>());
+  } catch (const SourceError& e) {
+    return error_reply(400, e.what());
+  }
+}
+
+HttpReply start_recording(const ApiContext& ctx, const HttpRequest& req) {
+  auto parsed = parse_start(req.body);
+  if (auto* bad = std::get_if<HttpReply>(&parsed)) return *bad;
+  const StartRequest& r = std::get<StartRequest>(parsed);
+  if (auto no_worker = refuse_without_worker(ctx.supervisor)) return *no_worker;
+  auto opened = open_source(r);
+  if (auto* bad = std::get_if<HttpReply>(&opened)) return *bad;
+  std::string busy;
+  try {
+    const std::string input = r.source == "file" ? r.path : r.device;
+    auto rec = ctx.recorder.start(std::move(std::get<std::unique_ptr<AudioSource>>(opened)), input, &busy);
+    if (!rec) return error_reply(409, busy);
+    return json_reply(200, rec->snapshot());
+  } catch (const SourceError& e) {
+    return error_reply(400, e.what());
+  }
+}
+
+// ---- POST /v1/audio ----------------------------------------------------------------------
+
+// Feeds one upload into a stream recording. When the upload started the recording itself, its
+// end ends the recording too (flushed: the answer comes after the last final); when it feeds a
+// recording started with {"source":"stream"}, that one goes on after the upload.
+class AudioUpload : public UploadReceiver {
+ public:
+  AudioUpload(std::shared_ptr<Recording> rec, StreamSource& source, bool owns,
+              std::shared_ptr<std::atomic<bool>> busy)
+      : rec_(std::move(rec)), source_(source), owns_(owns), busy_(busy) {}
+  ~AudioUpload() override { *busy_ = false; }
+
+  bool on_chunk(std::string_view bytes) override { return source_.feed(bytes); }
+
+  HttpReply finish(bool complete) override {
+    if (owns_) {
+      source_.finish();  // a client gone mid-body still gets what it sent transcribed
+      rec_->wait();
+    }
+    const RecordingSnapshot s = rec_->snapshot();
+    if (s.reason == "overflow" || (!complete && s.state == "stopped" && s.reason != "end_of_stream")) {
+      json body = {{"error", "the recording stopped (" + s.reason + "): " +
+                                 (s.error.empty() ? std::string("it takes no more audio") : s.error)},
+                   {"recording", s}};
+      return json_reply(409, body);
+    }
+    return json_reply(200, s);
+  }
+
+ private:
+  std::shared_ptr<Recording> rec_;
+  StreamSource& source_;
+  bool owns_;
+  std::shared_ptr<std::atomic<bool>> busy_;
+};
+
+// `busy` is true while an upload feeds the ring: one producer per ring, so one upload at a time.
+UploadStart start_upload(const ApiContext& ctx, const HttpRequest& req, const std::shared_ptr<std::atomic<bool>>& busy) {
+  if (auto bad = refuse_audio_type(req.header("content-type"))) return std::move(*bad);
+  if (busy->exchange(true)) {
+    return error_reply(409, "another upload is feeding the recording; one producer at a time");
+  }
+  auto release = [&] { *busy = false; };
+  // A running stream recording (started with {"source":"stream"}) takes the upload.
+  const RecordingSnapshot now = ctx.recorder.snapshot();
+  if (now.active()) {
+    auto rec = ctx.recorder.current();
+    auto* stream = rec ? dynamic_cast<StreamSource*>(&rec->source()) : nullptr;
+    if (!stream) {
+      release();
+      return error_reply(409, "a " + now.source + " recording is running; stop it first (POST /v1/recording/stop)");
+    }
+    return std::make_unique<AudioUpload>(std::move(rec), *stream, false, busy);
+  }
+  if (auto no_worker = refuse_without_worker(ctx.supervisor)) {
+    release();
+    return std::move(*no_worker);
+  }
+  auto source = std::make_unique<StreamSource>();
+  StreamSource& feed = *source;
+  std::string running;
+  auto rec = ctx.recorder.start(std::move(source), "upload", &running);
+  if (!rec) {
+    release();
+    return error_reply(409, running);
+  }
+  return std::make_unique<AudioUpload>(std::move(rec), feed, true, busy);
+}
+
+}  // namespace
+
+std::optional<HttpReply> refuse_audio_type(const std::string& content_type) {
+  const auto refuse = [&](const std::string& why) {
+    return error_reply(415, "Content-Type must be " + std::string(kAudioType) +
+                                " (16-bit little-endian PCM, 16 kHz, mono)" + why);
+  };
+  if (media_type(content_type) != "audio/l16") {
+    return refuse(content_type.empty() ? "; none was sent" : "; got '" + content_type + "'");
+  }
+  std::string rate, channels = "1";
+  size_t pos = content_type.find(';');
+  while (pos != std::string::npos) {
+    const size_t next = content_type.find(';', pos + 1);
+    std::string param = content_type.substr(pos + 1, next == std::string::npos ? std::string::npos : next - pos - 1);
+    param.erase(0, param.find_first_not_of(" \t"));
+    param.erase(param.find_last_not_of(" \t") + 1);
+    const auto eq = param.find('=');
+    if (eq != std::string::npos) {
+      std::string key = param.substr(0, eq);
+      for (char& c : key) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+      if (key == "rate") rate = param.substr(eq + 1);
+      if (key == "channels") channels = param.substr(eq + 1);
+    }
+    pos = next;
+  }
+  if (rate != "16000" || channels != "1") {
+    return refuse("; got rate=" + (rate.empty() ? std::string("(none)") : rate) + " channels=" + channels +
+                  " — resample first, or record a file with POST /v1/recording/start");
+  }
+  return std::nullopt;
+}
+
+void install_recording_routes(Router& router, const ApiContext& context) {
+  const ApiContext* ctx = &context;
+  router.add("POST", "/v1/recording/start", [ctx](const HttpRequest& req) { return start_recording(*ctx, req); },
+             Access::Token, Runs::Blocking);
+  router.add("POST", "/v1/recording/stop", [ctx](const HttpRequest&) {
+    // Like /v1/control/stop: 200 also when nothing runs (the answer is the last recording).
+    const auto stopped = ctx->recorder.stop("requested");
+    return json_reply(200, stopped ? *stopped : ctx->recorder.snapshot());
+  }, Access::Token, Runs::Blocking);
+  router.add_upload("POST", "/v1/audio", [ctx, busy = std::make_shared<std::atomic<bool>>(false)](
+                                             const HttpRequest& req) { return start_upload(*ctx, req, busy); });
+}
+
+}  // namespace vs

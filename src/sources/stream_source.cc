@@ -1,0 +1,56 @@
+#include "sources/stream_source.h"
+
+#include <array>
+#include <cstring>
+
+namespace vs {
+namespace {
+
+int16_t le16(uint8_t lo, uint8_t hi) { return static_cast<int16_t>(static_cast<uint16_t>(lo | (hi << 8))); }
+
+}  // namespace
+
+void StreamSource::start(RingWriter& out, OnEnd on_end) {
+  out_ = &out;
+  on_end_ = std::move(on_end);
+}
+
+void StreamSource::stop() noexcept { ended_ = true; }
+
+bool StreamSource::feed(std::string_view bytes) {
+  if (!out_ || ended_ || out_->closed()) return false;
+  bytes_ += bytes.size();
+  const auto* p = reinterpret_cast<const uint8_t*>(bytes.data());
+  size_t n = bytes.size();
+  const FrameChunker::Emit push = [this](const AudioFrame& f) { return out_->push(f); };
+  std::array<int16_t, 2048> samples{};
+  size_t count = 0;
+  if (has_odd_byte_ && n > 0) {
+    samples[count++] = le16(odd_byte_, p[0]);
+    has_odd_byte_ = false;
+    ++p;
+    --n;
+  }
+  while (n >= 2) {
+    samples[count++] = le16(p[0], p[1]);
+    p += 2;
+    n -= 2;
+    if (count == samples.size()) {
+      if (!chunker_.feed({samples.data(), count}, push)) return false;
+      count = 0;
+    }
+  }
+  if (n == 1) {
+    odd_byte_ = p[0];
+    has_odd_byte_ = true;
+  }
+  return chunker_.feed({samples.data(), count}, push) && !out_->closed();
+}
+
+void StreamSource::finish() {
+  if (!out_ || ended_.exchange(true)) return;
+  chunker_.finish([this](const AudioFrame& f) { return out_->push(f); });
+  if (on_end_) on_end_(SourceEnd{SourceEnd::Kind::EndOfInput, ""});
+}
+
+}  // namespace vs

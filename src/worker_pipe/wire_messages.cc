@@ -1,0 +1,113 @@
+#include "worker_pipe/wire_messages.h"
+
+#include <array>
+#include <bit>
+#include <charconv>
+#include <vector>
+
+#include "common/json_text.h"
+#include "worker_pipe/base64.h"
+
+namespace vs {
+namespace {
+
+constexpr std::string_view kFrameHead = R"({"type":"audio_frame","seq":)";
+constexpr std::string_view kFrameData = R"(,"data":")";
+constexpr std::string_view kFrameTail = R"(","sample_rate":16000,"channels":1})"
+                                        "\n";
+
+size_t decimal_digits(uint64_t v) {
+  size_t n = 1;
+  while (v >= 10) {
+    v /= 10;
+    ++n;
+  }
+  return n;
+}
+
+}  // namespace
+
+size_t audio_frame_line_size(uint64_t seq, size_t samples) {
+  return kFrameHead.size() + decimal_digits(seq) + kFrameData.size() +
+         base64_encoded_size(samples * sizeof(int16_t)) + kFrameTail.size();
+}
+
+void append_audio_frame_line(std::string& out, uint64_t seq, std::span<const int16_t> pcm) {
+  out.reserve(out.size() + audio_frame_line_size(seq, pcm.size()));
+  out.append(kFrameHead);
+  std::array<char, 24> digits{};
+  const auto [end, ec] = std::to_chars(digits.data(), digits.data() + digits.size(), seq);
+  (void)ec;  // 24 chars always hold a uint64_t
+  out.append(digits.data(), end);
+  out.append(kFrameData);
+  if constexpr (std::endian::native == std::endian::little) {
+    base64_append(out, pcm.data(), pcm.size_bytes());
+  } else {
+    std::vector<uint8_t> le(pcm.size_bytes());
+    for (size_t i = 0; i < pcm.size(); ++i) {
+      const auto u = static_cast<uint16_t>(pcm[i]);
+      le[2 * i] = static_cast<uint8_t>(u & 0xff);
+      le[2 * i + 1] = static_cast<uint8_t>(u >> 8);
+    }
+    base64_append(out, le.data(), le.size());
+  }
+  out.append(kFrameTail);
+}
+
+std::string ping_line(const std::string& id) {
+  const nlohmann::json msg = {{"type", "ping"}, {"id", id}};
+  // replace: an id with invalid UTF-8 must not throw on the caller's thread
+  return dump_json(msg) + "\n";
+}
+
+std::string flush_line() { return "{\"type\":\"flush\"}\n"; }
+std::string shutdown_line() { return "{\"type\":\"shutdown\"}\n"; }
+
+std::optional<WorkerMessageType> worker_message_type(std::string_view type) {
+  using T = WorkerMessageType;
+  static constexpr std::array<std::pair<std::string_view, T>, 9> kTypes = {{
+      {"ready", T::Ready},           {"pong", T::Pong},
+      {"speech_start", T::SpeechStart}, {"speech_end", T::SpeechEnd},
+      {"partial_text", T::PartialText}, {"final_text", T::FinalText},
+      {"no_speech", T::NoSpeech},    {"ack", T::Ack},
+      {"error", T::Error},
+  }};
+  for (const auto& [name, t] : kTypes) {
+    if (name == type) return t;
+  }
+  return std::nullopt;
+}
+
+bool is_known_worker_type(std::string_view type) { return worker_message_type(type).has_value(); }
+
+int64_t WorkerMessage::ack_seq() const {
+  const auto it = body->find("seq");
+  return it != body->end() && it->is_number_integer() ? it->get<int64_t>() : -1;
+}
+
+std::optional<uint64_t> WorkerMessage::ack_received() const {
+  const auto it = body->find("received");
+  if (it == body->end() || !it->is_number_unsigned()) return std::nullopt;
+  return it->get<uint64_t>();
+}
+
+std::string WorkerMessage::string_field(const char* key) const {
+  const auto it = body->find(key);
+  return it != body->end() && it->is_string() ? it->get<std::string>() : std::string();
+}
+
+ParsedLine parse_worker_line(std::string_view line) {
+  ParsedLine out;
+  // No exceptions: a bad line becomes a discarded value, counted by the caller, and reading goes on.
+  nlohmann::json body = nlohmann::json::parse(line.begin(), line.end(), nullptr, false);
+  if (body.is_discarded() || !body.is_object()) return out;
+  const auto it = body.find("type");
+  if (it == body.end() || !it->is_string()) return out;
+  const auto type = worker_message_type(it->get_ref<const std::string&>());
+  out.kind = type ? LineKind::Known : LineKind::Unknown;
+  if (type) out.type = *type;
+  out.body = std::move(body);
+  return out;
+}
+
+}  // namespace vs

@@ -1,0 +1,64 @@
+// The worker protocol's lines (DESIGN.md §3), both directions, in one place.
+//
+// Outgoing: encoders append one complete line, '\n' included, to a caller-owned buffer so the
+// writer thread can batch several lines into one write(). Incoming: parse_worker_line sorts a
+// line into known / unknown / malformed without ever throwing.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+
+#include <nlohmann/json.hpp>
+
+namespace vs {
+
+// {"type":"audio_frame","seq":N,"data":"<base64 s16le>","sample_rate":16000,"channels":1}\n
+void append_audio_frame_line(std::string& out, uint64_t seq, std::span<const int16_t> pcm);
+// Bytes append_audio_frame_line adds, without building the line.
+size_t audio_frame_line_size(uint64_t seq, size_t samples);
+
+std::string ping_line(const std::string& id);  // {"type":"ping","id":"..."}\n
+std::string flush_line();                      // {"type":"flush"}\n
+std::string shutdown_line();                   // {"type":"shutdown"}\n
+
+// The messages a worker may send (DESIGN.md §3), parsed once by the reader thread so the
+// supervisor and the pump switch on a type, never on a string.
+enum class WorkerMessageType {
+  Ready, Pong, SpeechStart, SpeechEnd, PartialText, FinalText, NoSpeech, Ack, Error
+};
+std::optional<WorkerMessageType> worker_message_type(std::string_view type);
+bool is_known_worker_type(std::string_view type);
+
+enum class LineKind {
+  Known,      // a JSON object whose string "type" is a known worker type
+  Unknown,    // a JSON object with a string "type" the sidecar does not know
+  Malformed,  // not JSON, not an object, or no string "type"
+};
+
+struct ParsedLine {
+  LineKind kind = LineKind::Malformed;
+  WorkerMessageType type = WorkerMessageType::Error;  // meaningful for Known only
+  nlohmann::json body;  // the object, for Known and Unknown
+};
+
+// A known worker message as the reader hands it on: typed, its body shared (never copied) with
+// every event that republishes it, and its line length for the event ring's byte budget.
+struct WorkerMessage {
+  WorkerMessageType type = WorkerMessageType::Error;
+  std::shared_ptr<const nlohmann::json> body;  // never null
+  size_t bytes = 0;
+
+  // Typed fields, read without throwing: ack's "seq" (-1 when absent or not an integer) and
+  // "received"; pong's "id", ready's "engine".
+  int64_t ack_seq() const;
+  std::optional<uint64_t> ack_received() const;
+  std::string string_field(const char* key) const;
+};
+
+ParsedLine parse_worker_line(std::string_view line);
+
+}  // namespace vs
