@@ -92,6 +92,9 @@ void add_ipc(MetricFamilies& m, const IpcStats& i) {
   for (const auto& [name, help, n] : counters) m.counter(name, help, static_cast<double>(n));
   m.gauge("voice_sidecar_sink_queue_frames", "Frames waiting in the audio sink for the writer thread.",
           static_cast<double>(i.sink_queue_depth));
+  m.gauge("voice_sidecar_ipc_write_stall_max_seconds",
+          "The longest a single write to a worker's stdin took (a full pipe shows here).",
+          static_cast<double>(i.write_stall_max_us) / 1e6);
 }
 
 void add_events(MetricFamilies& m, const EventBusStats& e) {

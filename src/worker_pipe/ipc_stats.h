@@ -15,12 +15,16 @@ struct IpcCounters {
   std::atomic<uint64_t> frames_written{0};   // audio_frame lines written
   std::atomic<uint64_t> audio_bytes_written{0};  // PCM bytes in those frames (before base64)
   std::atomic<uint64_t> stderr_lines{0};     // lines the worker wrote to stderr
+  // Not a counter: the longest one write() to stdin took to complete, in µs. Duplex means this
+  // stays small however slowly anyone reads the worker's events.
+  std::atomic<uint64_t> write_stall_max_us{0};
 };
 
 struct IpcStats {
   uint64_t lines_in = 0, lines_out = 0, malformed_lines = 0, oversized_lines = 0,
            unknown_lines = 0, frames_written = 0, audio_bytes_written = 0, stderr_lines = 0;
   uint64_t sink_queue_depth = 0;
+  uint64_t write_stall_max_us = 0;
 };
 
 namespace ipc_stats_detail {
@@ -38,22 +42,24 @@ void for_each_counter(A& a, B& b, F f) {
   f(a.stderr_lines, b.stderr_lines);
 }
 // A counter added to the structs but not to the list above fails here.
-static_assert(sizeof(IpcCounters) == 8 * sizeof(std::atomic<uint64_t>));
-static_assert(sizeof(IpcStats) == 9 * sizeof(uint64_t));  // the 8 counters + sink_queue_depth
+static_assert(sizeof(IpcCounters) == 9 * sizeof(std::atomic<uint64_t>));  // the 8 + write_stall_max_us
+static_assert(sizeof(IpcStats) == 10 * sizeof(uint64_t));  // + sink_queue_depth, write_stall_max_us
 
 }  // namespace ipc_stats_detail
 
 // The counters' current values; sink_queue_depth is left 0 (the queue is not a counter).
 inline IpcStats snapshot(const IpcCounters& c) {
   IpcStats s;
+  s.write_stall_max_us = c.write_stall_max_us.load();
   ipc_stats_detail::for_each_counter(s, c, [](uint64_t& out, const std::atomic<uint64_t>& in) {
     out = in.load();
   });
   return s;
 }
 
-// Sums the counters; sink_queue_depth is a gauge and is left as it is in `into`.
+// Sums the counters and keeps the larger stall; sink_queue_depth is a gauge and is left as it is.
 inline IpcStats& operator+=(IpcStats& into, const IpcStats& s) {
+  if (s.write_stall_max_us > into.write_stall_max_us) into.write_stall_max_us = s.write_stall_max_us;
   ipc_stats_detail::for_each_counter(into, s, [](uint64_t& sum, uint64_t add) { sum += add; });
   return into;
 }

@@ -1,6 +1,7 @@
 #include "worker_pipe/stdio_writer.h"
 
 #include <cerrno>
+#include <chrono>
 #include <cstring>
 #include <string>
 
@@ -42,7 +43,13 @@ IoEnd run_stdio_writer(UniqueFd stdin_fd, SinkQueue& queue, size_t batch_bytes, 
   while (queue.pop_wait(item)) {
     batch.add(item);
     while (batch.bytes.size() < batch_bytes && queue.try_pop(item)) batch.add(item);
+    const auto t0 = std::chrono::steady_clock::now();
     end = write_all(stdin_fd.get(), batch.bytes, stop);
+    const auto us = static_cast<uint64_t>(
+        std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - t0).count());
+    if (us > counters.write_stall_max_us.load(std::memory_order_relaxed)) {
+      counters.write_stall_max_us.store(us, std::memory_order_relaxed);  // this thread alone writes it
+    }
     if (end != IoEnd::Done) {
       if (end == IoEnd::Broken) {
         spdlog::warn("worker stdin write failed: {}", std::strerror(errno));
