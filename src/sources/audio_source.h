@@ -36,6 +36,9 @@ class AudioSource {
   virtual void stop() noexcept = 0;
   // "file", "mic" or "stream": the recording's `source` field.
   virtual std::string kind() const = 0;
+  // True for a producer that waits on a full ring (a file read faster than real time): for it a
+  // full ring is how it is paced, not a warning, so the pump publishes no buffer level events.
+  virtual bool waits_on_full_ring() const { return false; }
 };
 
 }  // namespace vs

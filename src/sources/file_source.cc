@@ -149,6 +149,8 @@ void FileSource::stop() noexcept {
   if (s.thread.joinable() && s.thread.get_id() != std::this_thread::get_id()) s.thread.join();
 }
 
+bool FileSource::waits_on_full_ring() const { return !impl_->realtime; }
+
 double FileSource::duration_seconds() const {
   const SF_INFO& info = impl_->info;
   if (impl_->relay || info.frames <= 0) return 0.0;

@@ -33,6 +33,7 @@ class FileSource final : public AudioSource {
   // wait on a full ring. Idempotent; the destructor calls it.
   void stop() noexcept override;
   std::string kind() const override { return "file"; }
+  bool waits_on_full_ring() const override;
 
   // The input's length from its header; 0 for standard input, whose header a streaming
   // writer cannot fill in truthfully.

@@ -1,0 +1,68 @@
+"""The live half of `make demo`: records a speech file through the daemon at real-time pace and
+shows the transcript as it comes off /v1/events — partial text updating in place, each final
+as a line — then the recording's figures. It uses the project's own client (voice_sidecar).
+
+    python scripts/demo_live.py --socket /run/.../sidecar.sock speech.wav
+"""
+from __future__ import annotations
+
+import argparse
+import sys
+import threading
+import time
+
+from voice_sidecar import SidecarClient
+from voice_sidecar.events import FinalText, PartialText, RecordingStopped
+
+
+def clock(ms: float) -> str:
+    return f"{int(ms // 60000)}:{ms / 1000 % 60:04.1f}"
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--socket", required=True)
+    ap.add_argument("file")
+    args = ap.parse_args()
+    tty = sys.stdout.isatty()
+    with SidecarClient(socket_path=args.socket) as client:
+        events = client.events()
+        started: dict[str, float] = {}
+
+        def start() -> None:
+            time.sleep(0.2)  # the subscription is open before the first frame
+            started["at"] = time.monotonic()
+            client.start_recording("file", path=args.file, realtime=True)
+
+        threading.Thread(target=start, daemon=True).start()
+        after_end: list[float] = []
+        partial_shown = False
+        for ev in events:
+            if isinstance(ev, PartialText) and tty:
+                print(f"\r\033[K\033[2m  … {ev.text}\033[0m", end="", flush=True)
+                partial_shown = True
+            elif isinstance(ev, FinalText):
+                if partial_shown:
+                    print("\r\033[K", end="")
+                    partial_shown = False
+                # At real-time pace, recording time t is spoken at started + t: this is how long
+                # after the utterance's end its final text was on screen.
+                wait = time.monotonic() - started.get("at", time.monotonic()) - (ev.end_ms or 0) / 1000
+                after_end.append(wait)
+                if ev.text:
+                    print(f"  [{clock(ev.start_ms or 0)}] {ev.text}   \033[2m(+{wait:.2f} s)\033[0m"
+                          if tty else f"  [{clock(ev.start_ms or 0)}] {ev.text}   (+{wait:.2f} s)", flush=True)
+            elif isinstance(ev, RecordingStopped):
+                d = ev.data
+                print(f"\n  recording stopped ({d.get('reason')}): frames captured {d.get('frames_captured')}, "
+                      f"sent {d.get('frames_sent')}, acked {d.get('frames_acked')}, lost {d.get('frames_lost')}")
+                if after_end:
+                    after_end.sort()
+                    print(f"  final text after the end of speech the VAD marked: median {after_end[len(after_end) // 2]:.2f} s, "
+                          f"worst {after_end[-1]:.2f} s over {len(after_end)} utterances")
+                return 0 if d.get("frames_lost") == 0 else 1
+    return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
