@@ -168,7 +168,10 @@ def test_partials_cover_a_bounded_window_and_the_final_the_whole_utterance(
     final = w.wait_for(lambda e: e["type"] == "final_text", timeout=10).event
     utt_ms = final["end_ms"] - final["start_ms"]
     assert utt_ms > 15_000, "the continuous speech should be one long utterance"
-    assert final["text"].startswith(f"echo {utt_ms} ms ")
+    # The final covers the whole utterance, except the trailing silence after the pause its
+    # decode started on (a speculative final: no speech followed that pause).
+    final_ms = int(final["text"].split()[1])
+    assert utt_ms - 500 <= final_ms <= utt_ms, (final_ms, utt_ms)
     partials = [e for e in w.events("partial_text") if e["utterance"] == final["utterance"]]
     covered = [int(e["text"].split()[1]) for e in partials]
     assert covered and max(covered) <= 6000, covered

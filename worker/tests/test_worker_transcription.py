@@ -59,11 +59,14 @@ def test_sentences_are_transcribed_with_low_wer(speed: float) -> None:
     BENCH[f"final_latency_ms_{speed:g}x"] = {"p50": percentile(latencies, 50), "p95": percentile(latencies, 95),
                                              "all": latencies}
     BENCH[f"stt_{speed:g}x"] = {k: stats[k] for k in ("final_rtf", "stt_load", "stt_busy_s", "stream_audio_s",
-                                                      "final_audio_s", "partials", "partials_skipped_behind")}
+                                                      "final_audio_s", "partials", "partials_skipped_behind",
+                                                      "speculations", "finals_speculative")}
     print(f"[{speed:g}x] final latency_ms {latencies}; stats {BENCH[f'stt_{speed:g}x']}")
     assert max(wers[:len(SENTENCES)]) <= MAX_WER, wers
     if speed == 1.0:
         # At real-time pace the STT keeps up, so partials show up while each sentence is spoken.
+        # The final's decode starts at the first 200 ms pause and stands when no speech follows.
+        assert stats["finals_speculative"] >= len(ALL_SENTENCES) // 2, stats
         by_utt = {f["utterance"] for f in finals}
         assert {p["utterance"] for p in partials} & by_utt, "no partial_text during any utterance"
 

@@ -39,11 +39,13 @@ class AckTracker:
         self._sent = -1
         self._sent_at = float("-inf")
         self._audio_at = float("-inf")
+        self._received = 0  # audio_frame lines the reader accepted, for the ack's "received"
 
     def audio_received(self) -> None:
         """The reader accepted a frame: audio flows, so the heartbeat runs."""
         with self._lock:
             self._audio_at = self._clock()
+            self._received += 1
 
     def heartbeat_once(self) -> None:
         with self._lock:
@@ -95,4 +97,4 @@ class AckTracker:
                 return
             self._sent, self._sent_at = seq, now
             # Under the lock so acks leave in increasing order whichever thread sends them.
-            self._output.emit(protocol.ack(seq))
+            self._output.emit(protocol.ack(seq, self._received))

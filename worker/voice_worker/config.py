@@ -23,6 +23,8 @@ class Config:
     load_timeout_s: float
     stt_timeout_s: float
     log_level: str
+    timing: bool = False
+    first_partial_s: float = 0.8
 
 
 def _positive_int(text: str) -> int:
@@ -74,6 +76,8 @@ def parse_config(argv: Sequence[str] | None, env: Mapping[str, str]) -> Config:
                    help="seconds of trailing audio a partial transcribes")
     p.add_argument("--partial-every", dest="partial_every_s", type=_positive_float, default="1.0",
                    help="seconds of new utterance audio between partials")
+    p.add_argument("--first-partial", dest="first_partial_s", type=_positive_float, default="0.8",
+                   help="seconds of utterance audio (0.3 s pre-roll included) before its first partial")
     p.add_argument("--load-timeout", dest="load_timeout_s", type=_positive_float, default="120",
                    help="seconds the model may take to load before MODEL_LOAD_FAILED")
     p.add_argument("--stt-timeout", dest="stt_timeout_s", type=_positive_float,
@@ -83,10 +87,15 @@ def parse_config(argv: Sequence[str] | None, env: Mapping[str, str]) -> Config:
                    "(env VOICE_WORKER_STT_TIMEOUT)")
     p.add_argument("--log-level", default=env.get("VOICE_WORKER_LOG_LEVEL", "INFO").upper(),
                    choices=("DEBUG", "INFO", "WARNING", "ERROR"))
+    p.add_argument("--timing", action="store_true",
+                   default=env.get("VOICE_WORKER_TIMING", "") not in ("", "0"),
+                   help="log one 'timing {...}' line per final on stderr: where its latency went "
+                   "(env VOICE_WORKER_TIMING=1)")
     ns = p.parse_args(argv)
     if ns.engine not in ENGINES:  # argparse checks choices of flags, not of env defaults
         p.error(f"VOICE_WORKER_ENGINE must be one of {', '.join(ENGINES)}, got {ns.engine!r}")
     return Config(engine=ns.engine, model=ns.model, cpu_threads=ns.cpu_threads,
                   vad_aggressiveness=ns.vad_aggressiveness, partial_window_s=ns.partial_window_s,
                   partial_every_s=ns.partial_every_s, load_timeout_s=ns.load_timeout_s,
-                  stt_timeout_s=ns.stt_timeout_s, log_level=ns.log_level)
+                  stt_timeout_s=ns.stt_timeout_s, log_level=ns.log_level,
+                  timing=ns.timing, first_partial_s=ns.first_partial_s)

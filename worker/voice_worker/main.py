@@ -55,9 +55,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     jobs: queue.Queue = queue.Queue(maxsize=STT_QUEUE_BATCHES)
     acks = AckTracker(output)
     watchdog = SttWatchdog(cfg.stt_timeout_s)
-    stt = SttStage(engine, jobs, output, acks, stats, cfg.partial_window_s, cfg.partial_every_s, watchdog)
-    vad = VadStage(ingest, jobs, output, acks, SpeechClassifier(cfg.vad_aggressiveness),
-                   Segmenter(SegmenterConfig(), speech_pending=acks.speech_pending), stats,
+    segmenter = Segmenter(SegmenterConfig(), speech_pending=acks.speech_pending)
+    stt = SttStage(engine, jobs, output, acks, stats, cfg.partial_window_s, cfg.partial_every_s, watchdog,
+                   timing=cfg.timing, first_partial_s=cfg.first_partial_s,
+                   speculation_void=segmenter.speculation_void)
+    vad = VadStage(ingest, jobs, output, acks, SpeechClassifier(cfg.vad_aggressiveness), segmenter, stats,
                    stt.publish_speech_end)
     reader = Reader(sys.stdin.buffer, output, ingest, stats, die, on_audio=acks.audio_received)
 

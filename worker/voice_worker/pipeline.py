@@ -1,5 +1,18 @@
 """The VAD/aggregator stage and the STT stage: the two threads behind the reader.
 
+Latency policy for finals (what the user waits for after the last word):
+  * the segmenter reports a pause of 200 ms inside an utterance (SpeechPaused) long before it
+    decides the utterance ended (0.45-0.5 s); the STT thread starts the final's decode on the
+    audio up to the pause right away, speculatively. If no speech follows before the end is
+    decided, SpeechEnded names that pause and the speculative result IS the final, written as
+    soon as the end is known. If speech resumed, the result is discarded and the final is
+    decoded over the whole utterance as before. Exactly one final_text per speech_start either
+    way, and acks still cover the utterance only once that final is written;
+  * a partial is postponed while the utterance's tail is already unvoiced (>= 100 ms): speech
+    is probably ending, and the decode that matters then is the final's;
+  * both run with a shortened encoder context (stt.py), so one decode costs ~1/3 of a full
+    30 s window.
+
 Partial-work policy (why partials cannot stall input as utterances grow):
   * a partial transcribes only the trailing `partial_window_s` of the utterance (6 s by
     default) with a capped token count, so its cost does not grow with utterance length;
@@ -20,6 +33,7 @@ utterance. Silence and noise that never open an utterance get neither.
 
 from __future__ import annotations
 
+import json
 import logging
 import queue
 import threading
@@ -34,7 +48,8 @@ from .acks import AckTracker
 from .output import Output
 from .protocol import ErrorCode, Event, samples_to_ms
 from .reader import EndOfStream, Frame, IngestItem
-from .segmenter import NoSpeech, SegmentEvent, Segmenter, SpeechAudio, SpeechEnded, SpeechStarted
+from .segmenter import (NoSpeech, SegmentEvent, Segmenter, SpeechAudio, SpeechEnded, SpeechPaused,
+                        SpeechStarted)
 from .stats import Stats
 from .stt import Engine, Transcript
 from .stt_watchdog import SttWatchdog
@@ -50,7 +65,10 @@ class _Stop:
 
 
 STOP = _Stop()
-SttJob = SpeechStarted | SpeechAudio | SpeechEnded | _Stop
+SttJob = SpeechStarted | SpeechAudio | SpeechPaused | SpeechEnded | _Stop
+
+# A partial is postponed while this many trailing 10 ms chunks of the utterance are unvoiced.
+PAUSE_LIKELY_CHUNKS = 10
 
 
 class VadStage:
@@ -107,6 +125,8 @@ class VadStage:
                 self._acks.utterance_opened(ev.utterance, ev.first_seq)
                 self._output.emit(protocol.speech_start(ev.utterance, samples_to_ms(ev.start_sample)))
                 self._jobs.put(ev)
+            elif isinstance(ev, SpeechPaused):
+                self._jobs.put(ev)
             elif isinstance(ev, SpeechEnded):
                 self._publish_speech_end(ev.utterance, protocol.speech_end(ev.utterance,
                                                                            samples_to_ms(ev.end_sample)))
@@ -146,6 +166,17 @@ class _Utterance:
         return np.concatenate(self.pieces) if self.pieces else np.zeros(0, dtype=np.int16)
 
 
+@dataclass(slots=True)
+class _Speculation:
+    """A final decoded at a pause, waiting to learn whether the utterance ended there."""
+
+    utterance: int
+    end_sample: int
+    result: Transcript | None
+    error: Exception | None
+    decode_s: float
+
+
 def _to_float(samples: np.ndarray) -> np.ndarray:
     return samples.astype(np.float32) / 32768.0
 
@@ -157,14 +188,21 @@ def _ms_since(t: float) -> int:
 class SttStage:
     def __init__(self, engine: Engine, jobs: "queue.Queue[SttJob]", output: Output, acks: AckTracker,
                  stats: Stats, partial_window_s: float, partial_every_s: float,
-                 watchdog: SttWatchdog) -> None:
+                 watchdog: SttWatchdog, timing: bool = False, first_partial_s: float | None = None,
+                 speculation_void: Callable[[int, int], bool] = lambda utterance, sample: False) -> None:
         self._engine = engine
+        self._timing = timing
+        self._speculation_void = speculation_void
+        self._spec: _Speculation | None = None
         self._jobs = jobs
         self._output = output
         self._acks = acks
         self._stats = stats
         self._window = int(partial_window_s * protocol.SAMPLE_RATE)
         self._every = int(partial_every_s * protocol.SAMPLE_RATE)
+        # The first partial of an utterance is due after this much utterance audio (pre-roll
+        # included), so the preview appears soon after speech starts.
+        self._first = int((partial_every_s if first_partial_s is None else first_partial_s) * protocol.SAMPLE_RATE)
         self._watchdog = watchdog
         self._utt: _Utterance | None = None
         # Partials of an utterance the VAD already ended are stale and must not follow its
@@ -186,17 +224,46 @@ class SttStage:
                 return
             if isinstance(job, SpeechStarted):
                 self._utt = _Utterance(job.utterance, job.start_sample)
+                self._spec = None
             elif isinstance(job, SpeechAudio):
                 assert self._utt is not None and self._utt.id == job.utterance
                 self._utt.append(job)
-                self._maybe_partial(self._utt)
+                self._maybe_partial(self._utt, job.trailing_unvoiced)
+            elif isinstance(job, SpeechPaused):
+                assert self._utt is not None and self._utt.id == job.utterance
+                self._speculate(self._utt, job)
             elif isinstance(job, SpeechEnded):
                 assert self._utt is not None and self._utt.id == job.utterance
                 self._final(self._utt, job)
                 self._utt = None
+                self._spec = None
 
-    def _maybe_partial(self, utt: _Utterance) -> None:
-        if utt.samples - utt.samples_at_last_partial < self._every:
+    def _speculate(self, utt: _Utterance, pause: SpeechPaused) -> None:
+        """Decode the final over the audio up to the pause, in case the utterance ends there."""
+        self._spec = None
+        if utt.end_sample != pause.end_sample or self._speculation_void(utt.id, pause.end_sample):
+            return  # speech already went on: the decode would be thrown away
+        self._stats.speculations += 1
+        audio = utt.whole()
+        t0 = time.monotonic()
+        result, error = None, None
+        try:
+            result = self._transcribe(audio, final=True, what=f"the speculative final of utterance {utt.id}")
+        except Exception as exc:  # reported only if this turns out to be the final
+            log.warning("speculative final of utterance %d failed: %s", utt.id, exc)
+            error = exc
+        busy = time.monotonic() - t0
+        self._stats.final_busy_s += busy
+        self._spec = _Speculation(utt.id, pause.end_sample, result, error, busy)
+
+    def _maybe_partial(self, utt: _Utterance, trailing_unvoiced: int = 0) -> None:
+        # Until a partial said something, retry at the first one's pace, not every 1 s.
+        due = self._first if utt.samples_at_last_partial == 0 else \
+            self._every if utt.last_partial else min(self._every, self._first // 2)
+        if utt.samples - utt.samples_at_last_partial < due:
+            return
+        if trailing_unvoiced >= PAUSE_LIKELY_CHUNKS:
+            self._stats.partials_postponed += 1  # speech is probably ending: the final comes first
             return
         if not self._jobs.empty():
             self._stats.partials_skipped_behind += 1
@@ -231,6 +298,43 @@ class SttStage:
             self._watchdog.finished()
 
     def _final(self, utt: _Utterance, end: SpeechEnded) -> None:
+        t_pickup = time.monotonic()
+        spec = self._spec
+        if (spec is not None and end.speculation is not None and spec.utterance == utt.id
+                and spec.end_sample == end.speculation):
+            # No speech after the pause: the decode already done is this utterance's final.
+            self._stats.finals_speculative += 1
+            self._stats.final_audio_s += (spec.end_sample - utt.start_sample) / protocol.SAMPLE_RATE
+            busy, result, speculative = spec.decode_s, spec.result, True
+            if spec.error is not None:
+                self._output.emit(protocol.error(ErrorCode.STT_FAILED,
+                                                 f"utterance {utt.id}: transcription failed: {spec.error}",
+                                                 recoverable=True))
+        else:
+            result, busy = self._decode_final(utt)
+            speculative = False
+        audio_s = utt.samples / protocol.SAMPLE_RATE
+        if result is not None:
+            self._stats.finals += 1
+        else:
+            self._stats.finals_empty += 1  # filtered out, or failed: still closes the utterance
+        text, confidence = (result.text, result.confidence) if result is not None else ("", None)
+        self._output.emit(protocol.final_text(utt.id, text, samples_to_ms(utt.start_sample),
+                                              samples_to_ms(end.end_sample), _ms_since(end.t_recv), confidence))
+        log.debug("utterance %d: %.2f s audio, final in %.3f s", utt.id, audio_s, busy)
+        if self._timing:
+            t_written = time.monotonic()
+            log.info("timing %s", json.dumps({
+                "utterance": utt.id, "audio_s": round(audio_s, 3), "speculative": speculative,
+                "silence_wait_ms": round((end.t_recv - end.t_last_voiced) * 1000) if end.t_last_voiced else None,
+                "queue_ms": round((t_pickup - end.t_recv) * 1000),
+                "decode_ms": round(busy * 1000),  # a speculative one ran before the end was known
+                "latency_ms": round((t_written - end.t_recv) * 1000)}))
+        self._acks.utterance_done(utt.id)
+        self._acks.maybe_ack(force=True)
+
+    def _decode_final(self, utt: _Utterance) -> tuple[Transcript | None, float]:
+        """The whole utterance decoded (None: nothing to publish, or failed) and the seconds it took."""
         audio = utt.whole()
         t0 = time.monotonic()
         result = None
@@ -241,17 +345,7 @@ class SttStage:
             self._output.emit(protocol.error(ErrorCode.STT_FAILED,
                                              f"utterance {utt.id}: transcription failed: {exc}",
                                              recoverable=True))
-        finally:
-            busy = time.monotonic() - t0
-            self._stats.final_busy_s += busy
-            self._stats.final_audio_s += len(audio) / protocol.SAMPLE_RATE
-        if result is not None:
-            self._stats.finals += 1
-        else:
-            self._stats.finals_empty += 1  # filtered out, or failed: still closes the utterance
-        text, confidence = (result.text, result.confidence) if result is not None else ("", None)
-        self._output.emit(protocol.final_text(utt.id, text, samples_to_ms(utt.start_sample),
-                                              samples_to_ms(end.end_sample), _ms_since(end.t_recv), confidence))
-        log.debug("utterance %d: %.2f s audio, final in %.3f s", utt.id, len(audio) / protocol.SAMPLE_RATE, busy)
-        self._acks.utterance_done(utt.id)
-        self._acks.maybe_ack(force=True)
+        busy = time.monotonic() - t0
+        self._stats.final_busy_s += busy
+        self._stats.final_audio_s += len(audio) / protocol.SAMPLE_RATE
+        return result, busy

@@ -207,14 +207,17 @@ def pong(ping_id: Any) -> Event:
     return {"type": "pong", "id": ping_id}
 
 
-def ack(seq: int) -> Event:
+def ack(seq: int, received: int) -> Event:
     """Every frame up to and including `seq` is fully consumed.
+
+    `received` is how many audio_frame lines the reader accepted since the worker started (an
+    extra field, allowed by DESIGN.md §3): the daemon compares it with its count of frames sent.
 
     seq is -1 while nothing is consumed yet (speech that starts at the first frame is held until
     its final): vacuously true, and it keeps the "ack at least every 200 ms while audio flows"
     heartbeat of DESIGN.md §3 without ever claiming a frame that is still held.
     """
-    return {"type": "ack", "seq": seq}
+    return {"type": "ack", "seq": seq, "received": received}
 
 
 def speech_start(utterance: int, audio_ms: int) -> Event:

@@ -35,6 +35,12 @@ class SegmenterConfig:
     max_utterance_ms: int = 29_000
     # Utterance audio goes to the STT thread in batches of this size.
     batch_ms: int = 100
+    # A pause this long inside an utterance (no voiced chunk at all) is a likely end: the STT
+    # stage starts the final's decode on it speculatively (SpeechPaused), while the segmenter
+    # still waits for end_window_ms to decide. resume_voiced_ms of voiced audio after the pause
+    # means speech went on: the speculation is void (SpeechEnded.speculation is None).
+    pause_ms: int = 200
+    resume_voiced_ms: int = 20
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,6 +56,17 @@ class SpeechAudio:
     samples: np.ndarray
     end_sample: int
     t_recv: float
+    # Unvoiced 10 ms chunks at the end of the utterance so far: speech may be about to end.
+    trailing_unvoiced: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class SpeechPaused:
+    """The utterance has been silent for pause_ms: all its audio up to end_sample was sent."""
+
+    utterance: int
+    end_sample: int
+    t_recv: float
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,6 +74,11 @@ class SpeechEnded:
     utterance: int
     end_sample: int
     t_recv: float
+    # When the last voiced chunk of the utterance was read (timing only; 0.0 when unknown).
+    t_last_voiced: float = 0.0
+    # end_sample of the SpeechPaused after which no speech followed, or None: a speculative
+    # decode of the audio up to that point is this utterance's final.
+    speculation: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,7 +86,7 @@ class NoSpeech:
     end_sample: int
 
 
-SegmentEvent = SpeechStarted | SpeechAudio | SpeechEnded | NoSpeech
+SegmentEvent = SpeechStarted | SpeechAudio | SpeechPaused | SpeechEnded | NoSpeech
 
 
 class Segmenter:
@@ -80,6 +102,11 @@ class Segmenter:
         self._no_speech_frames = cfg.no_speech_after_ms // FRAME_MS
         self._max_frames = cfg.max_utterance_ms // FRAME_MS
         self._batch_frames = cfg.batch_ms // FRAME_MS
+        self._pause_frames = max(1, cfg.pause_ms // FRAME_MS)
+        self._resume_frames = max(1, cfg.resume_voiced_ms // FRAME_MS)
+        # No no_speech on a chunk with voiced audio this recent (chunks): it may be speech starting.
+        self._quiet_before_no_speech = 5
+        self._tail_margin = 10
 
         self._history: deque[tuple[Chunk, bool]] = deque(maxlen=(cfg.preroll_ms // FRAME_MS) + start_n)
         self._start_win: deque[bool] = deque(maxlen=start_n)
@@ -91,16 +118,27 @@ class Segmenter:
         self._utt_frames = 0
         self._utt_end_sample = 0
         self._utt_t_recv = 0.0
+        self._utt_t_voiced = 0.0
         self._silent_frames = 0
         self._no_speech_armed = True
+        self._trailing_unvoiced = 0  # unvoiced chunks since the last voiced one (in or out of speech)
+        self._pause: int | None = None  # end_sample of the SpeechPaused still standing
+        self._voiced_since_pause = 0
 
     @property
     def held_from_seq(self) -> int | None:
         """Oldest seq still held undecided in the pre-roll (utterance audio is tracked per utterance)."""
         return self._history[0][0].first_seq if self._history else None
 
+    def speculation_void(self, utterance: int, pause_end_sample: int) -> bool:
+        """True once speech went on after that pause of the still-open utterance, so a decode
+        started on it now would be wasted. Read by the STT thread: a stale answer only costs
+        time, never correctness (SpeechEnded.speculation decides which decode is the final)."""
+        return self._in_utterance and self._utterance == utterance and self._pause != pause_end_sample
+
     def push(self, chunk: Chunk, voiced: bool) -> list[SegmentEvent]:
         events: list[SegmentEvent] = []
+        self._trailing_unvoiced = 0 if voiced else self._trailing_unvoiced + 1
         if self._continue_utterance:
             self._continue_utterance = False
             self._open([(chunk, voiced)], events)
@@ -109,11 +147,22 @@ class Segmenter:
             self._utt_end_sample, self._utt_t_recv = chunk.end_sample, chunk.t_recv
             self._end_win.append(voiced)
             self._utt_frames += 1
+            if voiced:
+                self._utt_t_voiced = chunk.t_recv
+                if self._pause is not None:
+                    self._voiced_since_pause += 1
+                    if self._voiced_since_pause >= self._resume_frames:
+                        self._pause = None  # speech went on: the speculation is void
             if len(self._end_win) == self._end_win.maxlen and sum(self._end_win) <= self._end_allowed:
                 self._close(chunk.end_sample, chunk.t_recv, events)
             elif self._utt_frames >= self._max_frames:
                 self._close(chunk.end_sample, chunk.t_recv, events)
                 self._continue_utterance = True
+            elif (self._pause is None and not voiced
+                  and self._trailing_unvoiced >= self._pause_frames):
+                events.append(self._drain_batch())
+                self._pause, self._voiced_since_pause = chunk.end_sample, 0
+                events.append(SpeechPaused(self._utterance, chunk.end_sample, chunk.t_recv))
             elif len(self._batch) >= self._batch_frames:
                 events.append(self._drain_batch())
         else:
@@ -121,7 +170,7 @@ class Segmenter:
             self._start_win.append(voiced)
             if sum(self._start_win) >= self._start_needed:
                 self._open(list(self._history), events)
-        self._track_silence(chunk, events)
+        self._track_silence(chunk, voiced, events)
         return events
 
     def flush(self, tail: Chunk | None) -> list[SegmentEvent]:
@@ -135,12 +184,14 @@ class Segmenter:
                 events.append(SpeechAudio(self._utterance, tail.samples, tail.end_sample, tail.t_recv))
                 end_sample, t_recv = tail.end_sample, tail.t_recv
             self._in_utterance = False
-            events.append(SpeechEnded(self._utterance, end_sample, t_recv))
+            events.append(SpeechEnded(self._utterance, end_sample, t_recv, self._utt_t_voiced, self._pause))
+            self._pause = None
         self._history.clear()
         self._start_win.clear()
         self._end_win.clear()
         self._continue_utterance = False
         self._silent_frames = 0
+        self._trailing_unvoiced = 0
         self._no_speech_armed = True  # the next stream is a new silent stretch
         return events
 
@@ -153,9 +204,11 @@ class Segmenter:
         self._batch = [c for c, _ in chunks]
         self._utt_frames = len(chunks)
         self._utt_end_sample, self._utt_t_recv = chunks[-1][0].end_sample, chunks[-1][0].t_recv
+        self._utt_t_voiced = max((c.t_recv for c, v in chunks if v), default=chunks[-1][0].t_recv)
         self._history.clear()
         self._start_win.clear()
         self._end_win.clear()
+        self._pause = None
         events.append(self._drain_batch())
 
     def _close(self, end_sample: int, t_recv: float, events: list[SegmentEvent]) -> None:
@@ -163,23 +216,34 @@ class Segmenter:
             events.append(self._drain_batch())
         self._in_utterance = False
         self._end_win.clear()
-        events.append(SpeechEnded(self._utterance, end_sample, t_recv))
+        events.append(SpeechEnded(self._utterance, end_sample, t_recv, self._utt_t_voiced, self._pause))
+        self._pause = None
 
     def _drain_batch(self) -> SpeechAudio:
         batch, self._batch = self._batch, []
         last = batch[-1]
         samples = np.concatenate([c.samples for c in batch]) if len(batch) > 1 else batch[0].samples
-        return SpeechAudio(self._utterance, samples, last.end_sample, last.t_recv)
+        return SpeechAudio(self._utterance, samples, last.end_sample, last.t_recv, self._trailing_unvoiced)
 
-    def _track_silence(self, chunk: Chunk, events: list[SegmentEvent]) -> None:
+    def _track_silence(self, chunk: Chunk, voiced: bool, events: list[SegmentEvent]) -> None:
         # DESIGN.md §3: no_speech only when the VAD is not in speech AND no speech is buffered,
         # after >= 1.2 s of continuous silence, at most once per silent stretch. A stretch ends
-        # only when an utterance starts (or the stream is flushed). A speech-like pre-roll resets
-        # the silence count, so audio that may still open an utterance is never "silence".
-        speechlike = self._in_utterance or sum(self._start_win) >= self._speechlike_needed
-        self._silent_frames = 0 if speechlike else self._silent_frames + 1
+        # only when an utterance starts (or the stream is flushed). Silence counts from the last
+        # voiced chunk of an utterance (its trailing silence is silence too), and outside one a
+        # speech-like pre-roll resets the count, so audio that may still open an utterance is
+        # never "silence". A no_speech held back by a pending final is not released on a chunk
+        # right after voiced audio: that may be the first syllable of the next utterance.
+        # After a voiced chunk of an utterance the count starts tail_margin below zero: webrtcvad
+        # often calls the fading end of the last word unvoiced already.
+        if self._in_utterance and voiced:
+            self._silent_frames = -self._tail_margin
+        elif not self._in_utterance and sum(self._start_win) >= self._speechlike_needed:
+            self._silent_frames = 0
+        else:
+            self._silent_frames += 1
         if (self._no_speech_armed and not self._in_utterance
                 and self._silent_frames >= self._no_speech_frames
+                and self._trailing_unvoiced >= self._quiet_before_no_speech
                 and not self._speech_pending()):
             self._no_speech_armed = False
             events.append(NoSpeech(chunk.end_sample))

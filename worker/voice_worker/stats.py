@@ -26,6 +26,9 @@ class Stats:
     # STT thread
     partials: int = 0
     partials_skipped_behind: int = 0
+    partials_postponed: int = 0  # the utterance's tail was unvoiced: its final may be next
+    speculations: int = 0  # finals decoded at a pause, before the end was known
+    finals_speculative: int = 0  # ... of which the utterance did end there (the rest were wasted)
     finals: int = 0
     finals_empty: int = 0
     partial_busy_s: float = 0.0
@@ -41,8 +44,10 @@ class Stats:
         stream_s = self.audio_samples / protocol.SAMPLE_RATE
         out["stream_audio_s"] = round(stream_s, 3)
         out["stt_busy_s"] = round(busy, 3)
-        # RTF of finals: compute per second of utterance audio. STT load: compute per second of
-        # stream, partials included, i.e. how much of one real-time stream the STT thread uses.
+        out["speculations_wasted"] = self.speculations - self.finals_speculative
+        # RTF of finals: compute per second of utterance audio (wasted speculative decodes
+        # included). STT load: compute per second of stream, partials included, i.e. how much
+        # of one real-time stream the STT thread uses.
         out["final_rtf"] = round(self.final_busy_s / self.final_audio_s, 4) if self.final_audio_s else None
         out["stt_load"] = round(busy / stream_s, 4) if stream_s else None
         for key in ("partial_busy_s", "partial_audio_s", "final_busy_s", "final_audio_s", "model_load_s"):
