@@ -242,7 +242,10 @@ bool Recording::try_finish(Clock::time_point now) {
     std::lock_guard lock(mu_);
     reason = stop_reason_;
   }
-  if (ring_.size() == 0 && replay_.settled()) {
+  // Done when everything is acknowledged — and, with a worker, once it was asked to flush (the
+  // worker acks an utterance only after its final, so that final is out before we say stopped).
+  const bool flushed = !link_ || link_broken_ || flushed_generation_ == link_->generation;
+  if (ring_.size() == 0 && replay_.settled() && flushed) {
     finish(reason, 0);
     return true;
   }
@@ -256,6 +259,7 @@ bool Recording::try_finish(Clock::time_point now) {
 }
 
 void Recording::end_on_overflow() {
+  observe_level();  // the climb to full is said even when it happened between two turns
   ending_ = true;
   writer_.close();
   source_->stop();

@@ -50,7 +50,7 @@ struct Sidecar::Impl {
       : pid(p),
         options(o),
         hook(std::move(h)),
-        bus(o.event_buffer),
+        bus(o.event_buffer, o.event_buffer_bytes),
         queue(std::make_shared<SinkQueue>(o.sink_queue_frames == 0 ? 1 : o.sink_queue_frames,
                                           max_frame_samples_for(o.max_line_bytes))),
         sink(queue) {}

@@ -56,6 +56,9 @@ struct SidecarOptions {
   size_t write_batch_bytes = 4096;   // the writer joins lines up to this into one write()
   size_t max_line_bytes = 1 << 20;
   size_t event_buffer = 1024;
+  // The instance's own event ring is bounded in bytes too (the daemon's bus shares the bodies,
+  // so an unbounded one here would pin every big event the daemon's ring already let go).
+  size_t event_buffer_bytes = 16u << 20;
   // How long the destructor lets a live worker drain stdin and close its pipes before it stops
   // the threads regardless. A killed worker's pipes close at once, so this is only waited out
   // for a worker that is still running.

@@ -16,7 +16,7 @@
 
 #include "../support/wait_until.h"
 #include "worker_pipe/stdio_reader.h"
-#include "worker_process.h"
+#include "../support/worker_process.h"
 
 namespace vs {
 namespace {
