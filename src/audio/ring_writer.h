@@ -4,7 +4,8 @@
 // blocks, locks, allocates or logs, and a refused frame is only counted — the pump sees the
 // count and stops the recording (the overflow policy lives on the consumer side). push_wait()
 // is for a producer that can wait (a file read faster than real time): it waits while the ring
-// is full instead of overflowing. Both return false once the recording is closed: stop then.
+// is full instead of overflowing; offer() is the same without blocking (an HTTP upload, which
+// leaves its socket unread meanwhile). Both return false once the recording is closed: stop then.
 #pragma once
 
 #include <atomic>
@@ -30,6 +31,13 @@ class RingWriter {
 
   // Waits (in 1 ms naps) while the ring is full. False when the writer was closed first.
   bool push_wait(const AudioFrame& frame);
+  // For a producer that waits without blocking its thread: pushes if there is room, else false
+  // without counting a refusal (it will offer the frame again).
+  bool offer(const AudioFrame& frame) noexcept {
+    if (closed() || !ring_.try_push(frame)) return false;
+    captured_.fetch_add(1, std::memory_order_relaxed);
+    return true;
+  }
 
   // Ends the producer's turn: later pushes return false without counting. Any thread.
   void close() noexcept { closed_.store(true, std::memory_order_release); }

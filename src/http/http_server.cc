@@ -34,6 +34,7 @@ constexpr auto kWriteTimeout = std::chrono::seconds(10);
 constexpr auto kDrainWarnAfter = std::chrono::seconds(10);
 constexpr auto kAcceptRetryDelay = std::chrono::milliseconds(100);
 constexpr unsigned kHeaderLimit = 16 * 1024;
+constexpr auto kUploadRetry = std::chrono::milliseconds(2);
 constexpr int kMaxConnections = 512;
 
 // What sessions share: the router, limits, counters and the count of running handlers.
@@ -79,7 +80,9 @@ HttpRequest to_request(const http::request<Body>& r) {
   HttpRequest req;
   req.method = std::string(r.method_string());
   const std::string target(r.target());
-  req.path = target.substr(0, target.find('?'));
+  const auto q = target.find('?');
+  req.path = target.substr(0, q);
+  if (q != std::string::npos) req.query = target.substr(q + 1);
   for (const auto& field : r) {
     std::string name(field.name_string());
     for (char& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
@@ -212,12 +215,28 @@ class Session : public std::enable_shared_from_this<Session> {
   void on_upload_chunk(beast::error_code ec) {
     if (ec == http::error::need_buffer) ec = {};
     const size_t got = chunk_.size() - upload_->get().body().size;
-    if (got > 0 && !receiver_->on_chunk(std::string_view(chunk_.data(), got))) return end_upload(false);
+    const UploadStep step = got > 0 ? receiver_->on_chunk(std::string_view(chunk_.data(), got)) : UploadStep::Continue;
+    if (step == UploadStep::Stop) return end_upload(false);
     if (ec) {
       if (!gone(ec)) spdlog::info("upload ended by a read error: {}", ec.message());
       return end_upload(false);
     }
+    if (step == UploadStep::Pause) return pause_upload();
     read_upload_chunk();
+  }
+
+  // The receiver cannot take more yet: leave the socket unread (the client's writes back up)
+  // and ask again shortly. No read is pending meanwhile, so no read deadline runs out.
+  void pause_upload() {
+    auto timer = std::make_shared<asio::steady_timer>(core_.io, kUploadRetry);
+    timer->async_wait([self = shared_from_this(), timer](beast::error_code ec) {
+      if (ec || self->core_.stopping) return self->end_upload(false);
+      switch (self->receiver_->resume()) {
+        case UploadStep::Continue: return self->read_upload_chunk();
+        case UploadStep::Pause: return self->pause_upload();
+        case UploadStep::Stop: return self->end_upload(false);
+      }
+    });
   }
 
   void end_upload(bool complete) {

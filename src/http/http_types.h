@@ -18,6 +18,7 @@ namespace vs {
 struct HttpRequest {
   std::string method;                          // "GET", "POST", ...
   std::string path;                            // target without the query string
+  std::string query;                           // after '?', undecoded ("" when none)
   std::map<std::string, std::string> headers;  // names lower-cased
   std::string body;
 

@@ -103,7 +103,8 @@ class AudioUpload : public UploadReceiver {
       : rec_(std::move(rec)), source_(source), owns_(owns), busy_(busy) {}
   ~AudioUpload() override { *busy_ = false; }
 
-  bool on_chunk(std::string_view bytes) override { return source_.feed(bytes); }
+  UploadStep on_chunk(std::string_view bytes) override { return step(source_.feed(bytes)); }
+  UploadStep resume() override { return step(source_.drain()); }
 
   HttpReply finish(bool complete) override {
     if (owns_) {
@@ -125,6 +126,15 @@ class AudioUpload : public UploadReceiver {
   StreamSource& source_;
   bool owns_;
   std::shared_ptr<std::atomic<bool>> busy_;
+
+  static UploadStep step(StreamSource::Fed fed) {
+    switch (fed) {
+      case StreamSource::Fed::Accepted: return UploadStep::Continue;
+      case StreamSource::Fed::Full: return UploadStep::Pause;
+      case StreamSource::Fed::Ended: break;
+    }
+    return UploadStep::Stop;
+  }
 };
 
 // `busy` is true while an upload feeds the ring: one producer per ring, so one upload at a time.
@@ -149,7 +159,10 @@ UploadStart start_upload(const ApiContext& ctx, const HttpRequest& req, const st
     release();
     return std::move(*no_worker);
   }
-  auto source = std::make_unique<StreamSource>();
+  // ?realtime=false: a recorded file sent as fast as the network goes waits on a full ring
+  // (the socket is left unread) instead of overflowing it. The default is a live stream.
+  const bool waits = req.query.find("realtime=false") != std::string::npos;
+  auto source = std::make_unique<StreamSource>(waits);
   StreamSource& feed = *source;
   std::string running;
   auto rec = ctx.recorder.start(std::move(source), "upload", &running);

@@ -28,13 +28,18 @@ enum class Access { Public, Token };
 // Blocking ones (control calls that wait for the worker, event streams) get a thread each.
 enum class Runs { Inline, Blocking, Upload };
 
-// Receives an upload's body. on_chunk runs on the server's I/O thread and must not block;
-// finish runs on a thread of its own once the body ended (complete) or reading stopped early
-// (the client went away, a read failed, or on_chunk returned false), and gives the answer.
+// Receives an upload's body. on_chunk and resume run on the server's I/O thread and must not
+// block: Pause asks the server to stop reading the socket (TCP then slows the client down) and
+// to call resume() a moment later until it says Continue. finish runs on a thread of its own
+// once the body ended (complete) or reading stopped early (the client went away, a read failed,
+// or a Stop), and gives the answer.
+enum class UploadStep { Continue, Pause, Stop };
+
 class UploadReceiver {
  public:
   virtual ~UploadReceiver() = default;
-  virtual bool on_chunk(std::string_view bytes) = 0;
+  virtual UploadStep on_chunk(std::string_view bytes) = 0;
+  virtual UploadStep resume() { return UploadStep::Continue; }
   virtual HttpReply finish(bool complete) = 0;
 };
 using UploadStart = std::variant<HttpReply, std::unique_ptr<UploadReceiver>>;

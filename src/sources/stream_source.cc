@@ -17,12 +17,25 @@ void StreamSource::start(RingWriter& out, OnEnd on_end) {
 
 void StreamSource::stop() noexcept { ended_ = true; }
 
-bool StreamSource::feed(std::string_view bytes) {
-  if (!out_ || ended_ || out_->closed()) return false;
+bool StreamSource::push(const AudioFrame& frame) {
+  if (!waits_) return out_->push(frame);
+  if (held_.empty() && out_->offer(frame)) return true;
+  held_.push_back(frame);
+  return true;
+}
+
+StreamSource::Fed StreamSource::drain() {
+  if (!out_ || ended_ || out_->closed()) return Fed::Ended;
+  while (!held_.empty() && out_->offer(held_.front())) held_.pop_front();
+  return held_.empty() ? Fed::Accepted : Fed::Full;
+}
+
+StreamSource::Fed StreamSource::feed(std::string_view bytes) {
+  if (!out_ || ended_ || out_->closed()) return Fed::Ended;
   bytes_ += bytes.size();
   const auto* p = reinterpret_cast<const uint8_t*>(bytes.data());
   size_t n = bytes.size();
-  const FrameChunker::Emit push = [this](const AudioFrame& f) { return out_->push(f); };
+  const FrameChunker::Emit push = [this](const AudioFrame& f) { return this->push(f); };
   std::array<int16_t, 2048> samples{};
   size_t count = 0;
   if (has_odd_byte_ && n > 0) {
@@ -36,7 +49,7 @@ bool StreamSource::feed(std::string_view bytes) {
     p += 2;
     n -= 2;
     if (count == samples.size()) {
-      if (!chunker_.feed({samples.data(), count}, push)) return false;
+      if (!chunker_.feed({samples.data(), count}, push)) return Fed::Ended;
       count = 0;
     }
   }
@@ -44,12 +57,19 @@ bool StreamSource::feed(std::string_view bytes) {
     odd_byte_ = p[0];
     has_odd_byte_ = true;
   }
-  return chunker_.feed({samples.data(), count}, push) && !out_->closed();
+  if (!chunker_.feed({samples.data(), count}, push) || out_->closed()) return Fed::Ended;
+  return held_.empty() ? Fed::Accepted : Fed::Full;
 }
 
 void StreamSource::finish() {
-  if (!out_ || ended_.exchange(true)) return;
-  chunker_.finish([this](const AudioFrame& f) { return out_->push(f); });
+  if (!out_ || ended_) return;
+  chunker_.finish([this](const AudioFrame& f) { return push(f); });
+  // A waiting stream's held frames still go in (the caller's thread may wait: the body is done).
+  while (!held_.empty() && !out_->closed()) {
+    if (!out_->push_wait(held_.front())) break;
+    held_.pop_front();
+  }
+  ended_ = true;
   if (on_end_) on_end_(SourceEnd{SourceEnd::Kind::EndOfInput, ""});
 }
 

@@ -1,7 +1,9 @@
 // StreamSource is audio that arrives from outside in pieces: an HTTP upload to POST /v1/audio
 // (and, later, Wyoming audio-chunks). Whoever receives the bytes calls feed() — one producer
-// thread — and the samples go into the recording's ring like a microphone's: never waiting, so a
-// worker that stops taking audio trips the overflow stop instead of stalling the sender.
+// thread. A live stream (the default) goes into the ring like a microphone's: never waiting, so
+// a worker that stops taking audio trips the overflow stop instead of stalling the sender. A
+// waiting stream (a recorded file uploaded as fast as the network goes) keeps what does not fit
+// and says Full: its receiver stops reading and calls drain() until it says Accepted.
 //
 //   auto src = std::make_unique<StreamSource>();
 //   StreamSource* feed = src.get();
@@ -12,6 +14,7 @@
 
 #include <atomic>
 #include <cstdint>
+#include <deque>
 #include <string_view>
 
 #include "sources/audio_source.h"
@@ -21,19 +24,30 @@ namespace vs {
 
 class StreamSource : public AudioSource {
  public:
+  enum class Fed { Accepted, Full, Ended };
+
+  explicit StreamSource(bool waits = false) : waits_(waits) {}
   void start(RingWriter& out, OnEnd on_end) override;
   void stop() noexcept override;
   std::string kind() const override { return "stream"; }
+  bool waits_on_full_ring() const override { return waits_; }
 
   // The producer: little-endian s16 mono samples at 16 kHz, split anywhere (even mid-sample).
-  // Returns false once the recording takes no more audio (stopped or overflowed).
-  bool feed(std::string_view bytes);
+  // Ended once the recording takes no more audio (stopped or overflowed); Full (waiting streams
+  // only) when frames are held back for drain().
+  Fed feed(std::string_view bytes);
+  // Waiting streams: pushes held-back frames that now fit.
+  Fed drain();
   // The input ended: pads the last frame and ends the recording (end_of_stream).
   void finish();
   // The producer's bytes so far.
   uint64_t bytes_fed() const { return bytes_; }
 
  private:
+  bool push(const AudioFrame& frame);
+
+  const bool waits_;
+  std::deque<AudioFrame> held_;  // waiting streams: frames that did not fit yet
   RingWriter* out_ = nullptr;
   OnEnd on_end_;
   FrameChunker chunker_;

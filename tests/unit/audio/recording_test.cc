@@ -69,7 +69,7 @@ TEST_F(Fixture, EveryFrameIsAcknowledgedAndTheStopComesAfterTheLastFinal) {
   Recording rec(std::move(source), "test", options(), slot, bus);
   rec.start();
   const std::string bytes = pcm_bytes(300);
-  for (size_t off = 0; off < bytes.size(); off += 999) ASSERT_TRUE(feed.feed(std::string_view(bytes).substr(off, 999)));
+  for (size_t off = 0; off < bytes.size(); off += 999) ASSERT_EQ(feed.feed(std::string_view(bytes).substr(off, 999)), StreamSource::Fed::Accepted);
   feed.finish();
   rec.wait();
   const RecordingSnapshot s = rec.snapshot();
@@ -95,7 +95,7 @@ TEST_F(Fixture, FramesAWorkerNeverAcknowledgedAreReplayedIntoTheNextOne) {
   StreamSource& feed = *source;
   Recording rec(std::move(source), "test", options(), slot, bus);
   rec.start();
-  ASSERT_TRUE(feed.feed(pcm_bytes(100)));
+  ASSERT_EQ(feed.feed(pcm_bytes(100)), StreamSource::Fed::Accepted);
   ASSERT_TRUE(wait_until([&] { return rec.snapshot().frames_sent >= 8; })) << "the stuck worker's sink took some";
   const uint64_t sent_to_first = rec.snapshot().frames_sent;
   EXPECT_EQ(rec.snapshot().frames_acked, 0u);
@@ -123,12 +123,12 @@ TEST_F(Fixture, TimesOfALaterInstanceMoveOntoTheRecordingsTimeline) {
   StreamSource& feed = *source;
   Recording rec(std::move(source), "test", options(), slot, bus);
   rec.start();
-  ASSERT_TRUE(feed.feed(pcm_bytes(20)));
+  ASSERT_EQ(feed.feed(pcm_bytes(20)), StreamSource::Fed::Accepted);
   ASSERT_TRUE(wait_until([&] { return rec.snapshot().frames_acked == 20; }));
   test::WorkerProcess w2({});
   auto second = make_link(w2, 2, bus);
   slot.store(second);  // a restart: its seq 0 is the recording's frame 20, i.e. 200 ms
-  ASSERT_TRUE(feed.feed(pcm_bytes(5)));
+  ASSERT_EQ(feed.feed(pcm_bytes(5)), StreamSource::Fed::Accepted);
   ASSERT_TRUE(wait_until([&] { return rec.snapshot().frames_acked == 25; }));
   const WorkerMessage speech{WorkerMessageType::SpeechStart,
                              std::make_shared<const nlohmann::json>(nlohmann::json{{"type", "speech_start"}, {"audio_ms", 30}}), 0};
@@ -147,7 +147,7 @@ TEST_F(Fixture, AFullRingStopsTheRecordingAtOnceWithSttErrorAndCountsTheLoss) {
   StreamSource& feed = *source;
   Recording rec(std::move(source), "test", o, slot, bus);  // no worker at all
   rec.start();
-  EXPECT_FALSE(feed.feed(pcm_bytes(11)));  // the 11th frame does not fit
+  EXPECT_EQ(feed.feed(pcm_bytes(11)), StreamSource::Fed::Ended);  // the 11th frame does not fit
   rec.wait();
   const RecordingSnapshot s = rec.snapshot();
   EXPECT_EQ(s.reason, "overflow");
@@ -158,7 +158,28 @@ TEST_F(Fixture, AFullRingStopsTheRecordingAtOnceWithSttErrorAndCountsTheLoss) {
   EXPECT_LT(index_of(types, "buffer_critical"), index_of(types, "stt_error"));
   EXPECT_LT(index_of(types, "stt_error"), index_of(types, "recording_stopped"));
   EXPECT_LT(index_of(types, "audio_lost"), types.size());
-  EXPECT_FALSE(feed.feed(pcm_bytes(1))) << "no audio after the stop";
+  EXPECT_EQ(feed.feed(pcm_bytes(1)), StreamSource::Fed::Ended) << "no audio after the stop";
+}
+
+TEST_F(Fixture, AWaitingStreamHoldsBackWhatDoesNotFitAndLosesNothing) {
+  RecordingOptions o = options();
+  o.ring_frames = 10;
+  auto source = std::make_unique<StreamSource>(/*waits=*/true);
+  StreamSource& feed = *source;
+  Recording rec(std::move(source), "test", o, slot, bus);  // no worker yet: the ring fills
+  rec.start();
+  EXPECT_EQ(feed.feed(pcm_bytes(50)), StreamSource::Fed::Full);
+  EXPECT_EQ(feed.drain(), StreamSource::Fed::Full);
+  test::WorkerProcess w({});
+  slot.store(make_link(w, 1, bus));
+  ASSERT_TRUE(wait_until([&] { return feed.drain() == StreamSource::Fed::Accepted; }));
+  feed.finish();
+  rec.wait();
+  const RecordingSnapshot s = rec.snapshot();
+  EXPECT_EQ(s.reason, "end_of_stream");
+  EXPECT_EQ(s.frames_rejected, 0u);
+  EXPECT_EQ(s.frames_acked, 50u);
+  EXPECT_EQ(s.frames_lost, 0u);
 }
 
 }  // namespace
