@@ -276,8 +276,8 @@ void Recording::end_on_overflow() {
   const uint64_t left = writer_.rejected() + ring_.clear() + replay_.size() + replay_.instance_ended();
   {
     std::lock_guard lock(mu_);
-    stop_error_ = "the audio buffer overflowed: the worker did not take audio for " +
-                  secs + " seconds";
+    stop_error_ = "the " + secs + " s audio buffer filled up: the worker took audio slower than it came "
+                  "(a hung worker, or a source faster than real time that cannot wait)";
   }
   finish("overflow", left);
 }
