@@ -18,8 +18,9 @@ nlohmann::json to_json(const PressureSample& sample) {
       {"timestamp", rfc3339_or_null(taken)},
       {"cpu_percent", number_or_null(sample.cpu_percent)},
       {"memory_percent", sample.memory_percent},
-      {"memory_available_mb", sample.memory_available_mb},
-      {"memory_total_mb", sample.memory_total_mb},
+      // Whole MB, as the reference control plane sent them: its clients decode integers.
+      {"memory_available_mb", static_cast<int64_t>(sample.memory_available_mb)},
+      {"memory_total_mb", static_cast<int64_t>(sample.memory_total_mb)},
       {"valid", sample.valid},
       {"reason", sample.reason},
       {"psi_some_avg10", number_or_null(sample.psi_some_avg10)},

@@ -132,6 +132,33 @@ void add_audio(MetricFamilies& m, const RecorderTotals& r) {
               r.final_latency.count, r.final_latency.sum);
 }
 
+// The reference control plane's 11 metrics, under its names, types and units (percent, MB), so
+// dashboards and alerts built on it keep working (docs/MIGRATION.md). Each is an alias of one of
+// ours above; start_requests_total counts start requests (the reference counted spawns).
+void add_reference_aliases(MetricFamilies& m, const MetricsInputs& in) {
+  const PressureSample& s = in.gate.sample;
+  const std::string alias = " (compatibility alias of the reference control plane's metric)";
+  m.gauge("jarvis_voice_sidecar_gate_open", "1 when the heavy-load gate is open." + alias, in.gate.decision.open ? 1 : 0);
+  m.gauge("jarvis_voice_sidecar_worker_running", "1 when the worker is running." + alias,
+          in.worker.state == WorkerState::Running ? 1 : 0);
+  m.gauge("jarvis_voice_sidecar_cpu_percent", "CPU utilisation, percent." + alias, s.cpu_percent.value_or(0));
+  m.gauge("jarvis_voice_sidecar_memory_percent", "Used memory, percent." + alias, s.memory_percent);
+  m.gauge("jarvis_voice_sidecar_memory_available_mb", "Available memory, MB." + alias,
+          static_cast<double>(static_cast<int64_t>(s.memory_available_mb)));
+  const SupervisorCounters& c = in.supervisor;
+  uint64_t crashes = 0;
+  for (CrashCause cause : kCrashCauses) crashes += c.crashes[index(cause)];
+  const std::tuple<const char*, const char*, uint64_t> counters[] = {
+      {"jarvis_voice_sidecar_start_requests_total", "Start requests.", c.start_requests_total},
+      {"jarvis_voice_sidecar_stop_requests_total", "Stop requests.", c.stop_requests_total},
+      {"jarvis_voice_sidecar_restart_requests_total", "Restart requests.", c.restart_requests_total},
+      {"jarvis_voice_sidecar_crash_recoveries_total", "Automatic restarts that brought the worker back.",
+       c.crash_recoveries_total},
+      {"jarvis_voice_sidecar_crash_total", "Worker crashes, all causes.", crashes},
+      {"jarvis_voice_sidecar_pressure_samples_total", "Pressure samples taken.", in.gate.samples_total}};
+  for (const auto& [name, help, n] : counters) m.counter(name, help + alias, static_cast<double>(n));
+}
+
 }  // namespace
 
 std::string render_daemon_metrics(const MetricsInputs& in) {
@@ -142,6 +169,7 @@ std::string render_daemon_metrics(const MetricsInputs& in) {
   add_ipc(m, in.ipc);
   add_events(m, in.events);
   add_audio(m, in.recorder);
+  add_reference_aliases(m, in);
   for (const auto& [code, n] : in.http_responses) {
     m.counter("voice_sidecar_http_responses_total", "HTTP responses sent, by status code.",
               static_cast<double>(n), {{"code", std::to_string(code)}});

@@ -1,0 +1,1 @@
+../clients/python/examples/unified_supervisor.py
