@@ -231,8 +231,8 @@ void Recording::begin_ending(const std::string& reason) {
   writer_.close();
   source_->stop();
   ending_deadline_ = Clock::now() + options_.flush_timeout;
-  std::lock_guard lock(mu_);
-  snap_.state = "stopping";
+  // The state stays "recording" (DESIGN §2 knows idle, recording, stopped) until the worker
+  // has acknowledged the last audio.
   spdlog::info("recording ending ({}): {} frames in the ring, {} awaiting acks", reason, ring_.size(), replay_.size());
 }
 

@@ -14,7 +14,7 @@
 namespace vs {
 
 struct RecordingSnapshot {
-  std::string state = "idle";  // idle (never recorded), recording, stopping, stopped
+  std::string state = "idle";  // idle (never recorded), recording (until the last ack), stopped
   std::string source;          // file, mic, stream
   std::string input;           // the file's path or the device, when there is one
   std::string reason;          // why it stopped: requested, end_of_file, end_of_stream, overflow, device_error
@@ -30,7 +30,7 @@ struct RecordingSnapshot {
   double occupancy = 0;          // of the ring, 0..1
   BufferLevel level = BufferLevel::Normal;
 
-  bool active() const { return state == "recording" || state == "stopping"; }
+  bool active() const { return state == "recording"; }
 };
 
 void to_json(nlohmann::json& out, const RecordingSnapshot& r);

@@ -91,7 +91,7 @@ struct Supervisor::Impl {
   void pump_requests();
   void execute(const LifecycleRequests::Taken& r);
   void launch(const std::string& reason);
-  bool do_stop(const std::string& reason);
+  bool do_stop(const std::string& reason, bool flush = true);
   void on_ready(const WorkerMessage& ready);
   void on_crash(CrashCause cause, std::optional<ExitStatus> status, const std::string& message);
   void on_gate(bool open, bool memory_pressure, const std::string& reason);
@@ -359,7 +359,13 @@ void Supervisor::Impl::execute(const LifecycleRequests::Taken& r) {
                               "worker in backoff until " + rfc3339(w.backoff_until.value_or(wall_now())),
                               ceil_seconds(left)});
   }
-  if (r.kind == RequestKind::Restart && instance) do_stop(r.reason);
+  if (r.kind == RequestKind::Restart && instance) {
+    // During a recording the pump replays what this worker has not acknowledged into the next
+    // one; a flush would finish the utterance in progress here, half of it, and split it.
+    const bool feeding = instance->link()->state->feeding_recording();
+    if (feeding) spdlog::info("restart during a recording: ending the worker without a flush; its audio is replayed");
+    do_stop(r.reason, !feeding);
+  }
   // A user's start or restart forgets the crash history (budget and exponent).
   backoff.reset();
   backoff_timer.reset();
@@ -377,7 +383,8 @@ void Supervisor::Impl::launch(const std::string& reason) {
   const SidecarOptions options{.sink_queue_frames = static_cast<size_t>(config.ipc.sink_queue_frames),
                                .pipe_bytes = static_cast<size_t>(config.ipc.pipe_bytes),
                                .max_line_bytes = static_cast<size_t>(config.ipc.max_line_bytes),
-                               .event_buffer = static_cast<size_t>(config.ipc.event_buffer)};
+                               .event_buffer = static_cast<size_t>(config.ipc.event_buffer),
+                               .event_buffer_bytes = static_cast<size_t>(config.ipc.event_buffer_bytes)};
   try {
     const SpawnSpec spec{effective_worker_command(config), config.worker.working_dir, config.worker.env};
     // The mailbox is unbounded: a ready or pong followed by any flood of other lines still arrives.
@@ -469,7 +476,7 @@ WorkerState Supervisor::Impl::next_state_after_crash(CrashCause cause) {
   return WorkerState::Backoff;
 }
 
-bool Supervisor::Impl::do_stop(const std::string& reason) {
+bool Supervisor::Impl::do_stop(const std::string& reason, bool flush) {
   backoff_timer.reset();
   w.backoff_until.reset();
   start_deadline.reset();
@@ -478,7 +485,7 @@ bool Supervisor::Impl::do_stop(const std::string& reason) {
   if (instance) {
     set_state(WorkerState::Stopping, reason);
     const auto result = instance->stop(milliseconds(config.worker.stop_timeout_ms),
-                                       milliseconds(config.worker.kill_timeout_ms));
+                                       milliseconds(config.worker.kill_timeout_ms), flush);
     if (result.killed) count([](auto& c) { ++c.forced_kills_total; });
     reaped = result.status.has_value();
     if (result.status) w.last_exit = result.status->describe();

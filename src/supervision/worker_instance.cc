@@ -33,13 +33,17 @@ std::unique_ptr<WorkerInstance> WorkerInstance::launch(const SpawnSpec& spec, co
 }
 
 WorkerInstance::StopResult WorkerInstance::stop(std::chrono::milliseconds stop_timeout,
-                                                std::chrono::milliseconds kill_timeout) {
+                                                std::chrono::milliseconds kill_timeout, bool flush) {
   StopResult result;
   if (!process_->exit_status()) {
-    sidecar()->sink().send_shutdown();
-    sidecar()->close_input();
-    if (!process_->wait_exited(stop_timeout)) {
-      spdlog::info("worker pid {} ignored shutdown for {} ms: SIGTERM to its group", pid(), stop_timeout.count());
+    if (flush) {
+      sidecar()->sink().send_shutdown();
+      sidecar()->close_input();
+    }
+    if (!flush || !process_->wait_exited(stop_timeout)) {
+      if (flush) {
+        spdlog::info("worker pid {} ignored shutdown for {} ms: SIGTERM to its group", pid(), stop_timeout.count());
+      }
       result.terminated = true;
       process_->signal_group(SIGTERM);
       if (!process_->wait_exited(kill_timeout)) {

@@ -51,7 +51,10 @@ class WorkerInstance {
   };
   // The graceful sequence: shutdown line and EOF → stop_timeout → SIGTERM to the group →
   // kill_timeout → SIGKILL to the group → reap. Stragglers left in the group are killed too.
-  StopResult stop(std::chrono::milliseconds stop_timeout, std::chrono::milliseconds kill_timeout);
+  // Without `flush` the shutdown line is skipped (SIGTERM first): the worker must not finish
+  // the utterance in progress, because its audio is replayed, whole, into the next instance.
+  StopResult stop(std::chrono::milliseconds stop_timeout, std::chrono::milliseconds kill_timeout,
+                  bool flush = true);
 
   // For crashes and hangs: SIGKILL to the group (SIGTERM is not delivered to a stopped
   // process; SIGKILL is) and reap.

@@ -29,6 +29,8 @@ class WorkerLinkState {
   // Pump: from now on this instance's audio time t is recording time t + offset_ms.
   void set_timeline_offset(int64_t offset_ms);
   void clear_timeline();
+  // True while a recording feeds this instance (its audio is on a recording's timeline).
+  bool feeding_recording() const { return timeline_.load(std::memory_order_acquire); }
 
   // Reader thread: the body to publish — `msg`'s own when no recording's timeline applies or it
   // has no times, else a copy with audio_ms/start_ms/end_ms moved onto the recording's timeline.

@@ -202,3 +202,213 @@ def sse_events(client: httpx.Client, stop: Callable[[dict], bool], timeout: floa
             key, _, value = line.partition(": ")
             current[key] = json.loads(value) if key == "data" else value
     return events
+
+
+# ---- helpers for the audio path tests ----------------------------------------------------------
+
+import re as _re
+
+
+def metric_value(text: str, name: str) -> float:
+    """One sample of the Prometheus text `text` (`name` may carry labels); fails when absent."""
+    m = _re.search(rf"^{_re.escape(name)} (\S+)$", text, _re.M)
+    assert m, f"{name} not in metrics"
+    return float(m.group(1))
+
+
+def daemon_pid_rss_kb(pid: int) -> int:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1])
+    raise AssertionError(f"no VmRSS for {pid}")
+
+
+class EventCollector:
+    """Reads /v1/events on a raw socket in a thread, stamping each event with time.monotonic()
+    on arrival. `rcvbuf` and `read_delay` make a deliberately slow reader; `close()` ends it."""
+
+    def __init__(self, daemon: Daemon, headers: dict | None = None, rcvbuf: int | None = None,
+                 read_size: int = 65536, read_delay: float = 0.0) -> None:
+        self.events: list[dict] = []
+        self.raw = bytearray()
+        self.status_line = b""
+        self._cond = threading.Condition()
+        self._closed = False
+        self._read_size, self._read_delay = read_size, read_delay
+        if daemon.socket_path:
+            self.sock = socket.socket(socket.AF_UNIX)
+            if rcvbuf:
+                self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, rcvbuf)
+            self.sock.connect(daemon.socket_path)
+        else:
+            host, port = daemon.config["listen"]["address"].rsplit(":", 1)
+            self.sock = socket.socket()
+            if rcvbuf:
+                self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, rcvbuf)
+            self.sock.connect((host, int(port)))
+        extra = "".join(f"{k}: {v}\r\n" for k, v in (headers or {}).items())
+        if "Host" not in (headers or {}):
+            extra = "Host: localhost\r\n" + extra
+        self.sock.sendall(f"GET /v1/events HTTP/1.1\r\n{extra}\r\n".encode())
+        self.thread = threading.Thread(target=self._run, daemon=True)
+        self.thread.start()
+
+    def _run(self) -> None:
+        buf = b""
+        header_done = False
+        try:
+            while True:
+                chunk = self.sock.recv(self._read_size)
+                if not chunk:
+                    break
+                now = time.monotonic()
+                self.raw += chunk
+                buf += chunk
+                if not header_done:
+                    if b"\r\n\r\n" not in buf:
+                        continue
+                    head, buf = buf.split(b"\r\n\r\n", 1)
+                    self.status_line = head.split(b"\r\n", 1)[0]
+                    header_done = True
+                # Chunked transfer framing: strip chunk-size lines if present.
+                buf = self._parse(buf, now)
+                if self._read_delay:
+                    time.sleep(self._read_delay)
+        except OSError:
+            pass
+        finally:
+            with self._cond:
+                self._closed = True
+                self._cond.notify_all()
+
+    _chunked: bool | None = None
+
+    def _parse(self, buf: bytes, now: float) -> bytes:
+        if self._chunked is None:
+            self._chunked = b"transfer-encoding: chunked" in bytes(self.raw[:4096]).lower()
+        if self._chunked:
+            # De-chunk what is complete; keep the rest.
+            out = getattr(self, "_dechunked", b"")
+            while True:
+                nl = buf.find(b"\r\n")
+                if nl < 0:
+                    break
+                size = int(buf[:nl].split(b";")[0] or b"0", 16)
+                if len(buf) < nl + 2 + size + 2:
+                    break
+                out += buf[nl + 2:nl + 2 + size]
+                buf = buf[nl + 2 + size + 2:]
+            text, rest = out, buf
+        else:
+            text, rest = getattr(self, "_dechunked", b"") + buf, b""
+        frames = text.split(b"\n\n")
+        self._dechunked = frames.pop()
+        parsed = []
+        for frame in frames:
+            ev: dict = {"t": now}
+            for line in frame.decode().split("\n"):
+                if not line or line.startswith(":"):
+                    continue
+                key, _, value = line.partition(":")
+                value = value[1:] if value.startswith(" ") else value
+                ev[key] = json.loads(value) if key == "data" else value
+            if "event" in ev or "data" in ev:
+                parsed.append(ev)
+        if parsed:
+            with self._cond:
+                self.events.extend(parsed)
+                self._cond.notify_all()
+        return rest
+
+    def of(self, kind: str) -> list[dict]:
+        with self._cond:
+            return [e for e in self.events if e.get("event") == kind]
+
+    def wait_for(self, pred: Callable[[dict], bool], timeout: float, what: str, start: int = 0) -> dict:
+        """The first event from index `start` on for which `pred` is true."""
+        deadline = time.monotonic() + timeout
+        with self._cond:
+            i = start
+            while True:
+                while i < len(self.events):
+                    if pred(self.events[i]):
+                        return self.events[i]
+                    i += 1
+                left = deadline - time.monotonic()
+                if left <= 0 or self._closed:
+                    raise AssertionError(f"timed out after {timeout} s waiting for {what}; "
+                                         f"last events: {[e.get('event') for e in self.events[-10:]]}")
+                self._cond.wait(min(left, 0.2))
+
+    def wait_type(self, kind: str, timeout: float, start: int = 0) -> dict:
+        return self.wait_for(lambda e: e.get("event") == kind, timeout, f"a {kind} event", start)
+
+    def close(self) -> None:
+        try:
+            self.sock.shutdown(socket.SHUT_RDWR)
+        except OSError:
+            pass
+        self.sock.close()
+        self.thread.join(5)
+
+
+def subscribers(daemon: Daemon) -> float:
+    return metric_value(daemon.get("/v1/metrics").text, "voice_sidecar_event_subscribers")
+
+
+def write_wav(path: Path, samples, rate: int = 16000, channels: int = 1) -> Path:
+    """Writes int16 `samples` (numpy array, shape (n,) or (n, channels)) as a WAV file."""
+    import wave
+
+    import numpy as np
+
+    data = np.asarray(samples, dtype=np.int16)
+    with wave.open(str(path), "wb") as w:
+        w.setnchannels(channels)
+        w.setsampwidth(2)
+        w.setframerate(rate)
+        w.writeframes(data.tobytes())
+    return path
+
+
+def tone_wav(path: Path, seconds: float, rate: int = 16000, freq: float = 440.0) -> Path:
+    import numpy as np
+
+    t = np.arange(int(seconds * rate)) / rate
+    return write_wav(path, (np.sin(2 * np.pi * freq * t) * 8000).astype(np.int16), rate)
+
+
+def espeak_pcm(text: str, workdir: Path, speed: int = 160) -> "np.ndarray":
+    """`text` spoken by espeak-ng, as 16 kHz mono int16 samples (sox does the resampling)."""
+    import numpy as np
+
+    raw = workdir / f"espeak-{abs(hash((text, speed)))}.wav"
+    conv = raw.with_suffix(".16k.raw")
+    subprocess.run(["espeak-ng", "-s", str(speed), "-w", str(raw), text], check=True)
+    subprocess.run(["sox", str(raw), "-r", "16000", "-c", "1", "-b", "16", "-e", "signed-integer",
+                    "-t", "raw", str(conv)], check=True)
+    return np.frombuffer(conv.read_bytes(), dtype=np.int16)
+
+
+def speech_samples(sentences: list[str], workdir: Path, pause_s: "float | list[float]", lead_s: float = 0.5,
+                   tail_s: float = 0.5) -> tuple["np.ndarray", list[tuple[float, float]]]:
+    """The sentences at 16 kHz mono, `pause_s` of silence between them (a list: used in turn);
+    also each sentence's (start_s, end_s) in the result. espeak-ng's own leading and trailing
+    silence is trimmed so the pauses are what they say."""
+    import numpy as np
+
+    parts = [np.zeros(int(lead_s * 16000), np.int16)]
+    spans = []
+    pos = len(parts[0])
+    for i, s in enumerate(sentences):
+        pcm = espeak_pcm(s, workdir)
+        loud = np.flatnonzero(np.abs(pcm.astype(np.int32)) > 200)
+        pcm = pcm[loud[0]:loud[-1] + 1] if len(loud) else pcm
+        spans.append((pos / 16000, (pos + len(pcm)) / 16000))
+        parts.append(pcm)
+        pos += len(pcm)
+        pauses = pause_s if isinstance(pause_s, list) else [pause_s]
+        gap = pauses[i % len(pauses)] if i < len(sentences) - 1 else tail_s
+        parts.append(np.zeros(int(gap * 16000), np.int16))
+        pos += int(gap * 16000)
+    return np.concatenate(parts), spans
