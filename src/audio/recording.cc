@@ -100,6 +100,7 @@ RecordingSnapshot Recording::snapshot() const {
   s.frames_acked = acked_.load();
   s.frames_replayed = replayed_.load();
   s.frames_lost = lost_.load();
+  s.worker_frames_received = worker_received_.load();
   s.occupancy = static_cast<double>(ring_.size()) / static_cast<double>(ring_.capacity());
   s.level = static_cast<BufferLevel>(level_.load());
   return s;
@@ -196,8 +197,7 @@ void Recording::switch_worker(std::shared_ptr<const WorkerLink> link) {
 void Recording::apply_acks() {
   if (!link_) return;
   acked_ += replay_.ack(link_->state->acked());
-  std::lock_guard lock(mu_);
-  snap_.worker_frames_received = link_->state->worker_received();
+  worker_received_.store(link_->state->worker_received(), std::memory_order_relaxed);
 }
 
 void Recording::observe_level() {

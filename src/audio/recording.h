@@ -103,7 +103,7 @@ class Recording {
   std::string stop_reason_;       // set by request_stop or the source's end
   std::string stop_error_;
   std::atomic<bool> stop_requested_{false};
-  std::atomic<uint64_t> sent_{0}, acked_{0}, replayed_{0}, lost_{0};
+  std::atomic<uint64_t> sent_{0}, acked_{0}, replayed_{0}, lost_{0}, worker_received_{0};
   std::atomic<bool> finished_{false};
   std::atomic<int> level_{0};     // BufferLevel, for snapshot()
   std::mutex join_mu_;

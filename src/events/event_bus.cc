@@ -78,6 +78,8 @@ NextResult EventStream::next(std::chrono::steady_clock::time_point deadline) {
         break;
       }
       if (s.closed) return Closed{};
+      // An expired deadline (a poll) returns without a timed wait, which would cost a syscall.
+      if (std::chrono::steady_clock::now() >= deadline) return TimedOut{};
       ++s.waiters;
       const auto status = s.cv.wait_until(lock, deadline);
       --s.waiters;

@@ -207,7 +207,9 @@ class Session : public std::enable_shared_from_this<Session> {
     body.data = chunk_.data();
     body.size = chunk_.size();
     stream_.expires_after(std::chrono::milliseconds(core_.config.read_timeout_ms));
-    http::async_read(stream_, buffer_, *upload_, [self = shared_from_this()](beast::error_code ec, size_t) {
+    // read_some: hand on what arrived now. A whole-buffer read would hold a live stream's audio
+    // back until 16 KiB (half a second) had come in.
+    http::async_read_some(stream_, buffer_, *upload_, [self = shared_from_this()](beast::error_code ec, size_t) {
       self->on_upload_chunk(ec);
     });
   }
