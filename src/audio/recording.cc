@@ -129,7 +129,8 @@ void Recording::run() {
     observe_level();
     drain_events();
     if (ending_ && try_finish(now)) break;
-    if (step == Step::Idle) std::this_thread::sleep_for(1ms);  // the producer never signals us
+    if (step == Step::TookFromRing) pacer_.frames_arrived(now);
+    if (step == Step::Idle) std::this_thread::sleep_for(pacer_.idle_sleep(Clock::now()));  // the producer never signals us
   }
   finished_ = true;
 }
@@ -137,7 +138,7 @@ void Recording::run() {
 Recording::Step Recording::pump_turn() {
   if (!link_ || link_broken_) return Step::Idle;
   AudioSink& sink = link_->sidecar->sink();
-  bool progressed = false;
+  bool progressed = false, from_ring = false;
   for (int budget = kFramesPerTurn; budget > 0; --budget) {
     uint64_t seq = 0;
     uint64_t index = 0;
@@ -157,6 +158,7 @@ Recording::Step Recording::pump_turn() {
         replay_.sent(next_index_++, *f, seq);
         ring_.pop();
         ++sent_;
+        from_ring = true;
       }
     } else {
       // Everything is with the worker. When the recording ends, ask it for the last final —
@@ -176,6 +178,7 @@ Recording::Step Recording::pump_turn() {
     }
     progressed = true;
   }
+  if (from_ring) return Step::TookFromRing;
   return progressed ? Step::Progressed : Step::Idle;
 }
 

@@ -25,6 +25,7 @@
 
 #include "audio/audio_ring.h"
 #include "audio/buffer_level.h"
+#include "audio/poll_pacer.h"
 #include "audio/recording_snapshot.h"
 #include "audio/replay_buffer.h"
 #include "audio/ring_writer.h"
@@ -63,7 +64,7 @@ class Recording {
   AudioSource& source() { return *source_; }
 
  private:
-  enum class Step { Idle, Progressed };
+  enum class Step { Idle, Progressed, TookFromRing };
   void run();
   Step pump_turn();
   void switch_worker(std::shared_ptr<const WorkerLink> link);
@@ -88,6 +89,7 @@ class Recording {
   // pump thread only
   ReplayBuffer replay_;
   BufferLevels levels_;
+  PollPacer pacer_;
   std::shared_ptr<const WorkerLink> link_;
   bool link_broken_ = false;      // its sink said Closed: wait for the supervisor's next one
   bool timeline_set_ = false;

@@ -4,6 +4,7 @@
 
 #include "audio/audio_ring.h"
 #include "audio/buffer_level.h"
+#include "audio/poll_pacer.h"
 #include "audio/replay_buffer.h"
 #include "audio/ring_writer.h"
 
@@ -98,6 +99,42 @@ TEST(ReplayBuffer, ZeroBoundKeepsNothingButStillCounts) {
   EXPECT_EQ(replay.ack(4), 5u);
   EXPECT_TRUE(replay.settled());
   EXPECT_EQ(replay.instance_ended(), 0u);
+}
+
+}  // namespace
+}  // namespace vs
+
+namespace vs {
+namespace {
+
+using std::chrono::microseconds;
+using std::chrono::milliseconds;
+
+TEST(PollPacer, PollsFinelyUntilItKnowsTheCadence) {
+  PollPacer p;
+  const auto t0 = PollPacer::Clock::time_point{} + std::chrono::seconds(1);
+  EXPECT_EQ(p.idle_sleep(t0), PollPacer::kPoll);
+  p.frames_arrived(t0);
+  EXPECT_EQ(p.idle_sleep(t0), PollPacer::kPoll);  // one arrival is no cadence
+}
+
+TEST(PollPacer, SleepsUntilJustBeforeTheNextFrameThenPollsFinely) {
+  PollPacer p;
+  auto t = PollPacer::Clock::time_point{} + std::chrono::seconds(1);
+  for (int i = 0; i < 20; ++i, t += milliseconds(10)) p.frames_arrived(t);
+  const auto last = t - milliseconds(10);
+  const auto first_sleep = p.idle_sleep(last);
+  EXPECT_GE(first_sleep, microseconds(8000));
+  EXPECT_LE(first_sleep, microseconds(9500));  // wakes before the frame due at +10 ms
+  EXPECT_EQ(p.idle_sleep(last + milliseconds(9)), PollPacer::kPoll);  // due soon: 1 ms polls
+  EXPECT_EQ(p.idle_sleep(last + milliseconds(30)), PollPacer::kPoll);  // late: keeps polling finely
+}
+
+TEST(PollPacer, NeverSleepsLongerThanItsBound) {
+  PollPacer p;
+  auto t = PollPacer::Clock::time_point{} + std::chrono::seconds(1);
+  for (int i = 0; i < 10; ++i, t += milliseconds(500)) p.frames_arrived(t);  // a slow producer
+  EXPECT_EQ(p.idle_sleep(t - milliseconds(500)), PollPacer::kLongest);
 }
 
 }  // namespace
