@@ -130,9 +130,17 @@ void Recording::run() {
     drain_events();
     if (ending_ && try_finish(now)) break;
     if (step == Step::TookFromRing) pacer_.frames_arrived(now);
-    if (step == Step::Idle) std::this_thread::sleep_for(pacer_.idle_sleep(Clock::now()));  // the producer never signals us
+    if (step == Step::Idle) nap();
   }
   finished_ = true;
+}
+
+// Nothing moved this turn. The producer never signals the pump (a microphone callback makes no
+// syscall), so it polls: with an empty ring it sleeps until just before the next frame is due;
+// with frames waiting for a worker that is behind, the send already waited, so it goes again.
+void Recording::nap() {
+  if (ring_.size() == 0) return std::this_thread::sleep_for(pacer_.idle_sleep(Clock::now()));
+  if (!link_ || link_broken_) std::this_thread::sleep_for(PollPacer::kPoll);
 }
 
 Recording::Step Recording::pump_turn() {

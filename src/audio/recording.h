@@ -67,6 +67,7 @@ class Recording {
   enum class Step { Idle, Progressed, TookFromRing };
   void run();
   Step pump_turn();
+  void nap();
   void switch_worker(std::shared_ptr<const WorkerLink> link);
   void apply_acks();
   void observe_level();

@@ -412,3 +412,23 @@ def speech_samples(sentences: list[str], workdir: Path, pause_s: "float | list[f
         parts.append(np.zeros(int(gap * 16000), np.int16))
         pos += int(gap * 16000)
     return np.concatenate(parts), spans
+
+
+def base_config(workdir: Path, transport: str, worker_args: tuple[str, ...] = ()) -> dict:
+    """A daemon configuration for tests: fixture pressure files, the test worker, quick timers."""
+    proc = workdir / "proc"
+    write_pressure(proc)
+    (workdir / "cgroup").mkdir(exist_ok=True)
+    listen = ({"network": "unix", "address": str(workdir / "run" / "sidecar.sock")}
+              if transport == "unix" else {"network": "tcp", "address": f"127.0.0.1:{free_port()}"})
+    return {
+        "listen": listen,
+        "pressure": {"proc_root": str(proc), "cgroup_root": str(workdir / "cgroup"),
+                     "monitor_interval_ms": 100, "sample_timeout_ms": 2000, "reopen_after_samples": 3,
+                     "min_available_memory_mb": 1000, "max_memory_percent": 95, "max_cpu_percent": 99},
+        "worker": {"command": test_worker_command(*worker_args), "start_timeout_ms": 5000,
+                   "stop_timeout_ms": 3000, "kill_timeout_ms": 2000, "ping_interval_ms": 200,
+                   "ping_timeout_ms": 600, "ping_failure_limit": 2},
+        "backoff": {"initial_ms": 200, "max_ms": 5000, "multiplier": 2.0, "jitter": 0.0,
+                    "max_restarts": 3, "restart_window_ms": 60000, "stable_after_ms": 30000},
+    }

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import base_config
+from harness import base_config
 from harness import (Daemon, EventCollector, metric_value, speech_samples, subscribers, wait_until,
                      write_wav)
 
