@@ -10,6 +10,9 @@ import argparse
 import sys
 import threading
 import time
+import wave
+
+import numpy as np
 
 from voice_sidecar import SidecarClient
 from voice_sidecar.events import FinalText, PartialText, RecordingStopped
@@ -19,12 +22,24 @@ def clock(ms: float) -> str:
     return f"{int(ms // 60000)}:{ms / 1000 % 60:04.1f}"
 
 
+def voiced_ms(path: str) -> np.ndarray:
+    """Start times (ms) of the file's 10 ms windows that carry voice (energy well above silence),
+    so each final can be timed from the last word it covers, as a listener would."""
+    with wave.open(path) as w:
+        rate, channels = w.getframerate(), w.getnchannels()
+        pcm = np.frombuffer(w.readframes(w.getnframes()), dtype=np.int16).reshape(-1, channels).mean(axis=1)
+    hop = rate // 100
+    rms = np.sqrt(np.mean(pcm[: len(pcm) // hop * hop].reshape(-1, hop) ** 2, axis=1))
+    return np.flatnonzero(rms > 0.05 * rms.max()) * 10.0
+
+
 def main() -> int:
     ap = argparse.ArgumentParser()
     ap.add_argument("--socket", required=True)
     ap.add_argument("file")
     args = ap.parse_args()
     tty = sys.stdout.isatty()
+    voiced = voiced_ms(args.file)
     with SidecarClient(socket_path=args.socket) as client:
         events = client.events()
         started: dict[str, float] = {}
@@ -46,8 +61,10 @@ def main() -> int:
                     print("\r\033[K", end="")
                     partial_shown = False
                 # At real-time pace, recording time t is spoken at started + t: this is how long
-                # after the utterance's end its final text was on screen.
-                wait = time.monotonic() - started.get("at", time.monotonic()) - (ev.end_ms or 0) / 1000
+                # after the utterance's last word its final text was on screen.
+                span = voiced[(voiced >= (ev.start_ms or 0)) & (voiced <= (ev.end_ms or 0))]
+                last_word_ms = (span[-1] + 10) if len(span) else (ev.end_ms or 0)
+                wait = time.monotonic() - started.get("at", time.monotonic()) - last_word_ms / 1000
                 after_end.append(wait)
                 if ev.text:
                     print(f"  [{clock(ev.start_ms or 0)}] {ev.text}   \033[2m(+{wait:.2f} s)\033[0m"
@@ -58,7 +75,7 @@ def main() -> int:
                       f"sent {d.get('frames_sent')}, acked {d.get('frames_acked')}, lost {d.get('frames_lost')}")
                 if after_end:
                     after_end.sort()
-                    print(f"  final text after the end of speech the VAD marked: median {after_end[len(after_end) // 2]:.2f} s, "
+                    print(f"  text on screen after the last word: median {after_end[len(after_end) // 2]:.2f} s, "
                           f"worst {after_end[-1]:.2f} s over {len(after_end)} utterances")
                 return 0 if d.get("frames_lost") == 0 else 1
     return 1
