@@ -1,5 +1,6 @@
 #include "http/recording_routes.h"
 
+#include <algorithm>
 #include <filesystem>
 
 #include <spdlog/spdlog.h>
@@ -137,6 +138,17 @@ class AudioUpload : public UploadReceiver {
   }
 };
 
+// True when the query string holds exactly `param` (e.g. "realtime=false") as one of its parts.
+bool query_has(const std::string& query, const std::string& param) {
+  size_t pos = 0;
+  while (pos <= query.size()) {
+    const size_t end = std::min(query.find('&', pos), query.size());
+    if (query.compare(pos, end - pos, param) == 0) return true;
+    pos = end + 1;
+  }
+  return false;
+}
+
 // `busy` is true while an upload feeds the ring: one producer per ring, so one upload at a time.
 UploadStart start_upload(const ApiContext& ctx, const HttpRequest& req, const std::shared_ptr<std::atomic<bool>>& busy) {
   if (auto bad = refuse_audio_type(req.header("content-type"))) return std::move(*bad);
@@ -161,11 +173,17 @@ UploadStart start_upload(const ApiContext& ctx, const HttpRequest& req, const st
   }
   // ?realtime=false: a recorded file sent as fast as the network goes waits on a full ring
   // (the socket is left unread) instead of overflowing it. The default is a live stream.
-  const bool waits = req.query.find("realtime=false") != std::string::npos;
+  const bool waits = query_has(req.query, "realtime=false");
   auto source = std::make_unique<StreamSource>(waits);
   StreamSource& feed = *source;
   std::string running;
-  auto rec = ctx.recorder.start(std::move(source), "upload", &running);
+  std::shared_ptr<Recording> rec;
+  try {
+    rec = ctx.recorder.start(std::move(source), "upload", &running);
+  } catch (const std::exception& e) {
+    release();
+    return error_reply(503, std::string("the recording could not start: ") + e.what());
+  }
   if (!rec) {
     release();
     return error_reply(409, running);
