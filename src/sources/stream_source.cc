@@ -1,7 +1,6 @@
 #include "sources/stream_source.h"
 
 #include <array>
-#include <cstring>
 
 namespace vs {
 namespace {
