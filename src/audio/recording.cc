@@ -239,6 +239,7 @@ void Recording::drain_events() {
 
 void Recording::begin_ending(const std::string& reason) {
   ending_ = true;
+  ending_reason_ = reason;
   writer_.close();
   source_->stop();
   ending_deadline_ = Clock::now() + options_.flush_timeout;
@@ -248,11 +249,7 @@ void Recording::begin_ending(const std::string& reason) {
 }
 
 bool Recording::try_finish(Clock::time_point now) {
-  std::string reason;
-  {
-    std::lock_guard lock(mu_);
-    reason = stop_reason_;
-  }
+  const std::string& reason = ending_reason_;
   // Done when everything is acknowledged — and, with a worker, once it was asked to flush (the
   // worker acks an utterance only after its final, so that final is out before we say stopped).
   const bool flushed = !link_ || link_broken_ || flushed_generation_ == link_->generation;

@@ -97,6 +97,7 @@ class Recording {
   uint64_t flushed_generation_ = 0;
   uint64_t next_index_ = 0;       // the next frame's position in the recording
   bool ending_ = false;
+  std::string ending_reason_;     // why, once ending_ (copied from stop_reason_ at that moment)
   std::chrono::steady_clock::time_point ending_deadline_{};
   EventStream finals_;
 

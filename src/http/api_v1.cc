@@ -20,7 +20,6 @@ json gate_json(const GateSnapshot& g) {
   return {{"heavy_load_allowed", g.decision.open}, {"reason", g.decision.reason}};
 }
 
-json recording_json(const Recorder& recorder) { return recorder.snapshot(); }
 
 bool degraded(const GateSnapshot& g, const WorkerSnapshot& w) {
   return !g.decision.open || w.state == WorkerState::Backoff || w.state == WorkerState::Failed;
@@ -110,7 +109,7 @@ void install_api_v1(Router& router, const ApiContext& ctx) {
     return json_reply(200, {{"gate", gate_json(g)},
                             {"pressure", to_json(g.sample)},
                             {"worker", to_json(ctx.supervisor.snapshot())},
-                            {"recording", recording_json(ctx.recorder)}});
+                            {"recording", ctx.recorder.snapshot()}});
   });
 
   router.add("POST", "/v1/control/start", [&ctx](const HttpRequest& req) {
