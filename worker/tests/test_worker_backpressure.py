@@ -58,9 +58,10 @@ def test_stalled_stt_fills_the_ingest_queue_then_reports_and_exits(continuous_sp
     # The reader read what the bounded queues hold and stopped: at least 1 s of silence the VAD
     # consumed + 100 batches of 100 ms + 500 frames; at most that plus the few seconds the STT
     # thread took in before it hung (it skips partials while behind, so that varies) -- far
-    # from the 47 s that were on offer.
-    last_answered = max(int(pid[1:]) for pid in answered)
-    assert 100 + 1000 + 500 <= last_answered <= 2300, last_answered
+    # from the 47 s that were on offer. A ping is named after the last seq written before it
+    # (0-based), so the reader had taken in that seq + 1 frames when it answered.
+    frames_read = max(int(pid[1:]) for pid in answered) + 1
+    assert 100 + 1000 + 500 <= frames_read <= 2300, frames_read
 
 
 def test_stt_hang_during_silence_is_detected_by_the_watchdog() -> None:
