@@ -68,6 +68,19 @@ std::optional<RecordingSnapshot> Recorder::stop(const std::string& reason) {
   return rec->snapshot();
 }
 
+void Recorder::stop_async(const std::string& reason, std::function<void(std::optional<RecordingSnapshot>)> done) {
+  std::shared_ptr<Recording> rec;
+  {
+    std::lock_guard lock(mu_);
+    rec = last_;
+  }
+  if (!rec || rec->finished()) return done(std::nullopt);
+  rec->request_stop(reason);
+  // A raw pointer: the callback runs on the recording's own pump thread, while it is alive.
+  Recording* r = rec.get();
+  rec->on_finished([r, done = std::move(done)] { done(r->snapshot()); });
+}
+
 std::shared_ptr<Recording> Recorder::current() const {
   std::lock_guard lock(mu_);
   return last_ && !last_->finished() ? last_ : nullptr;

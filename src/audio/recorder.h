@@ -8,6 +8,7 @@
 //   RecordingSnapshot s = recorder.stop("requested");                      // waits for the last final
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -40,6 +41,9 @@ class Recorder {
   // Stops the running recording and waits for it to finish (flush, last final); nullopt when
   // none was running.
   std::optional<RecordingSnapshot> stop(const std::string& reason);
+  // The same without waiting: `done` gets the stopped recording's snapshot (nullopt when none
+  // was running) once it has finished, on the pump thread or at once.
+  void stop_async(const std::string& reason, std::function<void(std::optional<RecordingSnapshot>)> done);
   // The running recording (null when none runs).
   std::shared_ptr<Recording> current() const;
   // The running recording, or the last one, or an idle snapshot.

@@ -85,7 +85,11 @@ void Recording::request_stop(const std::string& reason) {
 
 void Recording::wait() {
   std::lock_guard lock(join_mu_);
-  if (pump_.joinable()) pump_.join();
+  if (!pump_.joinable()) return;
+  // An on_finished callback may drop the last reference to this recording on the pump thread
+  // itself: that thread is ending anyway, and cannot join itself.
+  if (pump_.get_id() == std::this_thread::get_id()) return pump_.detach();
+  pump_.join();
 }
 
 RecordingSnapshot Recording::snapshot() const {
@@ -132,7 +136,24 @@ void Recording::run() {
     if (step == Step::TookFromRing) pacer_.frames_arrived(now);
     if (step == Step::Idle) nap();
   }
-  finished_ = true;
+  std::vector<std::function<void()>> done;
+  {
+    std::lock_guard lock(mu_);
+    finished_ = true;
+    done.swap(on_finished_);
+  }
+  for (auto& f : done) f();
+}
+
+void Recording::on_finished(std::function<void()> done) {
+  {
+    std::lock_guard lock(mu_);
+    if (!finished_) {
+      on_finished_.push_back(std::move(done));
+      return;
+    }
+  }
+  done();
 }
 
 // Nothing moved this turn. The producer never signals the pump (a microphone callback makes no

@@ -22,6 +22,7 @@
 #include <mutex>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "audio/audio_ring.h"
 #include "audio/buffer_level.h"
@@ -59,6 +60,9 @@ class Recording {
   // Waits until the pump has finished (see RecordingOptions::flush_timeout).
   void wait();
   bool finished() const { return finished_.load(); }
+  // Calls `done` once the pump has finished: on the pump thread as its last act, or at once
+  // when it has finished already. For callers that must not wait (the HTTP server).
+  void on_finished(std::function<void()> done);
 
   RecordingSnapshot snapshot() const;
   AudioSource& source() { return *source_; }
@@ -109,6 +113,7 @@ class Recording {
   std::atomic<bool> stop_requested_{false};
   std::atomic<uint64_t> sent_{0}, acked_{0}, replayed_{0}, lost_{0}, worker_received_{0};
   std::atomic<bool> finished_{false};
+  std::vector<std::function<void()>> on_finished_;
   std::atomic<int> level_{0};     // BufferLevel, for snapshot()
   std::mutex join_mu_;
   std::thread pump_;

@@ -1,34 +1,29 @@
-// The table of configuration keys: the single place that knows, for every field of Config, its
-// dotted YAML name, its JARVIS_VOICE_SIDECAR_* env name, the older names it also answers to
-// (the reference control plane's), and where it lives in the struct. Loading, describing and the
-// docs all walk this table, so a new field is added here once.
+// The table of configuration keys: for every field of Config, its dotted YAML/JSON name, its
+// JARVIS_VOICE_SIDECAR_* env name, the typed field, the allowed range, what it means, and the
+// older names it also answers to (the reference control plane's). Reading the file, the env and
+// the flags, validation, `check-config` and `check-config --keys` all walk this one table, so a
+// new key is one new row. The defaults are Config's member initialisers (config.h).
 #pragma once
 
-#include <map>
+#include <optional>
 #include <string>
 #include <string_view>
-#include <variant>
 #include <vector>
 
-#include "config/config.h"
+#include "config/field.h"
 
 namespace vs::config_detail {
 
 inline constexpr std::string_view kEnvPrefix = "JARVIS_VOICE_SIDECAR_";
 
-// A field of Config, reached through a captureless accessor; the alternative says its type.
-using Field = std::variant<bool& (*)(Config&), int& (*)(Config&), unsigned& (*)(Config&),
-                           double& (*)(Config&), std::string& (*)(Config&),
-                           std::vector<std::string>& (*)(Config&),
-                           std::map<std::string, std::string>& (*)(Config&)>;
-
 struct KeyDef {
-  std::string key;                       // canonical dotted name, e.g. "listen.address"
-  std::string env;                       // full env name, empty when there is none
-  std::vector<std::string> key_aliases;  // other dotted names with the same meaning
-  std::vector<std::string> env_aliases;  // other env names with the same meaning
+  std::string key;              // canonical dotted name, e.g. "listen.address"
+  std::string env;              // full env name, empty when there is none
   Field field;
-  std::string help;                      // one line for docs
+  std::optional<Range> range;   // every numeric key has one
+  std::string help;             // one line for --keys
+  std::vector<std::string> key_aliases = {};  // other dotted names with the same meaning
+  std::vector<std::string> env_aliases = {};  // other env names with the same meaning
 };
 
 // Every key, sorted by dotted name.
@@ -48,8 +43,5 @@ inline constexpr std::string_view kEnvSocket = "JARVIS_VOICE_SIDECAR_SOCKET";
 // Names only the supervisor reads (about the sidecar process, or in seconds for its own HTTP
 // client); they share the prefix because one environment configures both sides.
 const std::vector<std::string>& supervisor_only_env_names();
-
-// A short text type name for messages ("a boolean", "an integer", ...).
-std::string expected_type(const Field& field);
 
 }  // namespace vs::config_detail

@@ -1,5 +1,5 @@
-// The layer merge: defaults < file < env < flags, each setting converted by its field's type and
-// its origin recorded, then one validation of the result.
+// The layer merge: defaults < file < env < flags, each setting stored through its key's typed
+// field and its origin recorded, then one validation of the result.
 #include "config/load_config.h"
 
 #include "common/version.h"
@@ -7,107 +7,59 @@
 #include "config/value_parsers.h"
 
 namespace vs::config_detail {
-namespace {
-
-template <class... F>
-struct Overloaded : F... {
-  using F::operator()...;
-};
-template <class... F>
-Overloaded(F...) -> Overloaded<F...>;
-
-[[noreturn]] void bad_value(const Setting& s, const std::string& got) {
-  throw ConfigError(s.def->key,
-                    "expected " + expected_type(s.def->field) + ", got " + got + " (from " +
-                        s.where + ")");
-}
-
-std::vector<std::string> to_list(const Setting& s) {
-  if (s.value.kind == RawValue::Kind::kList) return s.value.list;
-  if (!s.value.from_text) bad_value(s, json_quoted(s.value.scalar));
-  try {
-    return split_command_line(s.value.scalar);
-  } catch (const std::invalid_argument& e) {
-    throw ConfigError(s.def->key, std::string("expected a command line, got ") +
-                                      json_quoted(s.value.scalar) + ": " + e.what() + " (from " +
-                                      s.where + ")");
-  }
-}
-
-const std::string& scalar(const Setting& s) {
-  if (s.value.kind != RawValue::Kind::kScalar) {
-    bad_value(s, s.value.kind == RawValue::Kind::kList ? "a list" : "a map");
-  }
-  return s.value.scalar;
-}
-
-}  // namespace
 
 void apply_setting(const Setting& s, Config& config, Origins& origins) {
-  std::visit(
-      Overloaded{
-          [&](bool& (*f)(Config&)) {
-            auto v = parse_bool(scalar(s));
-            if (!v) bad_value(s, json_quoted(s.value.scalar));
-            f(config) = *v;
-          },
-          [&](int& (*f)(Config&)) {
-            auto v = parse_int(scalar(s));
-            if (!v) bad_value(s, json_quoted(s.value.scalar));
-            f(config) = *v;
-          },
-          [&](unsigned& (*f)(Config&)) {
-            auto v = parse_mode(scalar(s));
-            if (!v) bad_value(s, json_quoted(s.value.scalar));
-            f(config) = *v;
-          },
-          [&](double& (*f)(Config&)) {
-            auto v = parse_double(scalar(s));
-            if (!v) bad_value(s, json_quoted(s.value.scalar));
-            f(config) = *v;
-          },
-          [&](std::string& (*f)(Config&)) { f(config) = scalar(s); },
-          [&](std::vector<std::string>& (*f)(Config&)) { f(config) = to_list(s); },
-          [&](std::map<std::string, std::string>& (*f)(Config&)) {
-            if (s.value.kind == RawValue::Kind::kMap) {
-              f(config) = s.value.map;
-              return;
-            }
-            // From a flag: one NAME=VALUE added to what the lower layers gave.
-            const std::string& text = scalar(s);
-            const size_t eq = text.find('=');
-            if (!s.value.from_text || eq == std::string::npos || eq == 0) {
-              throw ConfigError(s.def->key, "expected NAME=VALUE, got " + json_quoted(text) +
-                                                " (from " + s.where + ")");
-            }
-            f(config)[text.substr(0, eq)] = text.substr(eq + 1);
-          },
-      },
-      s.def->field);
+  try {
+    s.def->field.store(config, s.value, s.from_text);
+  } catch (const BadValue& bad) {
+    const Field& f = s.def->field;
+    const std::string range = s.def->range ? "; allowed: " + range_text(*s.def->range, f.type) : "";
+    throw ConfigError(s.def->key, "expected " + (bad.expected.empty() ? type_name(f.type) : bad.expected) +
+                                      ", got " + bad.got + " (from " + s.where + ")" + range);
+  }
   origins[s.def->key] = s.origin;
 }
 
 namespace {
 
-// Within one file or one environment, a key given twice under different names (an alias and its
-// canonical name) must agree; otherwise which one wins would be an accident of ordering.
+bool same_value(const Setting& a, const Setting& b) {
+  Config x, y;
+  Origins ignored;
+  apply_setting(a, x, ignored);
+  apply_setting(b, y, ignored);
+  return a.def->field.show(x) == b.def->field.show(y);
+}
+
+// Within one file or one environment a key may be given once. Under two names (an alias and its
+// canonical name) both must agree; otherwise which one wins would be an accident of ordering.
 void apply_layer(const std::vector<Setting>& settings, Config& config, Origins& origins) {
   std::map<const KeyDef*, const Setting*> seen;
   for (const Setting& s : settings) {
-    if (auto [it, inserted] = seen.emplace(s.def, &s); !inserted) {
-      const Setting& first = *it->second;
-      const bool same = first.value.kind == s.value.kind && first.value.scalar == s.value.scalar &&
-                        first.value.list == s.value.list && first.value.map == s.value.map;
-      if (!same) {
-        const std::string why =
-            first.name == s.name
-                ? "is given twice with different values"
-                : "contradicts " + first.name + " (both mean " + s.def->key + ")";
-        throw ConfigError(s.name, why + " (from " + s.where + ")");
-      }
+    const auto [it, first_time] = seen.emplace(s.def, &s);
+    if (first_time) {
+      apply_setting(s, config, origins);
+      continue;
     }
-    apply_setting(s, config, origins);
+    const Setting& first = *it->second;
+    if (first.name == s.name) {
+      throw ConfigError(s.name, "is given twice (from " + s.where + "; first from " + first.where + ")");
+    }
+    if (!same_value(first, s)) {
+      throw ConfigError(s.name, "contradicts " + first.name + " (both mean " + s.def->key + "; from " +
+                                    s.where + " and " + first.where + ")");
+    }
   }
+}
+
+std::vector<Setting> flag_settings(const std::vector<std::pair<std::string, std::string>>& flags) {
+  std::vector<Setting> out;
+  for (const auto& [given, value] : flags) {
+    const std::string name = given.starts_with("--") ? given.substr(2) : given;
+    const KeyDef* def = find_key(name);
+    if (def == nullptr) throw ConfigError("--" + name, "unknown configuration key");
+    out.push_back(text_setting(*def, "--" + name, value, "flag --" + name));
+  }
+  return out;
 }
 
 }  // namespace
@@ -119,28 +71,11 @@ LoadedConfig load_config(const ConfigSources& sources) {
   using namespace config_detail;
   LoadedConfig out;
   for (const KeyDef& k : config_keys()) out.origins[k.key] = "default";
-
-  if (sources.file) {
-    apply_layer(read_config_file(*sources.file), out.config, out.origins);
-  }
+  if (sources.file) apply_layer(read_config_file(*sources.file), out.config, out.origins);
   apply_layer(read_env(sources.env, out.config.listen.network), out.config, out.origins);
-
-  for (const auto& [given, value] : sources.flags) {
-    const std::string name = given.starts_with("--") ? given.substr(2) : given;
-    const KeyDef* def = find_key(name);
-    if (def == nullptr) {
-      throw ConfigError("--" + name, "unknown configuration key");
-    }
-    Setting s;
-    s.def = def;
-    s.name = "--" + name;
-    s.value.scalar = value;
-    s.value.from_text = true;
-    s.origin = "flag --" + name;
-    s.where = s.origin;
+  for (const Setting& s : flag_settings(sources.flags)) {
     apply_setting(s, out.config, out.origins);  // a flag given twice: the last one wins
   }
-
   // Spelling is forgiven ("TCP", "Info") so the rest of the daemon can compare with ==.
   out.config.listen.network = to_lower(out.config.listen.network);
   out.config.log.level = to_lower(out.config.log.level);

@@ -1,7 +1,7 @@
-// The internal pieces of load_config(). Each layer is reduced to one shape: a list of Settings, each
-// a name as the user wrote it, a raw value not yet converted, and where it came from. The file
-// readers (YAML, JSON) and the env reader produce them; apply_setting() converts and stores one;
-// validate() checks the merged result.
+// The internal pieces of load_config(). Each layer is reduced to one shape: a list of Settings,
+// each a key from the table, the name the user wrote, a value not yet converted, and where it
+// came from. The file reader (YAML or JSON, walked once) and the env reader produce them;
+// apply_setting() converts and stores one; validate() checks the merged result.
 #pragma once
 
 #include <map>
@@ -10,32 +10,25 @@
 
 #include "config/config.h"
 #include "config/config_keys.h"
+#include "config/config_tree.h"
 
 namespace vs::config_detail {
 
-// A value before conversion to the field's type. Scalars keep their text ("0600" stays "0600").
-struct RawValue {
-  enum class Kind { kScalar, kList, kMap };
-  Kind kind = Kind::kScalar;
-  std::string scalar;
-  std::vector<std::string> list;
-  std::map<std::string, std::string> map;
-  // For a scalar given as text that still needs word splitting or NAME=VALUE parsing (env, flags)
-  // when the field is a list or a map.
-  bool from_text = false;
-};
-
 struct Setting {
   const KeyDef* def = nullptr;  // resolved key (canonical or alias)
-  std::string name;             // as written: dotted key, alias, or env name
-  RawValue value;
+  std::string name;             // as written: dotted key, alias, env name or --flag
+  ConfigNode value;
+  bool from_text = false;       // one string from env or a flag (see Field::store)
   std::string origin;           // for LoadedConfig::origins: "file <path>", "env <NAME>", ...
   std::string where;            // for messages: origin plus e.g. ", line 3"
 };
 
+// One string from env or a flag.
+Setting text_setting(const KeyDef& def, std::string name, std::string text, std::string origin);
+
 // Reads a YAML file, or JSON when the name ends in ".json". Throws ConfigError naming the path
-// (with the line) when it cannot be read or parsed, or the dotted key when a key is unknown or a
-// value has the wrong shape.
+// (with the line) when it cannot be read or parsed, is not a regular file or is too large, or
+// the dotted key when a key is unknown or a section has the wrong shape.
 std::vector<Setting> read_config_file(const std::string& path);
 
 // The JARVIS_VOICE_SIDECAR_* settings of `env`, given the network the lower layers chose (the

@@ -33,18 +33,12 @@ std::optional<int> parse_int(std::string_view text) {
 }
 
 std::optional<double> parse_double(std::string_view text) {
-  // from_chars would accept "inf"/"nan"; a threshold of infinity is never what anyone meant.
-  if (text.empty()) return std::nullopt;
-  for (char c : text) {
-    if (!std::isdigit(static_cast<unsigned char>(c)) && c != '.' && c != '-' && c != 'e' &&
-        c != 'E' && c != '+') {
-      return std::nullopt;
-    }
-  }
+  // from_chars takes no '+', blanks or hex here, but would take "inf"/"nan": a threshold of
+  // infinity is never what anyone meant.
   double value = 0;
   const char* end = text.data() + text.size();
   auto [ptr, ec] = std::from_chars(text.data(), end, value, std::chars_format::general);
-  if (ec != std::errc{} || ptr != end || !std::isfinite(value)) return std::nullopt;
+  if (text.empty() || ec != std::errc{} || ptr != end || !std::isfinite(value)) return std::nullopt;
   return value;
 }
 

@@ -1,6 +1,9 @@
 #include "daemon/daemon.h"
 
 #include <signal.h>
+#include <sys/resource.h>
+
+#include <algorithm>
 
 #include <spdlog/spdlog.h>
 
@@ -44,6 +47,17 @@ RequestPolicy request_policy(const Config& config, const ListenSocket& socket) {
   return p;
 }
 
+// Every connection and event stream is a descriptor: take what the hard limit allows (up to a
+// bound), so the server's own connection limit is what refuses, not EMFILE.
+void raise_descriptor_limit() {
+  rlimit lim{};
+  if (getrlimit(RLIMIT_NOFILE, &lim) != 0) return;
+  const rlim_t wanted = std::min<rlim_t>(lim.rlim_max, 65536);
+  if (lim.rlim_cur >= wanted) return;
+  lim.rlim_cur = wanted;
+  if (setrlimit(RLIMIT_NOFILE, &lim) != 0) spdlog::warn("cannot raise the descriptor limit to {}", wanted);
+}
+
 }  // namespace
 
 void block_daemon_signals() {
@@ -55,6 +69,7 @@ void block_daemon_signals() {
 
 int run_daemon(const LoadedConfig& loaded) {
   const Config& config = loaded.config;
+  raise_descriptor_limit();
 
   ListenSocket socket;
   try {
@@ -68,6 +83,13 @@ int run_daemon(const LoadedConfig& loaded) {
   HeavyLoadGate gate(config.pressure);
   Supervisor supervisor(config, gate, bus);
   Recorder recorder(config.audio, supervisor.worker_link(), bus);
+  // The worker is the heavy work being admitted, not pressure against it (DESIGN.md §5).
+  gate.exclude_process_group([&supervisor] { return supervisor.snapshot().pid; });
+  // The gate's thread reads the supervisor: it must stop first on every way out of this scope.
+  struct GateStopper {
+    HeavyLoadGate& gate;
+    ~GateStopper() { gate.stop(); }
+  } gate_stopper{gate};
   gate.start();
 
   Router router(config.auth.token, request_policy(config, socket));

@@ -23,6 +23,18 @@ struct EventStream::State {
   uint64_t lagged_events = 0;
   uint64_t oldest = 1;  // oldest id still held (== next_id when none is)
   size_t bytes = 0;     // sum of the held events' sizes
+  uint64_t last_token = 0;
+  std::vector<std::pair<uint64_t, std::function<void()>>> wakers;  // (stream token, wake), one-shot
+
+  void cancel_waker(uint64_t token) {
+    std::erase_if(wakers, [token](const auto& w) { return w.first == token; });
+  }
+  // Takes every wake request, to be called once the lock is released.
+  std::vector<std::pair<uint64_t, std::function<void()>>> take_wakers() {
+    std::vector<std::pair<uint64_t, std::function<void()>>> due;
+    due.swap(wakers);
+    return due;
+  }
 
   uint64_t oldest_retained() const { return oldest; }
   std::shared_ptr<const Event>& slot(uint64_t id) { return ring[(id - 1) % capacity]; }
@@ -37,25 +49,47 @@ struct EventStream::State {
 };
 
 EventStream::EventStream(std::shared_ptr<State> shared, uint64_t cursor)
-    : shared_(std::move(shared)), cursor_(cursor) {}
+    : shared_(std::move(shared)), cursor_(cursor), token_(++shared_->last_token) {}
 
 EventStream::~EventStream() {
   if (shared_) {
+    std::function<void()> cancelled;  // destroyed outside the lock: it may own anything
     std::lock_guard lock(shared_->mu);
     --shared_->subscribers;
+    for (auto& w : shared_->wakers) {
+      if (w.first == token_) cancelled = std::move(w.second);
+    }
+    shared_->cancel_waker(token_);
   }
 }
 
 EventStream::EventStream(EventStream&& other) noexcept
-    : shared_(std::move(other.shared_)), cursor_(other.cursor_) {}
+    : shared_(std::move(other.shared_)), cursor_(other.cursor_), token_(other.token_) {}
 
 EventStream& EventStream::operator=(EventStream&& other) noexcept {
   if (this != &other) {
     EventStream old(std::move(*this));  // unsubscribes the stream being replaced
     shared_ = std::move(other.shared_);
     cursor_ = other.cursor_;
+    token_ = other.token_;
   }
   return *this;
+}
+
+bool EventStream::wake_when_ready(std::function<void()> wake) {
+  if (!shared_) return false;
+  State& s = *shared_;
+  std::function<void()> replaced;  // destroyed outside the lock
+  std::lock_guard lock(s.mu);
+  if (cursor_ < s.next_id || s.closed) return false;  // an event, a lag notice or Closed is ready
+  for (auto& w : s.wakers) {
+    if (w.first == token_) {
+      replaced = std::exchange(w.second, std::move(wake));
+      return true;
+    }
+  }
+  s.wakers.emplace_back(token_, std::move(wake));
+  return true;
 }
 
 NextResult EventStream::next(std::chrono::steady_clock::time_point deadline) {
@@ -115,6 +149,7 @@ uint64_t EventBus::publish(std::shared_ptr<const nlohmann::json> body, size_t by
   std::vector<std::shared_ptr<const Event>> evicted;  // freed outside the lock
   uint64_t id = 0;
   bool wake = false;
+  std::vector<std::pair<uint64_t, std::function<void()>>> wakers;
   {
     std::lock_guard lock(s.mu);
     if (s.closed) return 0;
@@ -129,8 +164,10 @@ uint64_t EventBus::publish(std::shared_ptr<const nlohmann::json> body, size_t by
     s.slot(id) = std::move(ev);
     ++s.next_id;
     wake = s.waiters > 0;
+    wakers = s.take_wakers();
   }
   if (wake) s.cv.notify_all();
+  for (auto& w : wakers) w.second();
   return id;
 }
 
@@ -159,12 +196,15 @@ EventStream EventBus::subscribe_retained() {
 }
 
 void EventBus::close() {
+  std::vector<std::pair<uint64_t, std::function<void()>>> wakers;
   {
     std::lock_guard lock(state_->mu);
     if (state_->closed) return;
     state_->closed = true;
+    wakers = state_->take_wakers();
   }
   state_->cv.notify_all();
+  for (auto& w : wakers) w.second();
 }
 
 uint64_t EventBus::published() const {

@@ -15,11 +15,13 @@
 //   EventStream s = bus.subscribe();        // sees events published from now on
 //   bus.publish({{"type", "pong"}, {"id", "1"}});
 //   auto r = s.next(deadline);              // shared_ptr<const Event>, Lagged{n}, Closed or TimedOut
+//   s.wake_when_ready([&io] { post(io, ...); });  // or be called back instead of waiting
 #pragma once
 
 #include <chrono>
 #include <condition_variable>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <variant>
@@ -54,6 +56,14 @@ class EventStream {
   NextResult next_for(std::chrono::milliseconds timeout) {
     return next(std::chrono::steady_clock::now() + timeout);
   }
+  // next() without waiting: TimedOut when nothing is there yet.
+  NextResult poll() { return next(std::chrono::steady_clock::time_point::min()); }
+
+  // For readers that must not wait on a thread (the HTTP server's event streams): asks the bus
+  // to call `wake` once, on the publishing (or closing) thread and outside the bus's lock, when
+  // poll() has something new. Returns false, and keeps nothing, when it has something already.
+  // A later call replaces an earlier one; destroying the stream cancels it.
+  bool wake_when_ready(std::function<void()> wake);
 
  private:
   friend class EventBus;
@@ -61,6 +71,7 @@ class EventStream {
   EventStream(std::shared_ptr<State> shared, uint64_t cursor);
   std::shared_ptr<State> shared_;
   uint64_t cursor_ = 0;  // id of the next event this stream will read
+  uint64_t token_ = 0;   // names this stream's wake request in the bus
 };
 
 class EventBus {

@@ -35,6 +35,8 @@ Breach find_breach(const PressureConfig& c, const PressureSample& s) {
   if (c.max_psi_some_avg10 > 0 && s.psi_some_avg10 && *s.psi_some_avg10 > c.max_psi_some_avg10) {
     memory.push_back(psi_reason(*s.psi_some_avg10, c.max_psi_some_avg10));
   }
+  // cpu_percent, not cpu_percent_total: the supervised worker's own CPU is the work being
+  // admitted, not pressure against it (DESIGN.md §5).
   if (s.cpu_percent && *s.cpu_percent > c.max_cpu_percent) {
     cpu.push_back(cpu_reason(*s.cpu_percent, c.max_cpu_percent));
   }

@@ -31,6 +31,27 @@ void HeavyLoadGate::on_change(Listener listener) {
   listeners_.push_back(std::move(listener));
 }
 
+void HeavyLoadGate::exclude_process_group(GroupLeaderProvider current_pgid) {
+  std::lock_guard lk(mu_);
+  excluded_group_ = std::move(current_pgid);
+}
+
+std::optional<pid_t> HeavyLoadGate::excluded_leader() const {
+  GroupLeaderProvider provider;
+  {
+    std::lock_guard lk(mu_);
+    provider = excluded_group_;
+  }
+  if (!provider) return std::nullopt;
+  try {
+    return provider();
+  } catch (const std::exception& e) {
+    // Not knowing the worker means not excluding it: the whole machine's figure gates.
+    spdlog::error("heavy-load gate: the worker's process group is unknown: {}", e.what());
+    return std::nullopt;
+  }
+}
+
 void HeavyLoadGate::start() {
   {
     std::lock_guard lk(mu_);
@@ -89,7 +110,8 @@ void HeavyLoadGate::sample_once() {
   }
 
   // The read happens without the lock: snapshot() must never wait on file I/O.
-  const PressureSample sample = read_pressure_sample(paths_, have_previous ? &previous : nullptr);
+  const PressureSample sample =
+      read_pressure_sample(paths_, have_previous ? &previous : nullptr, excluded_leader());
 
   GateSnapshot changed;
   std::vector<Listener> listeners;

@@ -3,6 +3,7 @@
 //
 //   HeavyLoadGate gate(config.pressure);
 //   gate.on_change([](const GateSnapshot& s) { ... });   // before start()
+//   gate.exclude_process_group([&] { return supervisor.snapshot().pid; });  // before start()
 //   gate.start();                       // takes the first sample synchronously, then a thread
 //   GateSnapshot s = gate.snapshot();   // thread-safe copy
 //
@@ -11,17 +12,24 @@
 // (the first time possibly on the thread calling start()), one at a time, without the gate's lock
 // held, so they may call snapshot()/allowed() — but not stop(), which joins that thread.
 //
+// The CPU figure that gates admission leaves out the supervised worker's process group: the
+// worker is the heavy work being admitted, so its model load and inference are not pressure
+// against it (DESIGN.md §5). The sample keeps the whole machine's figure as cpu_percent_total.
+//
 // snapshot() applies staleness at the moment it is called: if the sampler is stuck in a read, a
 // reader still sees the gate close as Stale once interval+timeout has passed (and a stopped gate
 // closes the same way, since nothing is watching any more). start() is for one use: a stopped
 // gate is not restarted.
 #pragma once
 
+#include <sys/types.h>
+
 #include <atomic>
 #include <condition_variable>
 #include <cstdint>
 #include <functional>
 #include <mutex>
+#include <optional>
 #include <thread>
 #include <vector>
 
@@ -50,6 +58,14 @@ class HeavyLoadGate {
   using Listener = std::function<void(const GateSnapshot&)>;
   void on_change(Listener listener);  // called on the sampling thread at each transition
 
+  // Asked at every sample for the leader of the process group whose CPU does not count against
+  // admission (the worker is its own group leader, so its pid); none when no worker runs. It is
+  // called on the sampling thread without the gate's lock held, so it may take a lock under
+  // which someone calls allowed(). A provider that throws counts as none. Replaces any earlier
+  // one; set it before start() so the first delta already excludes the worker.
+  using GroupLeaderProvider = std::function<std::optional<pid_t>()>;
+  void exclude_process_group(GroupLeaderProvider current_pgid);
+
   void start();
   void stop();
 
@@ -59,6 +75,7 @@ class HeavyLoadGate {
  private:
   void run();
   void sample_once();
+  std::optional<pid_t> excluded_leader() const;  // asks the provider, without the lock
 
   PressureConfig config_;
   PressurePaths paths_;
@@ -67,6 +84,7 @@ class HeavyLoadGate {
   GatePolicy policy_;
   GateSnapshot snapshot_;
   std::vector<Listener> listeners_;
+  GroupLeaderProvider excluded_group_;
   bool started_ = false;
   bool stopping_ = false;
   std::thread thread_;

@@ -25,6 +25,8 @@ nlohmann::json to_json(const PressureSample& sample) {
       {"reason", sample.reason},
       {"psi_some_avg10", number_or_null(sample.psi_some_avg10)},
       {"cgroup_limited", sample.cgroup_limited},
+      // cpu_percent above is what gates (without the supervised worker); this is the machine.
+      {"cpu_percent_total", number_or_null(sample.cpu_percent_total)},
   };
 }
 

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <vector>
 
+#include "gate/cpu_utilisation.h"
 #include "gate/proc_parsers.h"
 #include "gate/text_file.h"
 
@@ -14,7 +15,7 @@ namespace {
 constexpr double kKbPerMb = 1024.0;
 constexpr double kBytesPerMb = 1024.0 * 1024.0;
 
-std::string join(const std::string& root, const char* name) {
+std::string join(const std::string& root, const std::string& name) {
   std::string dir = root;
   while (dir.size() > 1 && dir.back() == '/') dir.pop_back();
   return dir + "/" + name;
@@ -76,13 +77,42 @@ void apply_cgroup_limit(const CgroupMemory& cg, PressureSample& s) {
   s.memory_available_mb = std::min(s.memory_available_mb, headroom_mb);
 }
 
-// Fills the measurements into `s`; returns "" or the first reason the sample is invalid.
-std::string measure(const PressurePaths& paths, const PressureSample* previous,
-                    PressureSample& s) {
+// The excluded group leader's counters. An unreadable stat is no error: the worker may exit at
+// any moment, and fail_closed is about the machine's own figures, not about our child.
+GroupCpuTimes read_group_cpu(const std::string& proc_root, pid_t leader) {
+  GroupCpuTimes g;
+  g.leader = leader;
+  const TextFile f = read_text_file(join(proc_root, std::to_string(leader) + "/stat"));
+  if (f.status != TextFile::Status::Ok) return g;
+  g.ticks = parse_process_cpu_ticks(f.text).value;
+  return g;
+}
+
+// Reads the machine's and the excluded group's CPU counters together (so both deltas span the
+// same interval) and derives both utilisation figures; returns "" or why stat is unusable.
+std::string measure_cpu(const PressurePaths& paths, const PressureSample* previous,
+                        std::optional<pid_t> excluded_leader, PressureSample& s) {
   const auto cpu = read_required<CpuTimes>(join(paths.proc_root, "stat"), parse_cpu_line);
   if (!cpu) return cpu.error;
-  if (previous) s.cpu_percent = cpu_percent_between(previous->cpu_times, *cpu.value);
   s.cpu_times = *cpu.value;
+  s.excluded_group.reset();
+  // A pid of 0 or less names no process (and would read "0/stat" or "self"-like paths).
+  if (excluded_leader && *excluded_leader > 0) {
+    s.excluded_group = read_group_cpu(paths.proc_root, *excluded_leader);
+  }
+  if (!previous) return "";
+  s.cpu_percent_total = cpu_percent_between(previous->cpu_times, s.cpu_times);
+  const uint64_t excluded = excluded_ticks_between(previous->excluded_group, s.excluded_group);
+  s.cpu_percent = cpu_percent_between(previous->cpu_times, s.cpu_times, excluded);
+  return "";
+}
+
+// Fills the measurements into `s`; returns "" or the first reason the sample is invalid.
+std::string measure(const PressurePaths& paths, const PressureSample* previous,
+                    std::optional<pid_t> excluded_leader, PressureSample& s) {
+  if (std::string error = measure_cpu(paths, previous, excluded_leader, s); !error.empty()) {
+    return error;
+  }
 
   const auto mem = read_required<MemInfo>(join(paths.proc_root, "meminfo"), parse_meminfo);
   if (!mem) return mem.error;
@@ -130,15 +160,19 @@ std::vector<std::string> resolve_cgroup_dirs(const PressurePaths& paths) {
   return dirs;
 }
 
-PressureSample read_pressure_sample(const PressurePaths& paths, const PressureSample* previous) {
+PressureSample read_pressure_sample(const PressurePaths& paths, const PressureSample* previous,
+                                    std::optional<pid_t> excluded_leader) {
   const SteadyTime started = std::chrono::steady_clock::now();
   PressureSample s;
   s.timestamp = std::chrono::system_clock::now();
   s.taken_at = started;
   // Keep the last good counters if stat fails now, so the next delta still has a base.
-  if (previous) s.cpu_times = previous->cpu_times;
+  if (previous) {
+    s.cpu_times = previous->cpu_times;
+    s.excluded_group = previous->excluded_group;
+  }
 
-  s.reason = measure(paths, previous, s);
+  s.reason = measure(paths, previous, excluded_leader, s);
   s.valid = s.reason.empty();
   s.read_duration = std::chrono::duration_cast<std::chrono::milliseconds>(
       std::chrono::steady_clock::now() - started);

@@ -2,6 +2,8 @@
 // from files under configurable roots (so tests point it at fixtures):
 //   <proc_root>/meminfo            MemTotal, MemAvailable
 //   <proc_root>/stat               the "cpu" line; utilisation is the delta between two samples
+//   <proc_root>/<pid>/stat         the excluded worker group's leader, when one is given: its CPU
+//                                  is taken out of the figure that gates (gate/cpu_utilisation.h)
 //   <proc_root>/pressure/memory    "some avg10=..." when present (PSI)
 //   <cgroup_root><own cgroup>/memory.max, memory.current, and the same in every ancestor up to
 //   <cgroup_root>, when present and not "max" (cgroup v2 limits; the own cgroup comes from
@@ -9,6 +11,8 @@
 // A sample that cannot be read or parsed is still a sample: valid=false with the reason.
 // The parsing of each file's text lives in gate/proc_parsers.h; this is the I/O edge.
 #pragma once
+
+#include <sys/types.h>
 
 #include <chrono>
 #include <cstdint>
@@ -18,13 +22,9 @@
 #include <vector>
 
 #include "common/time_format.h"
+#include "gate/cpu_times.h"
 
 namespace vs {
-
-struct CpuTimes {
-  uint64_t busy = 0;
-  uint64_t total = 0;
-};
 
 struct PressureSample {
   WallTime timestamp{};
@@ -34,10 +34,17 @@ struct PressureSample {
   double memory_total_mb = 0;         // MemTotal, or the cgroup limit when lower
   double memory_available_mb = 0;     // MemAvailable, or limit - current when lower
   double memory_percent = 0;          // used / total * 100
-  std::optional<double> cpu_percent;  // none on the first sample (no delta yet)
+  // CPU utilisation since the previous sample, 0..100; none on the first sample (no delta yet).
+  // cpu_percent is what the gate compares with max_cpu_percent: the machine without the
+  // excluded worker group. cpu_percent_total is the whole machine. They are equal when no group
+  // is excluded (or it used no CPU, or its time is unknown).
+  std::optional<double> cpu_percent;
+  std::optional<double> cpu_percent_total;
   std::optional<double> psi_some_avg10;
   CpuTimes cpu_times;                 // raw counters for the next delta (carried over when
                                       // stat could not be read, so the next delta still works)
+  std::optional<GroupCpuTimes> excluded_group;  // the excluded group's counters, read with
+                                                // cpu_times (and carried over with them)
   bool cgroup_limited = false;        // the cgroup v2 limit made total or available lower
   std::chrono::milliseconds read_duration{0};  // how long reading took; a slow read is stale
 };
@@ -61,9 +68,13 @@ struct PressurePaths {
 // keeps sampling the old chain).
 std::vector<std::string> resolve_cgroup_dirs(const PressurePaths& paths);
 
-// Reads one sample; `previous` (if any) gives the CPU delta. Never throws: every failure is a
-// sample with valid=false and a reason that names the file, e.g.
-// "cannot read /proc/meminfo: No such file or directory".
-PressureSample read_pressure_sample(const PressurePaths& paths, const PressureSample* previous);
+// Reads one sample; `previous` (if any) gives the CPU delta. `excluded_leader` is the leader of
+// the process group whose CPU does not count against admission (the supervised worker, its own
+// group leader); none when there is no worker. Never throws: every failure of the machine's own
+// files is a sample with valid=false and a reason that names the file, e.g.
+// "cannot read /proc/meminfo: No such file or directory". The worker's stat is not one of them:
+// when it cannot be read (the worker just exited) its CPU simply is not excluded.
+PressureSample read_pressure_sample(const PressurePaths& paths, const PressureSample* previous,
+                                    std::optional<pid_t> excluded_leader = std::nullopt);
 
 }  // namespace vs

@@ -119,13 +119,21 @@ Parsed<CpuTimes> parse_cpu_line(std::string_view text) {
   return Parsed<CpuTimes>::ok(CpuTimes{total - idle, total});
 }
 
-std::optional<double> cpu_percent_between(const CpuTimes& before, const CpuTimes& after) {
-  if (after.total <= before.total) return std::nullopt;
-  const double total = static_cast<double>(after.total - before.total);
-  // busy can step backwards: the kernel's iowait counter is not monotonic.
-  const double busy = static_cast<double>(after.busy) - static_cast<double>(before.busy);
-  const double percent = busy / total * 100.0;
-  return percent < 0 ? 0.0 : percent > 100 ? 100.0 : percent;
+Parsed<uint64_t> parse_process_cpu_ticks(std::string_view text) {
+  const size_t comm_end = text.rfind(')');
+  if (comm_end == std::string_view::npos) return Parsed<uint64_t>::fail("no \"(comm)\" field");
+  // After the comm: state(3) ppid pgrp session tty_nr tpgid flags minflt cminflt majflt cmajflt
+  // utime(14) stime(15) cutime(16) cstime(17) ...
+  const auto words = split_words(trim(text.substr(comm_end + 1)));
+  constexpr size_t kUtime = 11, kCounted = 4;
+  if (words.size() < kUtime + kCounted) return Parsed<uint64_t>::fail("too few fields");
+  uint64_t ticks = 0;
+  for (size_t i = kUtime; i < kUtime + kCounted; ++i) {
+    const auto v = to_u64(words[i]);  // cutime/cstime are signed in the kernel; never negative
+    if (!v) return Parsed<uint64_t>::fail("cannot parse the CPU times");
+    ticks += *v;
+  }
+  return Parsed<uint64_t>::ok(ticks);
 }
 
 Parsed<double> parse_psi(std::string_view text) {

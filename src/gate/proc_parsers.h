@@ -11,7 +11,7 @@
 #include <string>
 #include <string_view>
 
-#include "gate/pressure_sample.h"
+#include "gate/cpu_times.h"
 
 namespace vs {
 
@@ -43,9 +43,11 @@ Parsed<MemInfo> parse_meminfo(std::string_view text);
 // (guest time is already inside user/nice, so it is not added twice); busy = total - idle - iowait.
 Parsed<CpuTimes> parse_cpu_line(std::string_view text);
 
-// Utilisation between two readings of the cpu line, 0..100; none when no time passed or the
-// counters went backwards (a different machine, a rewritten fixture).
-std::optional<double> cpu_percent_between(const CpuTimes& before, const CpuTimes& after);
+// /proc/<pid>/stat: the process's CPU ticks, utime+stime+cutime+cstime. For a thread-group
+// leader utime and stime cover all its threads; cutime and cstime add the children it has
+// waited for (children still running are not counted until they are reaped). The command name
+// may hold spaces and parentheses, so fields are counted from the last ')'.
+Parsed<uint64_t> parse_process_cpu_ticks(std::string_view text);
 
 // /proc/pressure/memory: the avg10 value of the "some" line.
 Parsed<double> parse_psi(std::string_view text);

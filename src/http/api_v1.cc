@@ -1,6 +1,7 @@
 #include "http/api_v1.h"
 
 #include "http/recording_routes.h"
+#include "http/sse_body.h"
 
 #include <charconv>
 #include <chrono>
@@ -52,29 +53,6 @@ HttpReply outcome_reply(const Outcome& o, const char* ok_status, int failure_sta
   return r;
 }
 
-std::string sse_frame(const Event& e) {
-  return "id: " + std::to_string(e.id) + "\nevent: " + e.type + "\ndata: " + dump_json(*e.body) + "\n\n";
-}
-
-// Streams every event from now on; a reader that falls behind gets a `lagged` event with the
-// number it missed instead of slowing the pipeline (the bus never waits for it).
-void stream_events(EventStream events, StreamWriter& out) {
-  using namespace std::chrono_literals;
-  if (!out.write(": voice-sidecar event stream\n\n")) return;
-  while (!out.stopping()) {
-    NextResult next = events.next_for(1s);
-    if (auto* e = std::get_if<EventPtr>(&next)) {
-      if (!out.write(sse_frame(**e))) return;
-    } else if (auto* lag = std::get_if<Lagged>(&next)) {
-      if (!out.write("event: lagged\ndata: " + json{{"missed", lag->missed}}.dump() + "\n\n")) return;
-    } else if (std::holds_alternative<Closed>(next)) {
-      return;
-    } else if (!out.write(": keepalive\n\n")) {  // also finds clients that went away
-      return;
-    }
-  }
-}
-
 std::optional<uint64_t> parse_event_id(const std::string& text) {
   uint64_t id = 0;
   const char* end = text.data() + text.size();
@@ -112,23 +90,26 @@ void install_api_v1(Router& router, const ApiContext& ctx) {
                             {"recording", ctx.recorder.snapshot()}});
   });
 
-  router.add("POST", "/v1/control/start", [&ctx](const HttpRequest& req) {
+  // Control calls wait for the worker (ready, or stopped) without holding a thread: the
+  // supervisor completes them, and the reply goes out from its completion.
+  router.add_async("POST", "/v1/control/start", [&ctx](const HttpRequest& req, Respond done) {
     std::string reason;
-    if (auto bad = read_reason(req, "api_start", reason)) return *bad;
-    return outcome_reply(ctx.supervisor.start(reason), "started", 503);
-  }, Access::Token, Runs::Blocking);
-  router.add("POST", "/v1/control/stop", [&ctx](const HttpRequest& req) {
+    if (auto bad = read_reason(req, "api_start", reason)) return done(std::move(*bad));
+    ctx.supervisor.start(reason, [done](const Outcome& o) { done(outcome_reply(o, "started", 503)); });
+  });
+  router.add_async("POST", "/v1/control/stop", [&ctx](const HttpRequest& req, Respond done) {
     std::string reason;
-    if (auto bad = read_reason(req, "api_stop", reason)) return *bad;
-    const Outcome o = ctx.supervisor.stop(reason);
-    // 504 is for a worker that could not be stopped in time; anything else is unavailable.
-    return outcome_reply(o, "stopped", o.code == Outcome::Code::TimedOut ? 504 : 503);
-  }, Access::Token, Runs::Blocking);
-  router.add("POST", "/v1/control/restart", [&ctx](const HttpRequest& req) {
+    if (auto bad = read_reason(req, "api_stop", reason)) return done(std::move(*bad));
+    ctx.supervisor.stop(reason, [done](const Outcome& o) {
+      // 504 is for a worker that could not be stopped in time; anything else is unavailable.
+      done(outcome_reply(o, "stopped", o.code == Outcome::Code::TimedOut ? 504 : 503));
+    });
+  });
+  router.add_async("POST", "/v1/control/restart", [&ctx](const HttpRequest& req, Respond done) {
     std::string reason;
-    if (auto bad = read_reason(req, "api_restart", reason)) return *bad;
-    return outcome_reply(ctx.supervisor.restart(reason), "restarted", 503);
-  }, Access::Token, Runs::Blocking);
+    if (auto bad = read_reason(req, "api_restart", reason)) return done(std::move(*bad));
+    ctx.supervisor.restart(reason, [done](const Outcome& o) { done(outcome_reply(o, "restarted", 503)); });
+  });
 
   router.add("GET", "/v1/metrics", [&ctx](const HttpRequest&) {
     MetricsInputs in;
@@ -149,13 +130,12 @@ void install_api_v1(Router& router, const ApiContext& ctx) {
     HttpReply r;
     r.content_type = "text/event-stream";
     r.headers.emplace_back("Cache-Control", "no-cache");
-    // Subscribe now, not when the stream starts, so no event between the two is missed. A client
-    // that reconnects with Last-Event-ID gets what the ring still holds after it (or `lagged`).
+    // A client that reconnects with Last-Event-ID gets what the ring still holds after it (or
+    // `lagged`); a new one sees every event from now on.
     const auto last_id = parse_event_id(req.header("last-event-id"));
-    auto events = std::make_shared<EventStream>(last_id ? ctx.bus.subscribe_after(*last_id) : ctx.bus.subscribe());
-    r.stream = [events](StreamWriter& out) { stream_events(std::move(*events), out); };
+    r.stream = std::make_shared<SseBody>(last_id ? ctx.bus.subscribe_after(*last_id) : ctx.bus.subscribe());
     return r;
-  }, Access::Token, Runs::Blocking);
+  });
 
   install_recording_routes(router, ctx);
 }

@@ -1,17 +1,16 @@
 // HttpServer serves a Router on an already-bound listening socket (TCP or Unix), with Beast.
 //
-// One I/O thread parses requests and writes replies asynchronously, with a deadline on every
-// read and write, a header limit and the body limit (413), and at most kMaxConnections open.
-// Inline routes (health, gate, status, metrics) are answered on the I/O thread, so they stay
-// quick whatever else is going on. Blocking routes run on a thread each, because control calls
-// wait until the worker is ready or stopped; at most kMaxHandlers run at once (503 beyond).
-// Streaming replies (SSE) write from their handler thread through the I/O thread, so a slow
-// client only ever stalls its own stream.
+// One I/O thread per core, each running its own sessions; nothing ever blocks one of them. Every
+// read and write has a deadline, headers and JSON bodies have limits (413), and when every
+// connection slot is taken the connection that has waited longest for a request is closed to
+// make room, so health and control stay reachable. Slow routes answer later through a callback
+// (control calls complete from the supervisor), event streams are written as the bus fills them
+// and the client drains them: no thread per request or per stream (see src/http/session.h).
 //
 //   HttpServer server(open_listen_socket(cfg.listen), router, cfg.listen);
 //   server.start();
 //   ...
-//   server.stop();   // stops accepting, ends streams, waits for handlers, joins
+//   server.stop();   // stops accepting, closes every connection, joins the I/O threads
 #pragma once
 
 #include <map>
@@ -25,8 +24,6 @@ namespace vs {
 
 class HttpServer {
  public:
-  static constexpr int kMaxHandlers = 256;
-
   HttpServer(ListenSocket socket, const Router& router, const ListenConfig& config);
   ~HttpServer();
 

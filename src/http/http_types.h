@@ -4,6 +4,7 @@
 
 #include <functional>
 #include <map>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -28,14 +29,17 @@ struct HttpRequest {
   }
 };
 
-// Where a streaming reply (the SSE event stream) writes its body, chunk by chunk.
-class StreamWriter {
+// The body of a streaming reply (the SSE event stream), pulled by the server as fast as its
+// client reads: no thread waits on a stream. Pull appends what is ready now; after Idle the
+// server asks to be woken when there is more.
+class ReplyStream {
  public:
-  virtual ~StreamWriter() = default;
-  // Writes and waits until written; false when the client is gone or too slow.
-  virtual bool write(std::string_view chunk) = 0;
-  // True once the server is shutting down; a stream should end.
-  virtual bool stopping() const = 0;
+  enum class Pull { Data, Idle, End };
+  virtual ~ReplyStream() = default;
+  // Appends to `out` what is ready now, up to about `max_bytes`.
+  virtual Pull pull(std::string& out, size_t max_bytes) = 0;
+  // Calls `wake` once, from any thread, when pull() would give more; false when it already would.
+  virtual bool wake_when_ready(std::function<void()> wake) = 0;
 };
 
 struct HttpReply {
@@ -43,10 +47,13 @@ struct HttpReply {
   std::string content_type = "application/json";
   std::string body;
   std::vector<std::pair<std::string, std::string>> headers;
-  // When set, the body is produced by this function after the headers (no Content-Length,
-  // connection closed at the end).
-  std::function<void(StreamWriter&)> stream;
+  // When set, the body is this stream after the headers (no Content-Length; the connection
+  // closes when it ends).
+  std::shared_ptr<ReplyStream> stream;
 };
+
+// Hands a route's answer back to the server, from any thread, exactly once.
+using Respond = std::function<void(HttpReply)>;
 
 HttpReply json_reply(int status, const nlohmann::json& body);
 // {"error": sentence} — every error answer of the API has this shape.

@@ -107,12 +107,21 @@ class AudioUpload : public UploadReceiver {
   UploadStep on_chunk(std::string_view bytes) override { return step(source_.feed(bytes)); }
   UploadStep resume() override { return step(source_.drain()); }
 
-  HttpReply finish(bool complete) override {
-    if (owns_) {
-      source_.finish();  // a client gone mid-body still gets what it sent transcribed
-      rec_->wait();
-    }
-    const RecordingSnapshot s = rec_->snapshot();
+  void finish(bool complete, Respond done) override {
+    if (!owns_) return done(answer(rec_->snapshot(), complete));
+    source_.finish();  // a client gone mid-body still gets what it sent transcribed
+    // The answer waits for the last final, without a thread waiting for it.
+    Recording* rec = rec_.get();  // the callback runs on that recording's pump thread
+    rec_->on_finished([rec, complete, done = std::move(done)] { done(answer(rec->snapshot(), complete)); });
+  }
+
+ private:
+  std::shared_ptr<Recording> rec_;
+  StreamSource& source_;
+  bool owns_;
+  std::shared_ptr<std::atomic<bool>> busy_;
+
+  static HttpReply answer(const RecordingSnapshot& s, bool complete) {
     if (s.reason == "overflow" || (!complete && s.state == "stopped" && s.reason != "end_of_stream")) {
       json body = {{"error", "the recording stopped (" + s.reason + "): " +
                                  (s.error.empty() ? std::string("it takes no more audio") : s.error)},
@@ -121,12 +130,6 @@ class AudioUpload : public UploadReceiver {
     }
     return json_reply(200, s);
   }
-
- private:
-  std::shared_ptr<Recording> rec_;
-  StreamSource& source_;
-  bool owns_;
-  std::shared_ptr<std::atomic<bool>> busy_;
 
   static UploadStep step(StreamSource::Fed fed) {
     switch (fed) {
@@ -226,13 +229,15 @@ std::optional<HttpReply> refuse_audio_type(const std::string& content_type) {
 
 void install_recording_routes(Router& router, const ApiContext& context) {
   const ApiContext* ctx = &context;
-  router.add("POST", "/v1/recording/start", [ctx](const HttpRequest& req) { return start_recording(*ctx, req); },
-             Access::Token, Runs::Blocking);
-  router.add("POST", "/v1/recording/stop", [ctx](const HttpRequest&) {
+  // Opening a file or a device is quick enough for an I/O thread; the pump and the source run
+  // on threads of the recording's own.
+  router.add("POST", "/v1/recording/start", [ctx](const HttpRequest& req) { return start_recording(*ctx, req); });
+  router.add_async("POST", "/v1/recording/stop", [ctx](const HttpRequest&, Respond done) {
     // Like /v1/control/stop: 200 also when nothing runs (the answer is the last recording).
-    const auto stopped = ctx->recorder.stop("requested");
-    return json_reply(200, stopped ? *stopped : ctx->recorder.snapshot());
-  }, Access::Token, Runs::Blocking);
+    ctx->recorder.stop_async("requested", [ctx, done](std::optional<RecordingSnapshot> stopped) {
+      done(json_reply(200, stopped ? *stopped : ctx->recorder.snapshot()));
+    });
+  });
   router.add_upload("POST", "/v1/audio", [ctx, busy = std::make_shared<std::atomic<bool>>(false)](
                                              const HttpRequest& req) { return start_upload(*ctx, req, busy); });
 }

@@ -1,18 +1,22 @@
 #include "http/router.h"
 
-
 namespace vs {
 
 Router::Router(std::string token, RequestPolicy policy) : token_(std::move(token)), policy_(std::move(policy)) {}
 
-void Router::add(const std::string& method, const std::string& path, Handler handler, Access access,
-                 Runs runs) {
-  routes_[path][method] = Route{std::move(handler), {}, access, runs};
+void Router::add(const std::string& method, const std::string& path, Handler handler, Access access) {
+  add_async(method, path, [handler = std::move(handler)](const HttpRequest& r, Respond done) { done(handler(r)); },
+            access);
+}
+
+void Router::add_async(const std::string& method, const std::string& path, AsyncHandler handler,
+                       Access access) {
+  routes_[path][method] = Route{std::move(handler), {}, access};
 }
 
 void Router::add_upload(const std::string& method, const std::string& path, UploadHandler handler,
                         Access access) {
-  routes_[path][method] = Route{{}, std::move(handler), access, Runs::Upload};
+  routes_[path][method] = Route{{}, std::move(handler), access};
 }
 
 const Router::Route* Router::find(const HttpRequest& request) const {
@@ -22,14 +26,9 @@ const Router::Route* Router::find(const HttpRequest& request) const {
   return route_it == path_it->second.end() ? nullptr : &route_it->second;
 }
 
-bool Router::blocks(const HttpRequest& request) const {
-  const Route* route = find(request);
-  return route && route->runs == Runs::Blocking && (route->access == Access::Public || authorized(request));
-}
-
 bool Router::uploads(const HttpRequest& request) const {
   const Route* route = find(request);
-  return route && route->runs == Runs::Upload;
+  return route && route->upload;
 }
 
 UploadStart Router::open_upload(const HttpRequest& headers) const {
@@ -79,18 +78,24 @@ std::optional<HttpReply> Router::refuse(const HttpRequest& request, const Route*
     r.headers.emplace_back("WWW-Authenticate", "Bearer");
     return r;
   }
-  if (route.runs != Runs::Upload) {
+  if (!route.upload) {
     if (auto not_json = refuse_non_json(request)) return not_json;
   }
   matched = &route;
   return std::nullopt;
 }
 
-HttpReply Router::dispatch(const HttpRequest& request) const {
+void Router::dispatch(const HttpRequest& request, Respond done) const {
   const Route* route = nullptr;
-  if (auto refused = refuse(request, route)) return std::move(*refused);
-  if (!route->handler) return error_reply(500, "internal error: an upload route was dispatched whole");
-  return route->handler(request);
+  if (auto refused = refuse(request, route)) return done(std::move(*refused));
+  if (!route->handler) return done(error_reply(500, "internal error: an upload route was dispatched whole"));
+  route->handler(request, std::move(done));
+}
+
+HttpReply Router::dispatch(const HttpRequest& request) const {
+  std::optional<HttpReply> reply;
+  dispatch(request, [&reply](HttpReply r) { reply = std::move(r); });
+  return reply ? std::move(*reply) : error_reply(500, "internal error: the route did not answer at once");
 }
 
 }  // namespace vs

@@ -3,19 +3,23 @@
 // Host or Origin and 415 for a POST body that is not JSON (RequestPolicy), 401 when a bearer
 // token is configured and missing (every path but the public ones).
 //
-// Upload routes take their body as it arrives (POST /v1/audio): the handler sees the headers
-// and either answers at once or returns an UploadReceiver that gets the body chunk by chunk.
+// Every handler runs on one of the server's I/O threads and must not block: a quick one returns
+// its reply (health, status, metrics), a slow one (a control call that waits for the worker)
+// answers later through its Respond, from whatever thread finishes the work. Upload routes take
+// their body as it arrives (POST /v1/audio): the handler sees the headers and either answers at
+// once or returns an UploadReceiver that gets the body chunk by chunk.
 //
 //   Router r("secret", policy);
 //   r.add("GET", "/v1/health", health, Access::Public);
-//   HttpReply reply = r.dispatch(request);
+//   r.add_async("POST", "/v1/control/start", [&](const HttpRequest&, Respond done) { ... });
+//   r.dispatch(request, [](HttpReply reply) { ... });
 #pragma once
 
 #include <functional>
 #include <map>
-#include <string>
-
 #include <memory>
+#include <optional>
+#include <string>
 #include <variant>
 
 #include "http/http_types.h"
@@ -24,15 +28,12 @@
 namespace vs {
 
 enum class Access { Public, Token };
-// Inline handlers answer at once (they only read snapshots) and run on the server's I/O thread;
-// Blocking ones (control calls that wait for the worker, event streams) get a thread each.
-enum class Runs { Inline, Blocking, Upload };
 
-// Receives an upload's body. on_chunk and resume run on the server's I/O thread and must not
-// block: Pause asks the server to stop reading the socket (TCP then slows the client down) and
-// to call resume() a moment later until it says Continue. finish runs on a thread of its own
-// once the body ended (complete) or reading stopped early (the client went away, a read failed,
-// or a Stop), and gives the answer.
+// Receives an upload's body, on the server's I/O thread; nothing here may block. Pause asks the
+// server to stop reading the socket (TCP then slows the client down) and to call resume() a
+// moment later until it says Continue. finish is called once the body ended (complete) or
+// reading stopped early (the client went away, a read failed, or a Stop), and answers through
+// `done` when it is ready to (after the worker's last final, for a recording the upload owns).
 enum class UploadStep { Continue, Pause, Stop };
 
 class UploadReceiver {
@@ -40,24 +41,28 @@ class UploadReceiver {
   virtual ~UploadReceiver() = default;
   virtual UploadStep on_chunk(std::string_view bytes) = 0;
   virtual UploadStep resume() { return UploadStep::Continue; }
-  virtual HttpReply finish(bool complete) = 0;
+  virtual void finish(bool complete, Respond done) = 0;
 };
 using UploadStart = std::variant<HttpReply, std::unique_ptr<UploadReceiver>>;
 
 class Router {
  public:
   using Handler = std::function<HttpReply(const HttpRequest&)>;
+  using AsyncHandler = std::function<void(const HttpRequest&, Respond)>;
   using UploadHandler = std::function<UploadStart(const HttpRequest& headers)>;
 
   explicit Router(std::string token = "", RequestPolicy policy = {});
 
-  void add(const std::string& method, const std::string& path, Handler handler,
-           Access access = Access::Token, Runs runs = Runs::Inline);
+  void add(const std::string& method, const std::string& path, Handler handler, Access access = Access::Token);
+  void add_async(const std::string& method, const std::string& path, AsyncHandler handler,
+                 Access access = Access::Token);
   void add_upload(const std::string& method, const std::string& path, UploadHandler handler,
                   Access access = Access::Token);
+
+  // Answers `request` through `done` (at once, or later for an async route).
+  void dispatch(const HttpRequest& request, Respond done) const;
+  // For a route that answers at once (and every refusal): the reply. Tests use it.
   HttpReply dispatch(const HttpRequest& request) const;
-  // True when dispatch() would run a Blocking handler for this request.
-  bool blocks(const HttpRequest& request) const;
   // True when this request (headers only) goes to an upload route.
   bool uploads(const HttpRequest& request) const;
   // For an upload route: the refusal (404/405/403/401) or the handler's own start.
@@ -65,10 +70,9 @@ class Router {
 
  private:
   struct Route {
-    Handler handler;
+    AsyncHandler handler;
     UploadHandler upload;
     Access access;
-    Runs runs;
   };
   bool authorized(const HttpRequest& request) const;
   const Route* find(const HttpRequest& request) const;

@@ -67,9 +67,18 @@ void add_gate(MetricFamilies& m, const GateSnapshot& g) {
           s.memory_available_mb * kBytesPerMb);
   m.gauge("voice_sidecar_memory_used_ratio", "Used memory as a ratio of the total.",
           s.memory_percent / 100.0);
+  // Two figures: the gate admits the worker's heavy work, so the worker's own CPU is not held
+  // against it; the machine's figure shows what that work costs everyone else.
   if (s.cpu_percent) {
-    m.gauge("voice_sidecar_cpu_utilisation_ratio", "CPU utilisation between the last two samples.",
+    m.gauge("voice_sidecar_cpu_utilisation_ratio",
+            "CPU utilisation between the last two samples without the supervised worker's process "
+            "group: the figure the gate compares with max_cpu_percent.",
             *s.cpu_percent / 100.0);
+  }
+  if (s.cpu_percent_total) {
+    m.gauge("voice_sidecar_system_cpu_utilisation_ratio",
+            "CPU utilisation of the whole machine between the last two samples, the worker included.",
+            *s.cpu_percent_total / 100.0);
   }
   if (s.psi_some_avg10) {
     m.gauge("voice_sidecar_memory_psi_some_avg10_ratio",
@@ -141,7 +150,8 @@ void add_reference_aliases(MetricFamilies& m, const MetricsInputs& in) {
   m.gauge("jarvis_voice_sidecar_gate_open", "1 when the heavy-load gate is open." + alias, in.gate.decision.open ? 1 : 0);
   m.gauge("jarvis_voice_sidecar_worker_running", "1 when the worker is running." + alias,
           in.worker.state == WorkerState::Running ? 1 : 0);
-  m.gauge("jarvis_voice_sidecar_cpu_percent", "CPU utilisation, percent." + alias, s.cpu_percent.value_or(0));
+  m.gauge("jarvis_voice_sidecar_cpu_percent", "CPU utilisation the gate compares, percent." + alias,
+          s.cpu_percent.value_or(0));
   m.gauge("jarvis_voice_sidecar_memory_percent", "Used memory, percent." + alias, s.memory_percent);
   m.gauge("jarvis_voice_sidecar_memory_available_mb", "Available memory, MB." + alias,
           static_cast<double>(static_cast<int64_t>(s.memory_available_mb)));

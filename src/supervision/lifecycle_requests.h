@@ -5,90 +5,67 @@
 // arrival order and the final state matches the last request. The actor take()s the next
 // request, works on it (possibly across many loop turns) and complete()s it.
 //
-//   auto t = inbox.submit_ticket(RequestKind::Start, "api_start");   // any thread
-//   if (t.future.wait_until(deadline) == std::future_status::timeout) inbox.abandon(t);
-//   // actor: if (auto r = inbox.take()) { ...; inbox.complete(outcome); }
+// Nobody waits here: each caller leaves a completion and a deadline. complete() answers every
+// caller of the request in flight; expire() answers the callers whose deadline passed with their
+// own timed-out outcome. A start or restart whose callers all timed out before it began is
+// dropped, so a client told "timed out" never finds the worker started behind its back; a stop
+// still runs (stopping is always safe). Completions run outside the lock, each exactly once.
+//
+//   inbox.submit(RequestKind::Start, "api_start", deadline, timed_out, done);   // any thread
+//   // actor: if (auto r = inbox.take()) { ...; inbox.complete(r->id, outcome); }
+//   //        inbox.expire(now); sleep until inbox.next_deadline()
 #pragma once
 
+#include <algorithm>
+#include <cstdint>
 #include <deque>
 #include <functional>
-#include <future>
+#include <iterator>
 #include <mutex>
 #include <optional>
-#include <cstdint>
 #include <string>
+#include <vector>
 
-#include "supervision/supervisor.h"
+#include "common/time_format.h"
+#include "supervision/outcome.h"
+#include "supervision/request_kind.h"
 
 namespace vs {
 
-enum class RequestKind { Start, Stop, Restart };
-
-inline const char* to_string(RequestKind k) {
-  switch (k) {
-    case RequestKind::Start: return "start";
-    case RequestKind::Stop: return "stop";
-    case RequestKind::Restart: return "restart";
-  }
-  return "?";
-}
-
 class LifecycleRequests {
  public:
+  using Completion = std::function<void(const Outcome&)>;
+
   struct Taken {
+    uint64_t id;
     RequestKind kind;
     std::string reason;
   };
 
-  // `wake` is called (outside the lock) after every submit, to wake the actor.
+  // `wake` is called (outside the lock) after every submit that queued something new.
   explicit LifecycleRequests(std::function<void()> wake = {}) : wake_(std::move(wake)) {}
 
-  struct Ticket {
-    std::shared_future<Outcome> future;
-    uint64_t id = 0;  // 0: answered at once (closed)
-  };
-
-  // After close(), the ticket is answered with `closed_outcome` at once.
-  Ticket submit_ticket(RequestKind kind, const std::string& reason) {
-    Ticket ticket;
+  // Any thread. `done` gets the request's outcome, or `timed_out` once `deadline` passed (see
+  // expire()), or — after close() — the closed outcome at once, on this thread.
+  void submit(RequestKind kind, const std::string& reason, SteadyTime deadline, Outcome timed_out,
+              Completion done) {
+    Caller caller{deadline, std::move(timed_out), std::move(done)};
+    Outcome refused;
     {
       std::lock_guard lock(mu_);
-      if (closed_) return Ticket{ready(closed_outcome_), 0};
-      if (!queue_.empty()) {
-        if (queue_.back().kind == kind) return join(queue_.back());
-      } else if (in_flight_ && in_flight_->kind == kind) {
-        return join(*in_flight_);
+      if (closed_) {
+        refused = closed_outcome_;
+      } else if (Entry* shared = joinable(kind)) {
+        shared->callers.push_back(std::move(caller));
+        return;
+      } else {
+        queue_.push_back(Entry{++last_id_, kind, reason, {}});
+        queue_.back().callers.push_back(std::move(caller));
+        caller.done = nullptr;
       }
-      Entry e{kind, reason, {}, {}, ++last_id_, 1};
-      e.future = e.promise.get_future().share();
-      ticket = Ticket{e.future, e.id};
-      queue_.push_back(std::move(e));
     }
+    if (caller.done) return caller.done(refused);
     if (wake_) wake_();
-    return ticket;
-  }
-
-  std::shared_future<Outcome> submit(RequestKind kind, const std::string& reason) {
-    return submit_ticket(kind, reason).future;
-  }
-
-  // The caller stopped waiting. A start or restart that nobody waits for any more and that has
-  // not begun is dropped (answered with `outcome`), so a client told "timed out" never finds
-  // the worker started behind its back. A stop still runs: stopping is always safe.
-  void abandon(const Ticket& ticket, const Outcome& outcome) {
-    std::optional<Entry> dropped;
-    {
-      std::lock_guard lock(mu_);
-      for (auto it = queue_.begin(); it != queue_.end(); ++it) {
-        if (it->id != ticket.id) continue;
-        if (--it->waiters == 0 && it->kind != RequestKind::Stop) {
-          dropped = std::move(*it);
-          queue_.erase(it);
-        }
-        break;
-      }
-    }
-    if (dropped) dropped->promise.set_value(outcome);
   }
 
   // Moves the oldest queued request in flight. Only when nothing is in flight.
@@ -97,7 +74,7 @@ class LifecycleRequests {
     if (in_flight_ || queue_.empty()) return std::nullopt;
     in_flight_ = std::move(queue_.front());
     queue_.pop_front();
-    return Taken{in_flight_->kind, in_flight_->reason};
+    return Taken{in_flight_->id, in_flight_->kind, in_flight_->reason};
   }
 
   std::optional<RequestKind> in_flight() const {
@@ -111,16 +88,44 @@ class LifecycleRequests {
     return queue_.front().kind;
   }
 
-  // Completes the request in flight (no-op when none).
-  void complete(const Outcome& outcome) {
-    std::optional<Entry> done;
+  // Answers every caller of the request in flight (no-op unless `id` is the one in flight).
+  void complete(uint64_t id, const Outcome& outcome) {
+    std::vector<Caller> callers;
     {
       std::lock_guard lock(mu_);
-      if (!in_flight_) return;
-      done = std::move(in_flight_);
+      if (!in_flight_ || in_flight_->id != id) return;
+      callers = std::move(in_flight_->callers);
       in_flight_.reset();
     }
-    done->promise.set_value(outcome);
+    for (auto& c : callers) c.done(outcome);
+  }
+
+  // Answers the callers whose deadline is not after `now` with their timed-out outcome, and
+  // drops the queued starts and restarts nobody waits for any more.
+  void expire(SteadyTime now) {
+    std::vector<Caller> late;
+    {
+      std::lock_guard lock(mu_);
+      if (in_flight_) take_late(*in_flight_, now, late);
+      for (auto it = queue_.begin(); it != queue_.end();) {
+        take_late(*it, now, late);
+        const bool abandoned = it->callers.empty() && it->kind != RequestKind::Stop;
+        it = abandoned ? queue_.erase(it) : it + 1;
+      }
+    }
+    for (auto& c : late) c.done(c.timed_out);
+  }
+
+  // The earliest caller deadline, if anyone waits.
+  std::optional<SteadyTime> next_deadline() const {
+    std::lock_guard lock(mu_);
+    std::optional<SteadyTime> next;
+    auto consider = [&](const Entry& e) {
+      for (const auto& c : e.callers) next = next ? std::min(*next, c.deadline) : c.deadline;
+    };
+    if (in_flight_) consider(*in_flight_);
+    for (const auto& e : queue_) consider(e);
+    return next;
   }
 
   // Refuses new requests and answers every queued one (not the one in flight) with `outcome`.
@@ -132,28 +137,36 @@ class LifecycleRequests {
       closed_outcome_ = outcome;
       drained.swap(queue_);
     }
-    for (auto& e : drained) e.promise.set_value(outcome);
+    for (auto& e : drained) {
+      for (auto& c : e.callers) c.done(outcome);
+    }
   }
 
  private:
+  struct Caller {
+    SteadyTime deadline;
+    Outcome timed_out;
+    Completion done;
+  };
   struct Entry {
+    uint64_t id = 0;
     RequestKind kind;
     std::string reason;
-    std::promise<Outcome> promise;
-    std::shared_future<Outcome> future;
-    uint64_t id = 0;
-    int waiters = 0;
+    std::vector<Caller> callers;
   };
 
-  static Ticket join(Entry& e) {
-    ++e.waiters;
-    return Ticket{e.future, e.id};
+  // The request a new one of `kind` shares, if any.
+  Entry* joinable(RequestKind kind) {
+    if (!queue_.empty()) return queue_.back().kind == kind ? &queue_.back() : nullptr;
+    if (in_flight_ && in_flight_->kind == kind) return &*in_flight_;
+    return nullptr;
   }
 
-  static std::shared_future<Outcome> ready(const Outcome& o) {
-    std::promise<Outcome> p;
-    p.set_value(o);
-    return p.get_future().share();
+  static void take_late(Entry& e, SteadyTime now, std::vector<Caller>& late) {
+    auto keep = std::stable_partition(e.callers.begin(), e.callers.end(),
+                                      [&](const Caller& c) { return c.deadline > now; });
+    std::move(keep, e.callers.end(), std::back_inserter(late));
+    e.callers.erase(keep, e.callers.end());
   }
 
   std::function<void()> wake_;

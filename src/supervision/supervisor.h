@@ -4,7 +4,13 @@
 //
 // Requests are singleflight: a request that arrives while an identical one is queued or in
 // flight shares its outcome; different requests run in arrival order, so the final state
-// matches the last request. The public calls block until their outcome (or the deadline).
+// matches the last request. The async calls never wait: `done` is called exactly once, on the
+// actor thread (or at once on the caller's, when the supervisor is not running), never under a
+// lock of the supervisor's. Each call has a deadline, a timer in the actor, after which its
+// caller is answered TimedOut. The blocking calls wait for that same answer.
+//
+// The lifecycle itself is a pure transition table (lifecycle.h); the actor turns mailbox items,
+// timers and exits into its events and carries out its actions through a ProcessLauncher.
 //
 // Policies where DESIGN.md leaves a choice:
 // - A start whose worker exits (or times out) before `ready` answers Failed, and that crash
@@ -18,19 +24,22 @@
 // - A user's start or restart makes the worker wanted (like auto_start); a stop clears that.
 //   Explicit start/restart/stop forget the crash history (Backoff::reset).
 // - restart with the gate closed answers GateClosed without stopping the running worker.
+// - restart during a recording ends the worker without a flush (SIGTERM first): the pump
+//   replays what it had not acknowledged, whole, into the next worker.
+// - Stopping is a phase, not a blocking call: while a worker stops (shutdown line → SIGTERM →
+//   SIGKILL, each after its timeout) the actor still answers pongs, gate changes and callers.
 // - A start or restart whose callers all timed out before it began is dropped, so a client
 //   told "timed out" never finds a worker started behind its back; a stop still runs.
 //
 //   Supervisor sup(config, gate, bus);
 //   sup.begin();                         // starts the actor; honours worker.auto_start
 //   Outcome o = sup.start("api_start");  // 200 / 503 in the HTTP layer
+//   sup.stop("api_stop", [](const Outcome& o) { reply(o); });   // without a waiting thread
 //   sup.shutdown();                      // graceful stop, joins; the destructor does it too
 #pragma once
 
-#include <chrono>
-#include <cstdint>
+#include <functional>
 #include <memory>
-#include <optional>
 #include <string>
 
 #include "config/config.h"
@@ -38,23 +47,19 @@
 #include "events/event_bus.h"
 #include "worker_pipe/ipc_stats.h"
 #include "worker_pipe/worker_link.h"
+#include "supervision/outcome.h"
 #include "supervision/worker_state.h"
 
 namespace vs {
 
-struct Outcome {
-  enum class Code { Ok, GateClosed, InBackoff, Failed, TimedOut };
-  Code code = Code::Ok;
-  std::string message;  // "" when Ok; else a sentence for {"error": ...}
-  std::optional<std::chrono::seconds> retry_after;  // for 503 Retry-After
-  bool ok() const { return code == Code::Ok; }
-};
+struct SupervisorDeps;  // supervisor_deps.h: a launcher, a clock and the jitter, for tests
 
 class Supervisor {
  public:
   // `bus` is the daemon-wide EventBus: every worker event is forwarded there, and the
   // supervisor publishes worker_state events on it.
   Supervisor(const Config& config, HeavyLoadGate& gate, EventBus& bus);
+  Supervisor(const Config& config, HeavyLoadGate& gate, EventBus& bus, SupervisorDeps&& deps);
   ~Supervisor();
 
   Supervisor(const Supervisor&) = delete;
@@ -62,11 +67,18 @@ class Supervisor {
 
   void begin();
 
+  using Completion = std::function<void(const Outcome&)>;
+  void start(const std::string& reason, Completion done);
+  void stop(const std::string& reason, Completion done);
+  void restart(const std::string& reason, Completion done);
+
+  // The same, waiting for the outcome (the CLI, tests).
   Outcome start(const std::string& reason);
   Outcome stop(const std::string& reason);
   Outcome restart(const std::string& reason);
 
-  // Stops the worker gracefully and ends the actor. Idempotent.
+  // Stops the worker gracefully and ends the actor; every caller still waiting is answered
+  // Failed ("supervisor is shutting down"). Idempotent.
   void shutdown();
 
   WorkerSnapshot snapshot() const;

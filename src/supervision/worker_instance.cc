@@ -2,9 +2,6 @@
 
 #include <signal.h>
 
-
-#include <spdlog/spdlog.h>
-
 namespace vs {
 
 using namespace std::chrono_literals;
@@ -32,28 +29,11 @@ std::unique_ptr<WorkerInstance> WorkerInstance::launch(const SpawnSpec& spec, co
   return inst;
 }
 
-WorkerInstance::StopResult WorkerInstance::stop(std::chrono::milliseconds stop_timeout,
-                                                std::chrono::milliseconds kill_timeout, bool flush) {
-  StopResult result;
-  if (!process_->exit_status()) {
-    if (flush) {
-      sidecar()->sink().send_shutdown();
-      sidecar()->close_input();
-    }
-    if (!flush || !process_->wait_exited(stop_timeout)) {
-      if (flush) {
-        spdlog::info("worker pid {} ignored shutdown for {} ms: SIGTERM to its group", pid(), stop_timeout.count());
-      }
-      result.terminated = true;
-      process_->signal_group(SIGTERM);
-      if (!process_->wait_exited(kill_timeout)) {
-        spdlog::warn("worker pid {} ignored SIGTERM for {} ms: SIGKILL to its group", pid(), kill_timeout.count());
-        result.killed = true;
-      }
-    }
-  }
-  result.status = kill_and_reap();
-  return result;
+void WorkerInstance::send_ping(const std::string& id) { sidecar()->sink().send_ping(id); }
+
+void WorkerInstance::send_shutdown() {
+  sidecar()->sink().send_shutdown();
+  sidecar()->close_input();
 }
 
 std::optional<ExitStatus> WorkerInstance::kill_and_reap() {

@@ -5,59 +5,53 @@
 // one to a hook (the Supervisor's actor listens for ready and pong). Generations tell
 // instances apart in the actor.
 //
-// Teardown is ordered: process group killed and reaped first (so its stdout ends), then the
-// Sidecar released (its threads end on EOF).
-// Only the thread that launched an instance may stop or destroy it (the parent-death signal is
-// bound to that thread).
+// Nothing here waits: the stop sequence (shutdown line → SIGTERM → SIGKILL, DESIGN.md §5) is the
+// lifecycle's, step by step, with its deadlines as the actor's timers; reap() once exit_fd() is
+// readable. Teardown is ordered: process group killed and reaped first (so its stdout ends),
+// then the Sidecar released (its threads end on EOF). Only the thread that launched an instance
+// may signal or destroy it (the parent-death signal is bound to that thread).
 #pragma once
 
-#include <chrono>
-#include <functional>
 #include <memory>
-#include <optional>
 
 #include "events/event_bus.h"
+#include "supervision/child_process.h"
+#include "supervision/process_launcher.h"
 #include "worker_pipe/sidecar.h"
 #include "worker_pipe/worker_link.h"
-#include "supervision/child_process.h"
 
 namespace vs {
 
-class WorkerInstance {
+class WorkerInstance final : public WorkerProcess {
  public:
-  using MessageHook = std::function<void(uint64_t generation, const WorkerMessage& message)>;
+  using MessageHook = ProcessLauncher::MessageHook;
 
   // Spawns and attaches. Throws SpawnError.
   static std::unique_ptr<WorkerInstance> launch(const SpawnSpec& spec, const SidecarOptions& options,
                                                 EventBus& daemon_bus, uint64_t generation,
                                                 MessageHook hook);
-  ~WorkerInstance();
+  ~WorkerInstance() override;
 
   WorkerInstance(const WorkerInstance&) = delete;
   WorkerInstance& operator=(const WorkerInstance&) = delete;
 
-  pid_t pid() const { return process_->pid(); }
-  int pidfd() const { return process_->pidfd(); }
+  pid_t pid() const override { return process_->pid(); }
+  int exit_fd() const override { return process_->pidfd(); }
+  bool has_exited() const override { return process_->has_exited(); }
+  std::optional<ExitStatus> reap() override { return kill_and_reap(); }
   uint64_t generation() const { return generation_; }
-  bool has_exited() const { return process_->has_exited(); }
+
+  void send_ping(const std::string& id) override;
+  void send_shutdown() override;
+  void signal_group(int sig) override { process_->signal_group(sig); }
+
+  bool feeding_recording() const override { return link_->state->feeding_recording(); }
   // Shared so the audio path can keep using it during a concurrent stop (it then sees Closed).
-  const std::shared_ptr<Sidecar>& sidecar() const { return link_->sidecar; }
-  const std::shared_ptr<const WorkerLink>& link() const { return link_; }
+  std::shared_ptr<Sidecar> sidecar() const override { return link_->sidecar; }
+  std::shared_ptr<const WorkerLink> link() const override { return link_; }
 
-  struct StopResult {
-    std::optional<ExitStatus> status;  // nullopt only if even SIGKILL could not end it
-    bool terminated = false;           // needed SIGTERM
-    bool killed = false;               // needed SIGKILL
-  };
-  // The graceful sequence: shutdown line and EOF → stop_timeout → SIGTERM to the group →
-  // kill_timeout → SIGKILL to the group → reap. Stragglers left in the group are killed too.
-  // Without `flush` the shutdown line is skipped (SIGTERM first): the worker must not finish
-  // the utterance in progress, because its audio is replayed, whole, into the next instance.
-  StopResult stop(std::chrono::milliseconds stop_timeout, std::chrono::milliseconds kill_timeout,
-                  bool flush = true);
-
-  // For crashes and hangs: SIGKILL to the group (SIGTERM is not delivered to a stopped
-  // process; SIGKILL is) and reap.
+  // SIGKILL to the group (SIGTERM is not delivered to a stopped process; SIGKILL is) and reap.
+  // Waits only if the worker is still alive.
   std::optional<ExitStatus> kill_and_reap();
 
  private:

@@ -14,11 +14,11 @@
 #include <span>
 #include <string>
 
+#include "worker_pipe/send_result.h"
+
 namespace vs {
 
-enum class SendResult { Ok, Full, Closed };
-
-class SinkQueue;  // shared with the writer thread; defined in ipc/sink_queue.h (private)
+class SinkQueue;  // shared with the writer thread; defined in worker_pipe/sink_queue.h (private)
 
 class AudioSink {
  public:

@@ -64,26 +64,23 @@ def test_a_subscriber_that_never_reads_does_not_block_others(make_daemon):
         stuck.close()
 
 
-def test_quick_endpoints_answer_while_streams_hold_every_handler_slot(make_daemon):
+def test_quick_endpoints_and_control_answer_while_256_streams_are_open(make_daemon):
     d = make_daemon()
     host, port = d.config["listen"]["address"].split(":")
     streams = []
     try:
-        for _ in range(256):  # HttpServer::kMaxHandlers
+        for _ in range(256):  # once every handler thread there was; now no limit of threads at all
             s = socket.create_connection((host, int(port)))
             s.sendall(b"GET /v1/events HTTP/1.1\r\nHost: localhost\r\n\r\n")
             streams.append(s)
         wait_until(lambda: counter(d.get("/v1/metrics").text, "voice_sidecar_event_subscribers") >= 256, 30,
                    "256 event streams")
-        refused = d.post("/v1/control/start")
-        assert refused.status_code == 503 and "too many" in refused.json()["error"]
+        assert d.post("/v1/control/start").status_code == 200
         assert d.get("/v1/health").status_code == 200
         assert d.get("/v1/control/status").status_code == 200
     finally:
         for s in streams:
             s.close()
-    # Once the streams are gone their slots are free again.
-    wait_until(lambda: d.post("/v1/control/start").status_code == 200, 30, "a start after the streams closed")
 
 
 def test_a_slow_subscriber_is_told_how_many_events_it_missed(make_daemon):

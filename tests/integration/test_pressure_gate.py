@@ -6,6 +6,7 @@ import re
 import threading
 import time
 
+import pytest
 from harness import wait_until, write_pressure
 
 
@@ -122,3 +123,70 @@ def test_cpu_pressure_refuses_new_starts_but_never_stops_a_running_worker(make_d
         assert d.post("/v1/control/stop").status_code == 200
         start = d.post("/v1/control/start")
         assert start.status_code == 503 and "cpu" in start.json()["error"].lower()
+
+
+# --- the supervised worker's own CPU does not gate (DESIGN.md §5) ---
+
+def write_process_stat(proc, pid: int, ticks: int) -> None:
+    """Writes <proc>/<pid>/stat for a process that has used `ticks` of CPU (as utime)."""
+    d = proc / str(pid)
+    d.mkdir(parents=True, exist_ok=True)
+    rest = "20 0 8 0 4242 1234567 5432 18446744073709551615 1 1 0 0 0 0 0 16781312 2 0 0 0 17 1 0\n"
+    tmp = d / ".stat.tmp"
+    tmp.write_text(f"{pid} (python3) S 1 {pid} {pid} 0 -1 4194560 5123 0 12 0 {ticks} 0 0 0 {rest}")
+    tmp.replace(d / "stat")
+
+
+def after_samples(d, n: int = 1) -> None:
+    """Returns just after the daemon has taken `n` more pressure samples."""
+    start = counter(d, "voice_sidecar_pressure_samples_total")
+    wait_until(lambda: counter(d, "voice_sidecar_pressure_samples_total") >= start + n, 10,
+               f"{n} more samples", interval=0.005)
+
+
+class SteppedCpu:
+    """Advances the fixture /proc/stat by one interval of 90% busy CPU per daemon sample, of which
+    `worker_share` ticks (of 1000) are the worker's in <proc>/<pid>/stat.
+
+    Both files change right after a sample, half an interval before the next, so the daemon never
+    reads a new /proc/stat with an old worker stat (that pair would look like load from others)."""
+
+    def __init__(self, d, proc, pid: int) -> None:
+        self.d, self.proc, self.pid = d, proc, pid
+        self.busy, self.idle, self.worker = 100, 900, 0
+        write_process_stat(proc, pid, self.worker)
+        after_samples(d, 2)  # the daemon has a base for the worker's counters
+
+    def step(self, worker_share: int) -> None:
+        after_samples(self.d)
+        self.busy, self.idle, self.worker = self.busy + 900, self.idle + 100, self.worker + worker_share
+        write_process_stat(self.proc, self.pid, self.worker)
+        write_pressure(self.proc, cpu_busy=self.busy, cpu_idle=self.idle)
+
+
+def test_the_workers_own_cpu_does_not_close_the_gate(make_daemon, workdir):
+    # Needs the daemon to tell the gate the worker's pid (gate.exclude_process_group).
+    d = make_daemon(tweak=lambda c: c["pressure"].update(monitor_interval_ms=400, max_cpu_percent=50))
+    assert d.post("/v1/control/start").status_code == 200
+    pid = d.worker()["pid"]
+    cpu = SteppedCpu(d, workdir / "proc", pid)
+
+    for _ in range(4):
+        cpu.step(worker_share=880)  # the machine 90% busy, 88 points of it the worker's inference
+    after_samples(d)
+    status, g = gate(d)
+    assert status == 200, g["reason"]
+    assert g["pressure"]["cpu_percent_total"] == pytest.approx(90), "the machine's figure keeps the worker"
+    assert g["pressure"]["cpu_percent"] == pytest.approx(2), "the figure that gates leaves it out"
+    assert counter(d, "voice_sidecar_system_cpu_utilisation_ratio") == pytest.approx(0.9)
+    assert counter(d, "voice_sidecar_cpu_utilisation_ratio") == pytest.approx(0.02)
+    assert counter(d, "voice_sidecar_gate_closures_total") == 0
+    assert d.get("/v1/health").json()["status"] == "ok"
+
+    # The same load from anything else is pressure: the gate closes on it at once.
+    cpu.step(worker_share=0)
+    closed = wait_gate(d, 429)
+    assert "cpu" in closed["reason"].lower()
+    assert closed["pressure"]["cpu_percent"] == pytest.approx(90)
+    assert closed["pressure"]["cpu_percent_total"] == pytest.approx(90)
+    assert d.worker()["pid"] == pid, "CPU load never stops the running worker"

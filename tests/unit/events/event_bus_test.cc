@@ -164,5 +164,50 @@ TEST(EventBus, ConcurrentPublishersAndReadersSeeEveryIdOnce) {
   EXPECT_EQ(bus.lagged_events(), 0u);
 }
 
+// ---- wake_when_ready: readers that are called back instead of waiting ----
+
+TEST(EventBusWake, WakesOnceOnTheNextPublishAndTheReaderCanPollFromTheCallback) {
+  EventBus bus(8);
+  EventStream s = bus.subscribe();
+  int woken = 0;
+  EventPtr seen;
+  ASSERT_TRUE(s.wake_when_ready([&] {
+    ++woken;
+    seen = event_of(s.poll());  // outside the bus's lock: no deadlock
+  }));
+  bus.publish(ev(1));
+  bus.publish(ev(2));  // one-shot: the second publish finds no wake request
+  EXPECT_EQ(woken, 1);
+  ASSERT_TRUE(seen);
+  EXPECT_EQ(seen->id, 1u);
+}
+
+TEST(EventBusWake, RefusesWhenSomethingIsReadyAlready) {
+  EventBus bus(2);
+  EventStream s = bus.subscribe();
+  bus.publish(ev(1));
+  EXPECT_FALSE(s.wake_when_ready([] { FAIL() << "must not be kept"; }));
+  EXPECT_TRUE(std::holds_alternative<EventPtr>(s.poll()));
+  EXPECT_TRUE(std::holds_alternative<TimedOut>(s.poll()));
+  // A reader that fell behind the ring has a Lagged notice ready: refused as well.
+  for (int i = 0; i < 5; ++i) bus.publish(ev(i));
+  EXPECT_FALSE(s.wake_when_ready([] {}));
+}
+
+TEST(EventBusWake, ADestroyedStreamIsNeverWokenAndCloseWakesTheRest) {
+  EventBus bus(8);
+  int gone_woken = 0, kept_woken = 0;
+  EventStream kept = bus.subscribe();
+  {
+    EventStream gone = bus.subscribe();
+    ASSERT_TRUE(gone.wake_when_ready([&] { ++gone_woken; }));
+  }
+  ASSERT_TRUE(kept.wake_when_ready([&] { ++kept_woken; }));
+  bus.close();
+  EXPECT_EQ(gone_woken, 0);
+  EXPECT_EQ(kept_woken, 1);
+  EXPECT_TRUE(std::holds_alternative<Closed>(kept.poll()));
+}
+
 }  // namespace
 }  // namespace vs

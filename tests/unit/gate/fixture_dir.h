@@ -35,6 +35,18 @@ inline std::string stat_text(uint64_t busy, uint64_t idle) {
          "ctxt 987654\n";
 }
 
+// A /proc/<pid>/stat of a process group leader with the given CPU ticks; the command name has a
+// space and a ')' as real ones may, so a parser that splits naively miscounts.
+inline std::string process_stat_text(int pid, uint64_t utime, uint64_t stime, uint64_t cutime = 0,
+                                     uint64_t cstime = 0) {
+  const std::string p = std::to_string(pid);
+  return p + " (python3 -m w) ker) S 1 " + p + " " + p + " 0 -1 4194560 51234 0 12 0 " +
+         std::to_string(utime) + " " + std::to_string(stime) + " " + std::to_string(cutime) + " " +
+         std::to_string(cstime) +
+         " 20 0 8 0 4242 1234567890 54321 18446744073709551615 1 1 0 0 0 0 0 16781312 2 0 0 0 17 1 0"
+         " 0 0 0 0 0 0 0 0 0 0\n";
+}
+
 inline std::string psi_text(double some_avg10) {
   return "some avg10=" + std::to_string(some_avg10) + " avg60=0.00 avg300=0.00 total=12345\n"
          "full avg10=0.00 avg60=0.00 avg300=0.00 total=6789\n";

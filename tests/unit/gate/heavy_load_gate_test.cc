@@ -19,6 +19,7 @@ namespace {
 using namespace std::chrono_literals;
 using test::FixtureDir;
 using test::meminfo_text;
+using test::process_stat_text;
 using test::stat_text;
 
 constexpr auto kDeadline = 10s;  // generous: sanitizer builds on 2 shared cores
@@ -145,6 +146,138 @@ TEST(HeavyLoadGate, CpuClosureThatBecomesMemoryClosureIsReported) {
   EXPECT_EQ(memory->decision.cause, GateCause::Memory);
   EXPECT_TRUE(memory->decision.memory_pressure);
   EXPECT_EQ(memory->closures_total, 1u) << "still the same closure";
+}
+
+// --- the supervised worker's CPU does not gate (DESIGN.md §5) ---
+
+// A worker-pid provider that also advances the fixture: at its n-th call the machine has spent
+// n * machine_busy of every 1000 ticks busy, n * worker_ticks of them in the worker. The gate
+// calls the provider on its sampling thread just before it reads the files, so writing them
+// here gives every sample a consistent pair (a test thread writing them would race the reads:
+// a sample could see the machine's new line with the worker's old one).
+class LoadedMachine {
+ public:
+  LoadedMachine(const FixtureDir& dir, uint64_t machine_busy, uint64_t worker_ticks,
+                std::optional<pid_t> worker)
+      : dir_(dir), machine_busy_(machine_busy), worker_ticks_(worker_ticks), worker_(worker) {}
+
+  std::optional<pid_t> operator()() {
+    std::lock_guard lk(mu_);
+    ++calls_;
+    dir_.write("proc/stat", stat_text(1000 + calls_ * machine_busy_, 9000 + calls_ * (1000 - machine_busy_)));
+    if (worker_ && worker_ticks_ > 0) {
+      dir_.write("proc/" + std::to_string(*worker_) + "/stat",
+                 process_stat_text(*worker_, calls_ * worker_ticks_, 0));
+    }
+    cv_.notify_all();
+    return worker_;
+  }
+
+  // Returns once `samples` samples have been taken and published (the provider's next call
+  // comes only after the previous sample is done).
+  bool wait_for_samples(uint64_t samples) {
+    std::unique_lock lk(mu_);
+    return cv_.wait_for(lk, kDeadline, [&] { return calls_ > samples; });
+  }
+
+ private:
+  const FixtureDir& dir_;
+  const uint64_t machine_busy_, worker_ticks_;
+  const std::optional<pid_t> worker_;
+  std::mutex mu_;
+  std::condition_variable cv_;
+  uint64_t calls_ = 0;
+};
+
+constexpr pid_t kWorker = 4242;
+
+TEST(HeavyLoadGate, ABusyWorkerDoesNotCloseTheGate) {
+  FixtureDir dir;
+  dir.write_healthy();
+  LoadedMachine machine(dir, 990, 950, kWorker);  // 99% busy, 95 points of it the worker
+  Recorder rec;
+  HeavyLoadGate gate(fast_config(dir));
+  gate.on_change([&](const GateSnapshot& s) { rec.record(s); });
+  gate.exclude_process_group([&] { return machine(); });
+  gate.start();
+  ASSERT_TRUE(machine.wait_for_samples(5));
+
+  const GateSnapshot s = gate.snapshot();
+  EXPECT_TRUE(s.decision.open) << s.decision.reason;
+  ASSERT_TRUE(s.sample.cpu_percent_total && s.sample.cpu_percent);
+  EXPECT_DOUBLE_EQ(*s.sample.cpu_percent_total, 99.0) << "the machine's figure keeps the worker";
+  EXPECT_DOUBLE_EQ(*s.sample.cpu_percent, 4.0) << "the gating figure leaves it out";
+  EXPECT_EQ(s.closures_total, 0u);
+  EXPECT_EQ(rec.count(), 1u) << "only the first opening";
+}
+
+TEST(HeavyLoadGate, AWorkerWhoseStatCannotBeReadHidesNoLoad) {
+  FixtureDir dir;
+  dir.write_healthy();
+  LoadedMachine machine(dir, 990, 0, kWorker);  // no stat file is ever written for the worker
+  HeavyLoadGate gate(fast_config(dir));
+  gate.exclude_process_group([&] { return machine(); });
+  gate.start();
+  ASSERT_TRUE(machine.wait_for_samples(3));
+
+  const GateSnapshot s = gate.snapshot();
+  EXPECT_FALSE(s.decision.open);
+  EXPECT_EQ(s.decision.cause, GateCause::Cpu) << "the load closes it, not the missing file";
+  EXPECT_TRUE(s.sample.valid) << s.sample.reason;
+  ASSERT_TRUE(s.sample.cpu_percent && s.sample.cpu_percent_total);
+  EXPECT_DOUBLE_EQ(*s.sample.cpu_percent, *s.sample.cpu_percent_total);
+}
+
+TEST(HeavyLoadGate, AnUnreadableWorkerStatDoesNotCloseTheGateByItself) {
+  FixtureDir dir;
+  dir.write_healthy();
+  dir.make_directory_at("proc/4242/stat");  // present but unreadable
+  LoadedMachine machine(dir, 100, 0, kWorker);  // a quiet machine
+  HeavyLoadGate gate(fast_config(dir));  // fail_closed
+  gate.exclude_process_group([&] { return machine(); });
+  gate.start();
+  ASSERT_TRUE(machine.wait_for_samples(3));
+
+  const GateSnapshot s = gate.snapshot();
+  EXPECT_TRUE(s.decision.open) << s.decision.reason;
+  EXPECT_EQ(s.invalid_samples_total, 0u);
+}
+
+TEST(HeavyLoadGate, WithoutAProviderTheMachinesFigureGates) {
+  FixtureDir dir;
+  dir.write_healthy();
+  dir.write("proc/4242/stat", process_stat_text(kWorker, 0, 0));
+  Recorder rec;
+  HeavyLoadGate gate(fast_config(dir));
+  gate.on_change([&](const GateSnapshot& s) { rec.record(s); });
+  gate.start();
+  ASSERT_TRUE(rec.next()->decision.open);
+
+  // A busy process the gate was not told about is load like any other.
+  dir.write("proc/4242/stat", process_stat_text(kWorker, 1'000'000, 0));
+  dir.write("proc/stat", stat_text(1000 + 990, 9000 + 10));
+  const auto closed = rec.next();
+  ASSERT_TRUE(closed) << "the gate never closed";
+  EXPECT_EQ(closed->decision.cause, GateCause::Cpu);
+  EXPECT_FALSE(closed->sample.excluded_group);
+  ASSERT_TRUE(closed->sample.cpu_percent && closed->sample.cpu_percent_total);
+  EXPECT_DOUBLE_EQ(*closed->sample.cpu_percent, *closed->sample.cpu_percent_total);
+}
+
+TEST(HeavyLoadGate, AThrowingProviderCountsAsNoWorker) {
+  FixtureDir dir;
+  dir.write_healthy();
+  LoadedMachine machine(dir, 990, 950, kWorker);
+  HeavyLoadGate gate(fast_config(dir));
+  gate.exclude_process_group([&]() -> std::optional<pid_t> {
+    machine();
+    throw std::runtime_error("supervisor gone");
+  });
+  gate.start();
+  ASSERT_TRUE(machine.wait_for_samples(3)) << "sampling must go on";
+  const GateSnapshot s = gate.snapshot();
+  EXPECT_FALSE(s.sample.excluded_group);
+  EXPECT_EQ(s.decision.cause, GateCause::Cpu) << "unknown worker: the whole machine's load gates";
 }
 
 TEST(HeavyLoadGate, UnreadableMetricsCloseTheGate) {

@@ -14,6 +14,7 @@ TEST(PressureJson, HasTheReferenceFieldsAndOurAdditions) {
   s.memory_available_mb = 12288;
   s.memory_percent = 25;
   s.cpu_percent = 12.5;
+  s.cpu_percent_total = 80;
   s.psi_some_avg10 = 0.5;
   s.cgroup_limited = true;
 
@@ -27,7 +28,8 @@ TEST(PressureJson, HasTheReferenceFieldsAndOurAdditions) {
     "valid": true,
     "reason": "",
     "psi_some_avg10": 0.5,
-    "cgroup_limited": true
+    "cgroup_limited": true,
+    "cpu_percent_total": 80.0
   })"));
 }
 
@@ -38,6 +40,7 @@ TEST(PressureJson, UnknownsAreNullNotZero) {
   const nlohmann::json j = to_json(s);
   EXPECT_TRUE(j["timestamp"].is_null()) << "never a zero date";
   EXPECT_TRUE(j["cpu_percent"].is_null());
+  EXPECT_TRUE(j["cpu_percent_total"].is_null());
   EXPECT_TRUE(j["psi_some_avg10"].is_null());
   EXPECT_EQ(j["valid"], false);
   EXPECT_EQ(j["reason"], "cannot read /proc/meminfo: No such file or directory");

@@ -106,21 +106,31 @@ TEST(ParseCpuLine, GarbageIsAnError) {
   EXPECT_EQ(parse_cpu_line("cpu 0 0 0 0 0\n").error, "the \"cpu\" line counts no time");
 }
 
-TEST(CpuPercentBetween, IsBusyDeltaOverTotalDelta) {
-  const auto p = cpu_percent_between(CpuTimes{100, 1000}, CpuTimes{175, 1100});
-  ASSERT_TRUE(p);
-  EXPECT_DOUBLE_EQ(*p, 75.0);
+// --- /proc/<pid>/stat ---
+
+TEST(ParseProcessCpuTicks, SumsUtimeStimeCutimeCstime) {
+  // The real line of a running python3 (fields 14..17 are 4210 391 17 3).
+  const auto p = parse_process_cpu_ticks(
+      "4243 (python3) S 4100 4243 4243 0 -1 4194560 51234 0 12 0 4210 391 17 3 20 0 8 0 "
+      "104112 1234567890 54321 18446744073709551615 1 1 0 0 0 0 0 16781312 2 0 0 0 17 1 0 0 0 0 0\n");
+  ASSERT_TRUE(p) << p.error;
+  EXPECT_EQ(*p.value, 4210u + 391 + 17 + 3);
 }
 
-TEST(CpuPercentBetween, NoneWithoutTimePassingOrWhenCountersGoBack) {
-  EXPECT_FALSE(cpu_percent_between(CpuTimes{100, 1000}, CpuTimes{100, 1000}));
-  EXPECT_FALSE(cpu_percent_between(CpuTimes{100, 1000}, CpuTimes{50, 500}));
+TEST(ParseProcessCpuTicks, CountsFieldsFromTheLastParenthesis) {
+  // A command name "a) 1 2 3 (b" would shift every field for a parser that stops at the first ')'.
+  const auto p = parse_process_cpu_ticks(
+      "77 (a) 1 2 3 (b) R 1 77 77 0 -1 0 0 0 0 0 100 20 3 4 20 0 1 0 5 6 7\n");
+  ASSERT_TRUE(p) << p.error;
+  EXPECT_EQ(*p.value, 127u);
 }
 
-TEST(CpuPercentBetween, ClampsWhenIowaitStepsBack) {
-  // busy rose more than total: the non-monotonic iowait counter went down.
-  EXPECT_DOUBLE_EQ(*cpu_percent_between(CpuTimes{0, 100}, CpuTimes{150, 200}), 100.0);
-  EXPECT_DOUBLE_EQ(*cpu_percent_between(CpuTimes{50, 100}, CpuTimes{40, 200}), 0.0);
+TEST(ParseProcessCpuTicks, GarbageIsAnError) {
+  EXPECT_EQ(parse_process_cpu_ticks("").error, "no \"(comm)\" field");
+  EXPECT_EQ(parse_process_cpu_ticks("77 (x) S 1 77 77 0 -1 0 0 0 0 0 100 20\n").error,
+            "too few fields");
+  EXPECT_EQ(parse_process_cpu_ticks("77 (x) S 1 77 77 0 -1 0 0 0 0 0 100 20 -3 4\n").error,
+            "cannot parse the CPU times");
 }
 
 // --- PSI ---

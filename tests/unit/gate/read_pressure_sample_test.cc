@@ -13,6 +13,7 @@ namespace {
 
 using test::FixtureDir;
 using test::meminfo_text;
+using test::process_stat_text;
 using test::psi_text;
 using test::stat_text;
 
@@ -117,6 +118,114 @@ TEST(ReadPressureSample, FailedStatKeepsThePreviousCountersForTheNextDelta) {
   const PressureSample after = read_pressure_sample(dir.paths(), &broken);
   ASSERT_TRUE(after.cpu_percent);
   EXPECT_DOUBLE_EQ(*after.cpu_percent, 10.0);
+}
+
+// --- the supervised worker's CPU (DESIGN.md §5) ---
+
+constexpr pid_t kWorker = 4242;
+
+TEST(ReadPressureSample, TheWorkersCpuIsLeftOutOfTheGatingFigure) {
+  FixtureDir dir;
+  dir.write_healthy();  // busy 1000 of 10000
+  dir.write("proc/4242/stat", process_stat_text(kWorker, 300, 100, 50, 50));
+  const PressureSample first = read_pressure_sample(dir.paths(), nullptr, kWorker);
+  ASSERT_TRUE(first.excluded_group);
+  EXPECT_EQ(first.excluded_group->leader, kWorker);
+  EXPECT_EQ(first.excluded_group->ticks, 500u);
+
+  // +900 busy of +1000 on the machine; the worker's threads +700, its reaped children +100.
+  dir.write("proc/stat", stat_text(1000 + 900, 9000 + 100));
+  dir.write("proc/4242/stat", process_stat_text(kWorker, 800, 300, 100, 100));
+  const PressureSample second = read_pressure_sample(dir.paths(), &first, kWorker);
+  ASSERT_TRUE(second.valid) << second.reason;
+  ASSERT_TRUE(second.cpu_percent_total && second.cpu_percent);
+  EXPECT_DOUBLE_EQ(*second.cpu_percent_total, 90.0);
+  EXPECT_DOUBLE_EQ(*second.cpu_percent, 10.0);
+}
+
+TEST(ReadPressureSample, WithoutAWorkerBothFiguresAreTheMachines) {
+  FixtureDir dir;
+  dir.write_healthy();
+  dir.write("proc/4242/stat", process_stat_text(kWorker, 0, 0));
+  const PressureSample first = read_pressure_sample(dir.paths(), nullptr);
+  dir.write("proc/stat", stat_text(1000 + 600, 9000 + 400));
+  dir.write("proc/4242/stat", process_stat_text(kWorker, 500, 0));  // not ours: not excluded
+  const PressureSample second = read_pressure_sample(dir.paths(), &first);
+  EXPECT_FALSE(second.excluded_group);
+  ASSERT_TRUE(second.cpu_percent && second.cpu_percent_total);
+  EXPECT_DOUBLE_EQ(*second.cpu_percent, 60.0);
+  EXPECT_DOUBLE_EQ(*second.cpu_percent_total, 60.0);
+}
+
+TEST(ReadPressureSample, AWorkerGoneSinceTheLastSampleExcludesNothing) {
+  FixtureDir dir;
+  dir.write_healthy();
+  dir.write("proc/4242/stat", process_stat_text(kWorker, 100, 0));
+  const PressureSample first = read_pressure_sample(dir.paths(), nullptr, kWorker);
+  dir.write("proc/stat", stat_text(1000 + 600, 9000 + 400));
+  dir.remove("proc/4242");  // exited and reaped between the supervisor's answer and the read
+  const PressureSample second = read_pressure_sample(dir.paths(), &first, kWorker);
+  EXPECT_TRUE(second.valid) << "our worker exiting is no reason to distrust the machine's figures";
+  ASSERT_TRUE(second.cpu_percent);
+  EXPECT_DOUBLE_EQ(*second.cpu_percent, 60.0);
+  EXPECT_DOUBLE_EQ(*second.cpu_percent, *second.cpu_percent_total);
+}
+
+TEST(ReadPressureSample, AnUnreadableWorkerStatKeepsTheSampleValid) {
+  FixtureDir dir;
+  dir.write_healthy();
+  const PressureSample first = read_pressure_sample(dir.paths(), nullptr, kWorker);
+  for (const auto& broken : {std::string("dir"), std::string("garbage"), std::string("absent")}) {
+    if (broken == "dir") dir.make_directory_at("proc/4242/stat");
+    if (broken == "garbage") dir.write("proc/4242/stat", "4242 (python3) S 1 2 3\n");
+    if (broken == "absent") dir.remove("proc/4242");
+    dir.write("proc/stat", stat_text(1000 + 500, 9000 + 500));
+    const PressureSample s = read_pressure_sample(dir.paths(), &first, kWorker);
+    EXPECT_TRUE(s.valid) << broken << ": " << s.reason;
+    ASSERT_TRUE(s.excluded_group) << broken;
+    EXPECT_FALSE(s.excluded_group->ticks) << broken;
+    ASSERT_TRUE(s.cpu_percent) << broken;
+    EXPECT_DOUBLE_EQ(*s.cpu_percent, 50.0) << broken;
+  }
+}
+
+TEST(ReadPressureSample, ANewWorkerCountsItsWholeLifeAsThisInterval) {
+  FixtureDir dir;
+  dir.write_healthy();
+  const PressureSample first = read_pressure_sample(dir.paths(), nullptr);  // no worker yet
+  dir.write("proc/stat", stat_text(1000 + 800, 9000 + 200));
+  dir.write("proc/4242/stat", process_stat_text(kWorker, 600, 100));  // loading its model
+  const PressureSample second = read_pressure_sample(dir.paths(), &first, kWorker);
+  ASSERT_TRUE(second.cpu_percent && second.cpu_percent_total);
+  EXPECT_DOUBLE_EQ(*second.cpu_percent_total, 80.0);
+  EXPECT_DOUBLE_EQ(*second.cpu_percent, 10.0);
+}
+
+TEST(ReadPressureSample, FailedStatCarriesTheWorkersCountersOverWithTheMachines) {
+  FixtureDir dir;
+  dir.write_healthy();
+  dir.write("proc/4242/stat", process_stat_text(kWorker, 100, 0));
+  const PressureSample first = read_pressure_sample(dir.paths(), nullptr, kWorker);
+  dir.remove("proc/stat");
+  dir.write("proc/4242/stat", process_stat_text(kWorker, 200, 0));
+  const PressureSample broken = read_pressure_sample(dir.paths(), &first, kWorker);
+  ASSERT_FALSE(broken.valid);
+  ASSERT_TRUE(broken.excluded_group);
+  EXPECT_EQ(broken.excluded_group->ticks, 100u) << "both bases must be from the same moment";
+
+  dir.write("proc/stat", stat_text(1000 + 600, 9000 + 400));
+  dir.write("proc/4242/stat", process_stat_text(kWorker, 500, 0));
+  const PressureSample after = read_pressure_sample(dir.paths(), &broken, kWorker);
+  ASSERT_TRUE(after.cpu_percent);
+  EXPECT_DOUBLE_EQ(*after.cpu_percent, 20.0);  // 600 busy - 400 worker, of 1000
+}
+
+TEST(ReadPressureSample, ANonPositivePidNamesNoWorker) {
+  FixtureDir dir;
+  dir.write_healthy();
+  dir.write("proc/0/stat", process_stat_text(0, 100, 0));
+  EXPECT_FALSE(read_pressure_sample(dir.paths(), nullptr, 0).excluded_group);
+  EXPECT_FALSE(read_pressure_sample(dir.paths(), nullptr, -1).excluded_group);
 }
 
 TEST(ReadPressureSample, PsiIsReadWhenPresent) {

@@ -1,5 +1,7 @@
 #include "http/router.h"
 
+#include <optional>
+
 #include <gtest/gtest.h>
 
 namespace vs {
@@ -67,6 +69,29 @@ TEST(Router, WithoutTokenEverythingIsOpen) {
   Router router;
   router.add("GET", "/v1/status", answer(200));
   EXPECT_EQ(router.dispatch(request("GET", "/v1/status")).status, 200);
+}
+
+TEST(Router, AnAsyncRouteAnswersWhenItsWorkCompletesAndARefusalAnswersAtOnce) {
+  Router router("s3cret");
+  Respond pending;
+  router.add_async("POST", "/v1/slow", [&pending](const HttpRequest&, Respond done) { pending = std::move(done); });
+  std::optional<HttpReply> got;
+  HttpRequest req = request("POST", "/v1/slow", "Bearer s3cret");
+  req.headers["content-type"] = "application/json";
+  router.dispatch(req, [&got](HttpReply r) { got = std::move(r); });
+  EXPECT_FALSE(got) << "nothing is answered before the work completes";
+  ASSERT_TRUE(pending);
+  pending(json_reply(200, {{"status", "started"}}));  // e.g. from the supervisor's thread
+  ASSERT_TRUE(got);
+  EXPECT_EQ(got->status, 200);
+
+  // Refused before the handler runs: answered at once, the handler never sees it.
+  pending = nullptr;
+  got.reset();
+  router.dispatch(request("POST", "/v1/slow"), [&got](HttpReply r) { got = std::move(r); });
+  ASSERT_TRUE(got);
+  EXPECT_EQ(got->status, 401);
+  EXPECT_FALSE(pending);
 }
 
 }  // namespace

@@ -55,6 +55,17 @@ TEST(DaemonMetrics, ShowsWorkerGateIpcAndEvents) {
   EXPECT_TRUE(contains(text, "voice_sidecar_http_responses_total{code=\"429\"} 3\n"));
   // Unknown CPU (first sample) is absent, not a made-up 0.
   EXPECT_FALSE(contains(text, "voice_sidecar_cpu_utilisation_ratio"));
+  EXPECT_FALSE(contains(text, "voice_sidecar_system_cpu_utilisation_ratio"));
+}
+
+TEST(DaemonMetrics, ShowTheGatingCpuFigureAndTheMachines) {
+  MetricsInputs in;
+  in.gate.sample.cpu_percent = 4;          // without the worker: what the gate compares
+  in.gate.sample.cpu_percent_total = 99;   // the whole machine
+  const std::string text = render_daemon_metrics(in);
+  EXPECT_TRUE(contains(text, "\nvoice_sidecar_cpu_utilisation_ratio 0.04\n"));
+  EXPECT_TRUE(contains(text, "\nvoice_sidecar_system_cpu_utilisation_ratio 0.99\n"));
+  EXPECT_TRUE(contains(text, "\njarvis_voice_sidecar_cpu_percent 4\n")) << "the alias follows the gate";
 }
 
 }  // namespace

@@ -1,0 +1,161 @@
+#!/usr/bin/env python3
+"""The control plane under load, from outside: wrk against GET /v1/health over TCP, and the
+daemon's threads and RSS with many open event streams and many control calls in flight.
+
+    .venv/bin/python bench/http_load.py [--daemon build/voice-sidecar] [--wrk-seconds 10]
+
+Needs `wrk` (Debian package). Prints one JSON object; the numbers go to docs/BENCHMARKS.md.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+PY = sys.executable
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def proc_status(pid: int) -> dict:
+    fields = dict(line.split(":", 1) for line in Path(f"/proc/{pid}/status").read_text().splitlines() if ":" in line)
+    return {"threads": int(fields["Threads"]), "rss_mb": round(int(fields["VmRSS"].split()[0]) / 1024, 1),
+            "fds": len(os.listdir(f"/proc/{pid}/fd"))}
+
+
+class Daemon:
+    def __init__(self, binary: str, worker_args: str = "") -> None:
+        self.port = free_port()
+        env = {**os.environ,
+               "JARVIS_VOICE_SIDECAR_WORKER_COMMAND": f"{PY} tests/fixtures/test_worker.py {worker_args}".strip()}
+        self.proc = subprocess.Popen([binary, "serve", "--address", f"127.0.0.1:{self.port}",
+                                      "--set", "pressure.max_cpu_percent=100", "--set", "log.level=warn"],
+                                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env, cwd=REPO)
+        deadline = time.monotonic() + 15
+        while time.monotonic() < deadline:
+            try:
+                if self.request("GET", "/v1/health")[0] == 200:
+                    return
+            except OSError:
+                time.sleep(0.05)
+        raise RuntimeError("daemon did not answer")
+
+    def request(self, method: str, path: str, timeout: float = 60) -> tuple[int, bytes]:
+        with socket.create_connection(("127.0.0.1", self.port), timeout=timeout) as s:
+            body = b"{}" if method == "POST" else b""
+            head = f"{method} {path} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n"
+            if method == "POST":
+                head += f"Content-Type: application/json\r\nContent-Length: {len(body)}\r\n"
+            s.sendall(head.encode() + b"\r\n" + body)
+            data = b""
+            while chunk := s.recv(65536):
+                data += chunk
+        return int(data.split(b" ", 2)[1]), data
+
+    def stop(self) -> None:
+        self.proc.terminate()
+        self.proc.wait(30)
+
+
+def wrk(port: int, connections: int, seconds: int) -> dict:
+    out = subprocess.run(["wrk", "-t", "2", "-c", str(connections), "-d", f"{seconds}s", "--latency",
+                          f"http://127.0.0.1:{port}/v1/health"], capture_output=True, text=True, check=True).stdout
+    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
+    lat = dict(re.findall(r"^\s+(50|99)%\s+(\S+)$", out, re.M))
+    return {"connections": connections, "requests_per_s": round(rps), "p50": lat.get("50"), "p99": lat.get("99")}
+
+
+def cpu_seconds(pid: int) -> float:
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def throughput(binary: str, seconds: int) -> list[dict]:
+    d = Daemon(binary)
+    try:
+        rows = []
+        for c in (16, 64):
+            before = cpu_seconds(d.proc.pid)
+            row = wrk(d.port, c, seconds)
+            used = cpu_seconds(d.proc.pid) - before
+            row["daemon_cpu_us_per_request"] = round(used * 1e6 / (row["requests_per_s"] * seconds), 1)
+            rows.append(row)
+        return rows
+    finally:
+        d.stop()
+
+
+def open_streams(port: int, n: int) -> list[socket.socket]:
+    socks = []
+    for _ in range(n):
+        s = socket.create_connection(("127.0.0.1", port))
+        s.sendall(b"GET /v1/events HTTP/1.1\r\nHost: localhost\r\n\r\n")
+        socks.append(s)
+    return socks
+
+
+def streams_footprint(binary: str, n: int) -> dict:
+    d = Daemon(binary)
+    try:
+        idle = proc_status(d.proc.pid)
+        socks = open_streams(d.port, n)
+        time.sleep(2)  # let the daemon take them all in (a footprint, not a timing)
+        loaded = proc_status(d.proc.pid)
+        health_ok = d.request("GET", "/v1/health")[0]
+        control = d.request("POST", "/v1/control/start")[0]
+        for s in socks:
+            s.close()
+        return {"streams": n, "idle": idle, "with_streams": loaded, "health": health_ok, "control_start": control}
+    finally:
+        d.stop()
+
+
+def control_footprint(binary: str, n: int) -> dict:
+    # A worker that takes 5 s to be ready: every start waits for it meanwhile.
+    d = Daemon(binary, "--ready-delay-ms 5000")
+    try:
+        idle = proc_status(d.proc.pid)
+        codes: list[int] = []
+        threads = [threading.Thread(target=lambda: codes.append(d.request("POST", "/v1/control/start")[0]))
+                   for _ in range(n)]
+        for t in threads:
+            t.start()
+        time.sleep(2)
+        loaded = proc_status(d.proc.pid)
+        for t in threads:
+            t.join(60)
+        return {"control_calls": n, "idle": idle, "in_flight": loaded,
+                "answers": {str(c): codes.count(c) for c in sorted(set(codes))}}
+    finally:
+        d.stop()
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--daemon", default=str(REPO / "build" / "voice-sidecar"))
+    ap.add_argument("--wrk-seconds", type=int, default=10)
+    args = ap.parse_args()
+    result = {
+        "health_wrk_tcp": throughput(args.daemon, args.wrk_seconds),
+        "sse_1000": streams_footprint(args.daemon, 1000),
+        "control_256": control_footprint(args.daemon, 256),
+        "loadavg": [round(x, 2) for x in os.getloadavg()],
+    }
+    print(json.dumps(result, indent=1))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,100 @@
+// Session is one HTTP connection, on one I/O thread, from accept to close: it reads a request,
+// hands it to the Router and writes the answer — at once for a quick route, when the route's
+// Respond is called for a slow one — and then reads the next request on the same connection.
+// An upload's body is handed to its receiver as it arrives; a streaming reply (SSE) is written
+// whenever its body has something and the client has taken the last write, and the session
+// keeps reading the socket meanwhile, so a client that closes is gone at once.
+//
+// Nothing here blocks or waits on a thread: every step is a completion on the session's
+// io_context. Internal to src/http: includes Beast.
+#pragma once
+
+#include <array>
+#include <atomic>
+#include <chrono>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include <boost/asio/generic/stream_protocol.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+
+#include "http/server_core.h"
+
+namespace vs {
+
+class Session : public std::enable_shared_from_this<Session> {
+ public:
+  using Protocol = boost::asio::generic::stream_protocol;
+  enum class Phase { AwaitingRequest, Busy, Streaming };
+
+  Session(Protocol::socket socket, ServerCore& core);
+
+  void start();
+  // Closes the connection and leaves the registry; safe to call more than once. Session thread.
+  void close();
+
+  Phase phase() const { return phase_.load(std::memory_order_relaxed); }
+  // Since when the session has waited for a request (meaningful in AwaitingRequest).
+  std::chrono::steady_clock::time_point waiting_since() const {
+    return std::chrono::steady_clock::time_point(std::chrono::steady_clock::duration(waiting_since_.load()));
+  }
+  const boost::asio::any_io_executor& executor() const { return executor_; }
+
+ private:
+  using Stream = boost::beast::basic_stream<Protocol>;
+
+  void read_request();
+  void on_header(boost::beast::error_code ec);
+  void on_body(boost::beast::error_code ec);
+  void dispatch(const HttpRequest& request);
+  Respond responder();
+  void answer(HttpReply reply);
+  void write_reply(const HttpReply& reply, bool keep_alive);
+
+  void start_upload(HttpRequest request);
+  void read_upload_chunk();
+  void on_upload_chunk(boost::beast::error_code ec);
+  void pause_upload();
+  void end_upload(bool complete);
+
+  void start_stream(HttpReply reply);
+  void watch_for_close();
+  void pump_stream();
+  void write_stream(std::string text);
+  void arm_keepalive();
+
+  void set_phase(Phase p);
+
+  Stream stream_;
+  ServerCore& core_;
+  const boost::asio::any_io_executor executor_;
+  std::atomic<Phase> phase_{Phase::AwaitingRequest};
+  std::atomic<int64_t> waiting_since_{0};
+  bool closed_ = false;
+
+  boost::beast::flat_buffer buffer_;
+  std::optional<boost::beast::http::request_parser<boost::beast::http::empty_body>> head_;
+  std::optional<boost::beast::http::request_parser<boost::beast::http::string_body>> parser_;
+  std::optional<boost::beast::http::response<boost::beast::http::string_body>> response_;
+  unsigned version_ = 11;
+  bool keep_alive_ = false;
+
+  // upload
+  std::optional<boost::beast::http::request_parser<boost::beast::http::buffer_body>> upload_;
+  std::unique_ptr<UploadReceiver> receiver_;
+  std::unique_ptr<std::array<char, 16 * 1024>> chunk_;
+  std::optional<boost::asio::steady_timer> retry_;
+
+  // streaming reply
+  std::shared_ptr<ReplyStream> body_;
+  std::string out_;
+  bool writing_ = false;
+  bool keepalive_due_ = false;
+  std::optional<boost::asio::steady_timer> keepalive_;
+  std::array<char, 512> discard_{};
+};
+
+}  // namespace vs
