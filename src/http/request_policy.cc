@@ -44,10 +44,13 @@ std::string media_type(const std::string& content_type) {
 bool is_loopback_host(const std::string& host) {
   const std::string h = lower(host_part(trim(host)));
   if (h == "localhost" || (h.size() > 10 && h.ends_with(".localhost"))) return true;
+  // inet_aton, not inet_pton: it takes every form the resolver does ("127.1", "0x7f.1"), the
+  // same forms the listener's address may be written in.
   in_addr v4{};
-  if (inet_pton(AF_INET, h.c_str(), &v4) == 1) return (ntohl(v4.s_addr) >> 24) == 127;
+  if (inet_aton(h.c_str(), &v4) != 0) return (ntohl(v4.s_addr) >> 24) == 127;
   in6_addr v6{};
-  return inet_pton(AF_INET6, h.c_str(), &v6) == 1 && IN6_IS_ADDR_LOOPBACK(&v6);
+  if (inet_pton(AF_INET6, h.c_str(), &v6) != 1) return false;
+  return IN6_IS_ADDR_LOOPBACK(&v6) || (IN6_IS_ADDR_V4MAPPED(&v6) && v6.s6_addr[12] == 127);
 }
 
 std::optional<HttpReply> refuse_foreign(const HttpRequest& request, const RequestPolicy& policy) {

@@ -18,7 +18,8 @@ HttpRequest post(std::map<std::string, std::string> headers, std::string body = 
 }
 
 TEST(RequestPolicy, LoopbackNamesAndAddressesAreLoopback) {
-  for (const char* h : {"localhost", "LOCALHOST:9860", "app.localhost", "127.0.0.1", "127.1.2.3:80", "[::1]:9860", "::1"}) {
+  for (const char* h : {"localhost", "LOCALHOST:9860", "app.localhost", "127.0.0.1", "127.1.2.3:80", "[::1]:9860", "::1",
+                        "127.1:9860", "0x7f.1", "[::ffff:127.0.0.1]:80"}) {
     EXPECT_TRUE(is_loopback_host(h)) << h;
   }
   for (const char* h : {"evil.example", "localhost.evil.example", "10.0.0.1", "[::2]", "0.0.0.0", ""}) {
