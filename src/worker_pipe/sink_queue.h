@@ -24,7 +24,7 @@
 #include <string>
 #include <vector>
 
-#include "worker_pipe/audio_sink.h"
+#include "worker_pipe/send_result.h"
 
 namespace vs {
 
