@@ -103,15 +103,16 @@ void HttpServer::stop() {
   d.stopped = true;
   ServerCore& core = *d.core;
   core.stopping = true;
-  asio::post(d.acceptor->get_executor(), [acceptor = d.acceptor] {
+  // On the acceptor's thread, so every connection accepted before the close is in the registry:
+  // closing a session completes its pending reads, writes and timers at once; an answer still
+  // to come (a control call, an upload's last final) finds the session gone and is dropped.
+  asio::post(d.acceptor->get_executor(), [acceptor = d.acceptor, core = d.core] {
     boost::system::error_code ignored;
     acceptor->close(ignored);
+    for (auto& session : core->sessions()) {
+      asio::post(session->executor(), [session] { session->close(); });
+    }
   });
-  // Closing a session completes its pending reads, writes and timers at once; an answer still
-  // to come (a control call, an upload's last final) finds the session gone and is dropped.
-  for (auto& session : core.sessions()) {
-    asio::post(session->executor(), [session] { session->close(); });
-  }
   for (auto& guard : core.keep_running) guard.reset();
   // The I/O threads end once nothing is left to do; a straggler is not waited for forever.
   const auto deadline = std::chrono::steady_clock::now() + kDrainLimit;

@@ -107,12 +107,20 @@ class AudioUpload : public UploadReceiver {
   UploadStep on_chunk(std::string_view bytes) override { return step(source_.feed(bytes)); }
   UploadStep resume() override { return step(source_.drain()); }
 
+  // The upload slot is free before the answer goes out, so a client that sends its next
+  // upload the moment it has the answer is never told another one is feeding.
   void finish(bool complete, Respond done) override {
-    if (!owns_) return done(answer(rec_->snapshot(), complete));
+    if (!owns_) {
+      *busy_ = false;
+      return done(answer(rec_->snapshot(), complete));
+    }
     source_.finish();  // a client gone mid-body still gets what it sent transcribed
     // The answer waits for the last final, without a thread waiting for it.
     Recording* rec = rec_.get();  // the callback runs on that recording's pump thread
-    rec_->on_finished([rec, complete, done = std::move(done)] { done(answer(rec->snapshot(), complete)); });
+    rec_->on_finished([rec, complete, busy = busy_, done = std::move(done)] {
+      *busy = false;
+      done(answer(rec->snapshot(), complete));
+    });
   }
 
  private:

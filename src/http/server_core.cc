@@ -21,11 +21,15 @@ bool ServerCore::admit(const std::shared_ptr<Session>& session) {
     std::lock_guard lock(sessions_mu_);
     if (sessions_.size() >= kMaxConnections) {
       // The longest wait for a request: a client that holds a slot without asking anything.
-      for (const auto& s : sessions_) {
-        if (s->phase() != Session::Phase::AwaitingRequest) continue;
-        if (!evicted || s->waiting_since() < evicted->waiting_since()) evicted = s;
+      auto oldest = sessions_.end();
+      for (auto it = sessions_.begin(); it != sessions_.end(); ++it) {
+        if ((*it)->phase() != Session::Phase::AwaitingRequest) continue;
+        if (oldest == sessions_.end() || (*it)->waiting_since() < (*oldest)->waiting_since()) oldest = it;
       }
-      if (!evicted) return false;
+      if (oldest == sessions_.end()) return false;
+      // Out of the registry now, so the slot is free at once and no later admit picks it again.
+      evicted = std::move(*oldest);
+      sessions_.erase(oldest);
     }
     sessions_.push_back(session);
   }

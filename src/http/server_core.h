@@ -33,7 +33,7 @@ namespace vs {
 
 class Session;
 
-struct ServerCore {
+struct ServerCore : std::enable_shared_from_this<ServerCore> {
   // Past this many open connections a new one evicts the connection that has waited longest for
   // a request head (an idle keep-alive or a slow client); only when none waits is it refused.
   static constexpr size_t kMaxConnections = 2048;

@@ -20,7 +20,7 @@ using namespace std::chrono_literals;
 namespace {
 
 constexpr auto kWriteTimeout = 10s;   // a client that takes nothing for this long is cut off
-constexpr auto kKeepalive = 15s;      // an idle event stream says so this often
+constexpr auto kKeepalive = 1s;       // an idle event stream says so this often (clients count on it)
 constexpr auto kUploadRetry = 2ms;    // a paused upload asks its receiver again after this
 constexpr unsigned kHeaderLimit = 16 * 1024;
 constexpr size_t kStreamWriteBytes = 16 * 1024;
@@ -66,7 +66,7 @@ int64_t now_ticks() { return std::chrono::steady_clock::now().time_since_epoch()
 }  // namespace
 
 Session::Session(Protocol::socket socket, ServerCore& core)
-    : stream_(std::move(socket)), core_(core), executor_(stream_.get_executor()) {}
+    : stream_(std::move(socket)), core_(core), executor_(stream_.get_executor()), waiting_since_(now_ticks()) {}
 
 void Session::start() { read_request(); }
 
@@ -150,7 +150,8 @@ void Session::dispatch(const HttpRequest& req) {
 // call completes on the supervisor's). Either way it is written on this session's thread, once.
 Respond Session::responder() {
   auto answered = std::make_shared<std::atomic<bool>>(false);
-  return [weak = weak_from_this(), answered, core = &core_, ex = executor_](HttpReply r) {
+  // The core by shared_ptr: the answer may come after the server has stopped and gone.
+  return [weak = weak_from_this(), answered, core = core_.shared_from_this(), ex = executor_](HttpReply r) {
     if (answered->exchange(true)) return;
     const auto* io = ex.target<asio::io_context::executor_type>();
     if (io && io->running_in_this_thread()) {
@@ -322,7 +323,7 @@ void Session::pump_stream() {
       break;
   }
   if (keepalive_due_) return write_stream(": keepalive\n\n");
-  const bool armed = body_->wake_when_ready([weak = weak_from_this(), core = &core_, ex = executor_] {
+  const bool armed = body_->wake_when_ready([weak = weak_from_this(), core = core_.shared_from_this(), ex = executor_] {
     core->post(ex, [weak] {
       if (auto self = weak.lock()) self->pump_stream();
     });

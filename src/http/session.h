@@ -72,7 +72,7 @@ class Session : public std::enable_shared_from_this<Session> {
   ServerCore& core_;
   const boost::asio::any_io_executor executor_;
   std::atomic<Phase> phase_{Phase::AwaitingRequest};
-  std::atomic<int64_t> waiting_since_{0};
+  std::atomic<int64_t> waiting_since_;
   bool closed_ = false;
 
   boost::beast::flat_buffer buffer_;
