@@ -109,12 +109,18 @@ class AudioUpload : public UploadReceiver {
 
   // The upload slot is free before the answer goes out, so a client that sends its next
   // upload the moment it has the answer is never told another one is feeding.
+  // A client gone mid-body still gets what it sent transcribed: the upload ends the recording
+  // it started either way, once the frames a waiting upload held back are in the ring.
+  UploadStep end_of_body(bool) override {
+    if (owns_ && source_.finish() == StreamSource::Fed::Full) return UploadStep::Pause;
+    return UploadStep::Continue;  // ended (the recording's own state says how, in the answer)
+  }
+
   void finish(bool complete, Respond done) override {
     if (!owns_) {
       *busy_ = false;
       return done(answer(rec_->snapshot(), complete));
     }
-    source_.finish();  // a client gone mid-body still gets what it sent transcribed
     // The answer waits for the last final, without a thread waiting for it.
     Recording* rec = rec_.get();  // the callback runs on that recording's pump thread
     rec_->on_finished([rec, complete, busy = busy_, done = std::move(done)] {

@@ -41,6 +41,9 @@ class UploadReceiver {
   virtual ~UploadReceiver() = default;
   virtual UploadStep on_chunk(std::string_view bytes) = 0;
   virtual UploadStep resume() { return UploadStep::Continue; }
+  // The body has ended (complete or not); Pause until what it held back is passed on, then
+  // finish() follows.
+  virtual UploadStep end_of_body(bool /*complete*/) { return UploadStep::Continue; }
   virtual void finish(bool complete, Respond done) = 0;
 };
 using UploadStart = std::variant<HttpReply, std::unique_ptr<UploadReceiver>>;

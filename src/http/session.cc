@@ -264,6 +264,22 @@ void Session::end_upload(bool complete) {
   // Only a body read to its end leaves the connection usable for another request.
   if (!complete) keep_alive_ = false;
   chunk_.reset();
+  switch (receiver_->end_of_body(complete)) {
+    case UploadStep::Continue: return conclude_upload(complete);
+    case UploadStep::Stop: return conclude_upload(false);
+    case UploadStep::Pause: break;
+  }
+  // What the receiver held back goes on as the ring makes room: ask again shortly.
+  if (!retry_) retry_.emplace(executor_);
+  retry_->expires_after(kUploadRetry);
+  retry_->async_wait([self = shared_from_this(), complete](beast::error_code ec) {
+    if (self->closed_) return;
+    if (ec || self->core_.stopping) return self->conclude_upload(false);
+    self->end_upload(complete);
+  });
+}
+
+void Session::conclude_upload(bool complete) {
   Respond done = responder();
   try {
     receiver_->finish(complete, done);

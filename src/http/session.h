@@ -59,6 +59,7 @@ class Session : public std::enable_shared_from_this<Session> {
   void on_upload_chunk(boost::beast::error_code ec);
   void pause_upload();
   void end_upload(bool complete);
+  void conclude_upload(bool complete);
 
   void start_stream(HttpReply reply);
   void watch_for_close();

@@ -60,16 +60,18 @@ StreamSource::Fed StreamSource::feed(std::string_view bytes) {
   return held_.empty() ? Fed::Accepted : Fed::Full;
 }
 
-void StreamSource::finish() {
-  if (!out_ || ended_) return;
-  chunker_.finish([this](const AudioFrame& f) { return push(f); });
-  // A waiting stream's held frames still go in (the caller's thread may wait: the body is done).
-  while (!held_.empty() && !out_->closed()) {
-    if (!out_->push_wait(held_.front())) break;
-    held_.pop_front();
+StreamSource::Fed StreamSource::finish() {
+  if (!out_ || ended_) return Fed::Ended;
+  if (!last_frame_cut_) {
+    chunker_.finish([this](const AudioFrame& f) { return push(f); });
+    last_frame_cut_ = true;
   }
+  // The caller may be an I/O thread: a waiting stream's held frames go in as room appears.
+  while (!held_.empty() && out_->offer(held_.front())) held_.pop_front();
+  if (!held_.empty() && !out_->closed()) return Fed::Full;
   ended_ = true;
   if (on_end_) on_end_(SourceEnd{SourceEnd::Kind::EndOfInput, ""});
+  return Fed::Ended;
 }
 
 }  // namespace vs

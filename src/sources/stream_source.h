@@ -9,7 +9,7 @@
 //   StreamSource* feed = src.get();
 //   recorder.start(std::move(src), "upload", &busy);
 //   feed->feed(bytes);          // s16le, 16 kHz mono, any length; false: the recording ended
-//   feed->finish();             // the input ended: the recording ends with end_of_stream
+//   while (feed->finish() == StreamSource::Fed::Full) { ...later... }  // the input ended
 #pragma once
 
 #include <atomic>
@@ -38,8 +38,10 @@ class StreamSource : public AudioSource {
   Fed feed(std::string_view bytes);
   // Waiting streams: pushes held-back frames that now fit.
   Fed drain();
-  // The input ended: pads the last frame and ends the recording (end_of_stream).
-  void finish();
+  // The input ended: pads the last frame and ends the recording (end_of_stream). Never waits:
+  // Full while a waiting stream still holds frames the ring has no room for — call it again
+  // once it may have (it goes on where it stopped); Ended once the input has ended.
+  Fed finish();
   // The producer's bytes so far.
   uint64_t bytes_fed() const { return bytes_; }
 
@@ -53,6 +55,7 @@ class StreamSource : public AudioSource {
   FrameChunker chunker_;
   uint8_t odd_byte_ = 0;
   bool has_odd_byte_ = false;
+  bool last_frame_cut_ = false;  // finish() has padded and pushed the last partial frame
   uint64_t bytes_ = 0;
   std::atomic<bool> ended_{false};
 };

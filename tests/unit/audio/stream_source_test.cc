@@ -1,0 +1,48 @@
+// A waiting StreamSource (a recorded upload) ends without ever blocking its caller, which is an
+// HTTP or Wyoming I/O thread: what the ring has no room for is held and goes in as room appears.
+#include "sources/stream_source.h"
+
+#include <gtest/gtest.h>
+
+#include <string>
+
+#include "audio/audio_ring.h"
+#include "audio/ring_writer.h"
+
+namespace vs {
+namespace {
+
+std::string frames_of_bytes(size_t frames, size_t extra_bytes = 0) {
+  return std::string(frames * kFrameBytes + extra_bytes, '\x01');
+}
+
+TEST(StreamSource, AWaitingStreamFinishesWithoutWaitingAndLosesNothing) {
+  AudioRing ring(2);
+  RingWriter writer(ring);
+  StreamSource source(/*waits=*/true);
+  int ended = 0;
+  source.start(writer, [&ended](const SourceEnd& e) {
+    EXPECT_EQ(e.kind, SourceEnd::Kind::EndOfInput);
+    ++ended;
+  });
+  // Three whole frames and half of a fourth into a ring of two: one frame is held back.
+  EXPECT_EQ(source.feed(frames_of_bytes(3, kFrameBytes / 2)), StreamSource::Fed::Full);
+  EXPECT_EQ(ring.size(), 2u);
+
+  // The end of the input: the last (padded) frame is held too, and finish() says so at once.
+  EXPECT_EQ(source.finish(), StreamSource::Fed::Full);
+  EXPECT_EQ(ended, 0);
+  ring.pop();
+  EXPECT_EQ(source.finish(), StreamSource::Fed::Full);  // one went in, the padded one waits
+  ring.pop();
+  ring.pop();
+  EXPECT_EQ(source.finish(), StreamSource::Fed::Ended);
+  EXPECT_EQ(ended, 1);
+  EXPECT_EQ(ring.size(), 1u);  // the padded last frame
+  EXPECT_EQ(writer.rejected(), 0u) << "nothing refused: every frame went in";
+  EXPECT_EQ(source.finish(), StreamSource::Fed::Ended);  // once ended, it stays so
+  EXPECT_EQ(ended, 1);
+}
+
+}  // namespace
+}  // namespace vs
