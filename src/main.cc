@@ -94,7 +94,11 @@ int main(int argc, char** argv) {
   transcribe->add_option("file", tr.file, "audio file (WAV, FLAC, Ogg, MP3; any rate), or - for a WAV on stdin");
   transcribe->add_flag("--mic", tr.mic, "record the microphone until Ctrl-C");
   transcribe->add_option("--device", tr.device, "with --mic: input device index or name (see `voice-sidecar devices`)");
-  transcribe->add_flag("--json", tr.json, "every event as a JSON line, then a summary line");
+  CLI::Option* json_flag = transcribe->add_flag("--json", tr.json, "every event as a JSON line, then a summary line");
+  transcribe->add_option("--format", tr.format,
+                         "print the whole transcript at the end as txt, srt, vtt or json (segments with times)")
+      ->check(CLI::IsMember({"txt", "srt", "vtt", "json"}))
+      ->excludes(json_flag);
   transcribe->add_flag("--realtime", tr.realtime, "stream the file at real-time pace, as a live source would");
   transcribe->add_flag("-v,--verbose", tr.verbose, "show the daemon's log lines");
   CLI::App* devices = app.add_subcommand("devices", "list the audio input devices");

@@ -15,6 +15,7 @@
 #include "audio/recorder.h"
 #include "cli/transcript_printer.h"
 #include "common/json_text.h"
+#include "common/subtitles.h"
 #include "events/event_bus.h"
 #include "gate/heavy_load_gate.h"
 #include "sources/file_source.h"
@@ -66,6 +67,27 @@ void print_summary(const TranscribeOptions& o, const RecordingSnapshot& r, doubl
                percentile(lat, 50), percentile(lat, 95));
 }
 
+// The finals of the recording as one document (--format).
+std::string transcript_document(const std::string& format, const std::vector<TimedText>& finals) {
+  if (format == "srt") return to_srt(finals);
+  if (format == "vtt") return to_vtt(finals);
+  if (format == "json") {
+    nlohmann::json segments = nlohmann::json::array();
+    for (const TimedText& f : finals) {
+      segments.push_back({{"start", f.start_ms / 1000.0}, {"end", f.end_ms / 1000.0}, {"text", f.text}});
+    }
+    return dump_json({{"text", joined_text(finals)}, {"segments", segments}}) + "\n";
+  }
+  const std::string text = joined_text(finals);
+  return text.empty() ? text : text + "\n";
+}
+
+void collect_final(const nlohmann::json& e, std::vector<TimedText>& finals) {
+  const std::string text = e.value("text", "");
+  if (text.find_first_not_of(" \t\r\n") == std::string::npos) return;
+  finals.push_back({e.value("start_ms", 0LL), e.value("end_ms", 0LL), text});
+}
+
 }  // namespace
 
 int run_transcribe(Config config, const TranscribeOptions& o) {
@@ -115,9 +137,13 @@ int run_transcribe(Config config, const TranscribeOptions& o) {
   }
   if (o.mic && !o.json) std::fprintf(stderr, "listening; Ctrl-C to stop\n");
 
-  TranscriptPrinter printer(stdout, o.json ? TranscriptPrinter::Style::Json
-                                           : tty ? TranscriptPrinter::Style::Terminal
-                                                 : TranscriptPrinter::Style::Lines);
+  // With --format, stdout is the document alone; the live view goes to stderr meanwhile.
+  const bool document = !o.format.empty();
+  TranscriptPrinter printer(document ? stderr : stdout,
+                            o.json ? TranscriptPrinter::Style::Json
+                            : (document ? isatty(STDERR_FILENO) : tty) ? TranscriptPrinter::Style::Terminal
+                                                                       : TranscriptPrinter::Style::Lines);
+  std::vector<TimedText> finals;
   std::thread stopper;
   const std::vector<std::string> shown = {"speech_start", "speech_end", "partial_text", "final_text",
                                           "no_speech",    "error",      "stt_error",    "audio_lost",
@@ -134,9 +160,14 @@ int run_transcribe(Config config, const TranscribeOptions& o) {
     }
     const std::string& type = (*ev)->type;
     if (std::find(shown.begin(), shown.end(), type) != shown.end()) printer.on_event(*(*ev)->body);
+    if (document && type == "final_text") collect_final(*(*ev)->body, finals);
     done = type == "recording_stopped";
   }
   printer.finish();
+  if (document) {
+    std::fputs(transcript_document(o.format, finals).c_str(), stdout);
+    std::fflush(stdout);
+  }
   if (stopper.joinable()) stopper.join();
   rec->wait();
   const double seconds = std::chrono::duration<double>(Clock::now() - t0).count();

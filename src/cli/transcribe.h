@@ -4,7 +4,9 @@
 //
 // - on a terminal, the partial text updating in place and each final as a line with its time;
 // - otherwise one plain line per final;
-// - with --json, every event as one JSON line and, last, a summary object.
+// - with --json, every event as one JSON line and, last, a summary object;
+// - with --format txt|srt|vtt|json, the whole transcript as one document on stdout at the end
+//   (the live lines go to stderr), the same subtitles POST /v1/audio/transcriptions answers.
 //
 // It ends with a short summary (audio length, time taken, real-time factor, frames
 // sent/acked/lost). The microphone runs until Ctrl-C, which stops the recording gracefully (the
@@ -22,6 +24,7 @@ struct TranscribeOptions {
   bool mic = false;
   std::string device;        // with mic: index or name; "" = the default input
   bool json = false;
+  std::string format;        // "" (live lines), or txt, srt, vtt, json: one document at the end
   bool realtime = false;     // a file at real-time pace (as a live source would arrive)
   bool verbose = false;      // the daemon's own log lines on stderr
 };

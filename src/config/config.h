@@ -88,6 +88,18 @@ struct HttpConfig {
   std::vector<std::string> allowed_origins;  // Origins accepted besides the daemon's own
 };
 
+// The Wyoming listener (Home Assistant's speech protocol), off unless `listen` is set.
+struct WyomingConfig {
+  std::string listen;               // "" = off; "tcp://HOST:PORT" or "unix://PATH"
+  bool allow_remote = false;        // Wyoming has no auth: a non-loopback address needs this
+  int queue_timeout_ms = 30000;     // a connection waits this long for the one recording slot
+};
+
+// The OpenAI-compatible POST /v1/audio/transcriptions.
+struct OpenAiConfig {
+  int max_upload_mb = 25;           // larger uploads are answered 413 (OpenAI's own limit is 25 MB)
+};
+
 struct LogConfig {
   std::string level = "info";       // trace, debug, info, warn, error
 };
@@ -102,6 +114,8 @@ struct Config {
   AudioConfig audio;
   HttpConfig http;
   LogConfig log;
+  WyomingConfig wyoming;
+  OpenAiConfig openai;
   int control_timeout_ms = 5000;    // how long a control call waits beyond the worker's own timeouts
 };
 

@@ -81,7 +81,11 @@ std::vector<KeyDef> build_table() {
       KEY(audio.flush_timeout_ms, "AUDIO_FLUSH_TIMEOUT_MS", kTimeoutMs, "a stop waits this long for the last final"),
       KEY(http.allowed_hosts, "HTTP_ALLOWED_HOSTS", kAny, "Host values accepted besides loopback names"),
       KEY(http.allowed_origins, "HTTP_ALLOWED_ORIGINS", kAny, "Origins accepted besides the daemon's own"),
+      KEY(openai.max_upload_mb, "OPENAI_MAX_UPLOAD_MB", Range(1, 1024), "largest POST /v1/audio/transcriptions upload, MB"),
       KEY(log.level, "LOG_LEVEL", kAny, "trace, debug, info, warn or error"),
+      KEY(wyoming.listen, "WYOMING_LISTEN", kAny, "Wyoming listener: tcp://HOST:PORT or unix://PATH; empty = off"),
+      KEY(wyoming.allow_remote, "WYOMING_ALLOW_REMOTE", kAny, "allow a non-loopback Wyoming address (it has no auth)"),
+      KEY(wyoming.queue_timeout_ms, "WYOMING_QUEUE_TIMEOUT_MS", kTimeoutMs, "a Wyoming client waits this long for its turn"),
       KEY(control_timeout_ms, "CONTROL_TIMEOUT_MS", kTimeoutMs, "a control call waits this beyond the worker's"),
   };
   std::sort(t.begin(), t.end(), [](const KeyDef& a, const KeyDef& b) { return a.key < b.key; });

@@ -98,6 +98,35 @@ void check_unix_address(const Config& c, const Origins& origins, const Checker& 
   }
 }
 
+// wyoming.listen: "" (off), "tcp://host:port" or "unix:///absolute/path". Wyoming has no auth,
+// so a non-loopback host needs wyoming.allow_remote: a typo must not expose the microphone path.
+void check_wyoming(const WyomingConfig& w, const Checker& ck) {
+  const std::string& listen = w.listen;
+  if (listen.empty()) return;
+  const std::string expected = "tcp://HOST:PORT or unix:///absolute/path";
+  if (listen.starts_with("tcp://")) {
+    const auto host = tcp_host(listen.substr(6));
+    if (!host) ck.fail("wyoming.listen", expected + " (HOST:PORT with a port in 0..65535)", json_quoted(listen));
+    if (!is_loopback_host(*host) && !w.allow_remote) {
+      throw ConfigError("wyoming.listen", json_quoted(listen) +
+                                              " is not a loopback address; Wyoming has no authentication, so a "
+                                              "non-loopback address needs wyoming.allow_remote: true" +
+                                              ck.from("wyoming.listen"));
+    }
+    return;
+  }
+  if (listen.starts_with("unix://")) {
+    const std::string path = listen.substr(7);
+    constexpr size_t kMax = sizeof(sockaddr_un{}.sun_path);
+    if (!path.starts_with("/")) ck.fail("wyoming.listen", expected + " (an absolute socket path)", json_quoted(listen));
+    if (path.size() >= kMax) {
+      ck.fail("wyoming.listen", "a socket path shorter than " + std::to_string(kMax) + " bytes", json_quoted(listen));
+    }
+    return;
+  }
+  ck.fail("wyoming.listen", expected + " or empty (off)", json_quoted(listen));
+}
+
 void check_words(const Config& c, const Checker& ck) {
   static const char* const kLevels[] = {"trace", "debug", "info", "warn", "error"};
   if (std::find(std::begin(kLevels), std::end(kLevels), c.log.level) == std::end(kLevels)) {
@@ -138,6 +167,7 @@ void validate(const Config& c, const Origins& origins) {
   if (c.listen.network == "unix") check_unix_address(c, origins, ck);
   check_ranges(c, ck);
   check_worker(c.worker, ck);
+  check_wyoming(c.wyoming, ck);
   if (c.backoff.max_ms < c.backoff.initial_ms) {
     ck.fail("backoff.max_ms", "an integer >= backoff.initial_ms (" + std::to_string(c.backoff.initial_ms) + ")",
             json_quoted(std::to_string(c.backoff.max_ms)));

@@ -15,6 +15,8 @@
 #include "http/router.h"
 #include "events/event_bus.h"
 #include "supervision/supervisor.h"
+#include "wyoming/listen_address.h"
+#include "wyoming/wyoming_server.h"
 
 namespace vs {
 
@@ -72,10 +74,13 @@ int run_daemon(const LoadedConfig& loaded) {
   raise_descriptor_limit();
 
   ListenSocket socket;
+  ListenSocket wyoming_socket;  // Wyoming is off unless wyoming.listen is set
   try {
     socket = open_listen_socket(config.listen);
+    if (!config.wyoming.listen.empty()) wyoming_socket = open_listen_socket(wyoming_listen_config(config.wyoming.listen));
   } catch (const ListenError& e) {
     spdlog::error("cannot start: {}", e.what());
+    remove_socket_file(socket);
     return 1;
   }
 
@@ -96,11 +101,27 @@ int run_daemon(const LoadedConfig& loaded) {
   std::unique_ptr<HttpServer> server;
   ApiContext api{supervisor, gate, bus, recorder, ListenInfo{socket.network, socket.address},
                  [&server] { return server ? server->responses_by_status() : std::map<int, uint64_t>{}; }};
+  api.openai = config.openai;
   install_api_v1(router, api);
   const ListenInfo listen = api.listen;
   server = std::make_unique<HttpServer>(std::move(socket), router, config.listen);
   server->start();
   spdlog::info("voice-sidecar listening on {} {}", listen.network, listen.address);
+  // Wyoming shares the HTTP server's I/O threads: it starts after them and stops before them.
+  std::unique_ptr<WyomingServer> wyoming;
+  if (!config.wyoming.listen.empty()) {
+    const std::string network = wyoming_socket.network, address = wyoming_socket.address;
+    WyomingContext context{recorder, bus,
+                           [&supervisor] {
+                             const WorkerSnapshot w = supervisor.snapshot();
+                             return ModelInfo{w.engine, w.model};
+                           },
+                           std::chrono::milliseconds(config.wyoming.queue_timeout_ms)};
+    wyoming = std::make_unique<WyomingServer>(std::move(wyoming_socket), std::move(context),
+                                              [&server]() -> boost::asio::io_context& { return server->next_io_context(); });
+    wyoming->start();
+    spdlog::info("voice-sidecar Wyoming listening on {} {}", network, address);
+  }
 
   supervisor.begin();
   const int sig = wait_for_stop_signal();
@@ -109,9 +130,11 @@ int run_daemon(const LoadedConfig& loaded) {
   recorder.stop("shutdown");  // the last audio goes to the worker and its final comes back
   supervisor.shutdown();  // pending control calls return; the worker stops gracefully
   bus.close();            // event streams end
+  if (wyoming) wyoming->stop();  // before the HTTP server: its connections run on those threads
   server->stop();
   gate.stop();
   remove_socket_file(server->socket());
+  if (wyoming) remove_socket_file(wyoming->socket());
   spdlog::info("voice-sidecar stopped");
   return 0;
 }

@@ -1,5 +1,6 @@
 #include "http/api_v1.h"
 
+#include "http/openai_routes.h"
 #include "http/recording_routes.h"
 #include "http/sse_body.h"
 
@@ -138,6 +139,7 @@ void install_api_v1(Router& router, const ApiContext& ctx) {
   });
 
   install_recording_routes(router, ctx);
+  install_openai_routes(router, ctx);
 }
 
 }  // namespace vs

@@ -27,6 +27,7 @@ struct ApiContext {
   Recorder& recorder;
   ListenInfo listen;
   std::function<std::map<int, uint64_t>()> http_responses;  // for metrics
+  OpenAiConfig openai{};  // POST /v1/audio/transcriptions (the daemon sets it from Config::openai)
 };
 
 // Registers every /v1 route on `router`. `context` must outlive the router's use.

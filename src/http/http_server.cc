@@ -127,6 +127,8 @@ void HttpServer::stop() {
 
 const ListenSocket& HttpServer::socket() const { return impl_->socket; }
 
+asio::io_context& HttpServer::next_io_context() { return impl_->core->next_io(); }
+
 std::map<int, uint64_t> HttpServer::responses_by_status() const { return impl_->core->responses_by_status(); }
 
 }  // namespace vs

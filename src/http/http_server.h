@@ -20,6 +20,10 @@
 #include "http/listen_socket.h"
 #include "http/router.h"
 
+namespace boost::asio {
+class io_context;
+}
+
 namespace vs {
 
 class HttpServer {
@@ -35,6 +39,9 @@ class HttpServer {
 
   const ListenSocket& socket() const;
   std::map<int, uint64_t> responses_by_status() const;
+  // One of the I/O threads' io_contexts, round robin: another listener (Wyoming) runs its
+  // acceptor and connections on them instead of threads of its own. Valid until stop().
+  boost::asio::io_context& next_io_context();
 
  private:
   struct Impl;

@@ -2,6 +2,7 @@
 
 #include <sndfile.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
@@ -32,6 +33,30 @@ std::string describe(const std::string& path) {
   return path == "-" ? std::string("standard input") : "audio file '" + path + "'";
 }
 
+// An audio file held in memory, read by libsndfile through SF_VIRTUAL_IO (read-only).
+struct MemoryFile {
+  std::string bytes;
+  sf_count_t pos = 0;
+
+  static MemoryFile& of(void* user) { return *static_cast<MemoryFile*>(user); }
+  static sf_count_t length(void* user) { return static_cast<sf_count_t>(of(user).bytes.size()); }
+  static sf_count_t seek(sf_count_t offset, int whence, void* user) {
+    MemoryFile& m = of(user);
+    const sf_count_t base = whence == SEEK_CUR ? m.pos : whence == SEEK_END ? length(user) : 0;
+    m.pos = std::clamp<sf_count_t>(base + offset, 0, length(user));
+    return m.pos;
+  }
+  static sf_count_t read(void* out, sf_count_t count, void* user) {
+    MemoryFile& m = of(user);
+    const sf_count_t n = std::clamp<sf_count_t>(length(user) - m.pos, 0, count);
+    std::memcpy(out, m.bytes.data() + m.pos, static_cast<size_t>(n));
+    m.pos += n;
+    return n;
+  }
+  static sf_count_t write(const void*, sf_count_t, void*) { return 0; }
+  static sf_count_t tell(void* user) { return of(user).pos; }
+};
+
 // libsndfile's sentences carry a "System error : " prefix and a final period; a SourceError
 // reads better as "cannot open audio file 'x.wav': No such file or directory".
 std::string tidy(std::string message) {
@@ -43,6 +68,21 @@ std::string tidy(std::string message) {
   return message;
 }
 
+SndFile check_opened(SNDFILE* raw, const std::string& what, bool length_known, const SF_INFO& info) {
+  if (raw == nullptr) {
+    throw SourceError("cannot open " + what + ": " + tidy(sf_strerror(nullptr)));
+  }
+  SndFile file(raw);
+  if (info.samplerate <= 0 || info.channels <= 0) {
+    throw SourceError("cannot open " + what + ": it declares " + std::to_string(info.channels) + " channels at " +
+                      std::to_string(info.samplerate) + " Hz");
+  }
+  if (length_known && info.frames <= 0) {
+    throw SourceError("cannot use " + what + ": it holds no audio (0 frames)");
+  }
+  return file;
+}
+
 SndFile open_sndfile(const std::string& path, const StdinRelay* relay, SF_INFO& info) {
   info = SF_INFO{};
   std::error_code ignored;
@@ -51,21 +91,9 @@ SndFile open_sndfile(const std::string& path, const StdinRelay* relay, SF_INFO& 
   }
   SNDFILE* raw = relay != nullptr ? sf_open_fd(relay->fd(), SFM_READ, &info, SF_FALSE)
                                   : sf_open(path.c_str(), SFM_READ, &info);
-  if (raw == nullptr) {
-    throw SourceError("cannot open " + describe(path) + ": " + tidy(sf_strerror(nullptr)));
-  }
-  SndFile file(raw);
-  if (info.samplerate <= 0 || info.channels <= 0) {
-    throw SourceError("cannot open " + describe(path) + ": it declares " +
-                      std::to_string(info.channels) + " channels at " +
-                      std::to_string(info.samplerate) + " Hz");
-  }
   // A pipe's length is unknown (or whatever a streaming writer put in the header), so only a
   // real file can be judged empty up front.
-  if (relay == nullptr && info.frames <= 0) {
-    throw SourceError("cannot use " + describe(path) + ": it holds no audio (0 frames)");
-  }
-  return file;
+  return check_opened(raw, describe(path), relay == nullptr, info);
 }
 
 }  // namespace
@@ -89,6 +117,7 @@ struct FileSource::Impl {
   const std::string path;
   const bool realtime;
   std::unique_ptr<StdinRelay> relay;  // only for "-"; declared before `file`, closed after it
+  std::unique_ptr<MemoryFile> memory;  // only for open_memory; likewise outlives `file`
   SndFile file;
   const SF_INFO info;
   Resampler resampler;
@@ -117,6 +146,23 @@ std::unique_ptr<FileSource> FileSource::open(const std::string& path, bool realt
     return std::unique_ptr<FileSource>(new FileSource(std::move(impl)));
   } catch (const SourceError& e) {  // the resampler refused the file's rate
     throw SourceError("cannot use " + describe(path) + ": " + e.what());
+  }
+}
+
+std::unique_ptr<FileSource> FileSource::open_memory(std::string bytes, const std::string& name, bool realtime) {
+  auto memory = std::make_unique<MemoryFile>();
+  memory->bytes = std::move(bytes);
+  static SF_VIRTUAL_IO io = {&MemoryFile::length, &MemoryFile::seek, &MemoryFile::read, &MemoryFile::write,
+                             &MemoryFile::tell};
+  const std::string what = describe(name);
+  SF_INFO info{};
+  SndFile file = check_opened(sf_open_virtual(&io, SFM_READ, &info, memory.get()), what, true, info);
+  try {
+    auto impl = std::make_unique<Impl>(name, realtime, nullptr, std::move(file), info);
+    impl->memory = std::move(memory);
+    return std::unique_ptr<FileSource>(new FileSource(std::move(impl)));
+  } catch (const SourceError& e) {
+    throw SourceError("cannot use " + what + ": " + e.what());
   }
 }
 

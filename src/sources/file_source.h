@@ -24,6 +24,9 @@ class FileSource final : public AudioSource {
   // Opens and checks the file now, so a bad path fails before any recording starts. Throws
   // SourceError naming the path: missing, unreadable, not audio, or empty.
   static std::unique_ptr<FileSource> open(const std::string& path, bool realtime);
+  // The same for a file already in memory (an HTTP upload): libsndfile reads `bytes` through
+  // its virtual I/O, so nothing touches the disk. `name` only labels errors ("upload 'x.mp3'").
+  static std::unique_ptr<FileSource> open_memory(std::string bytes, const std::string& name, bool realtime);
   ~FileSource() override;
 
   // Starts the reading thread. Call once. The RingWriter must outlive the thread (stop()).

@@ -150,13 +150,21 @@ INSTANTIATE_TEST_SUITE_P(
                   return c.http.allowed_origins == std::vector<std::string>{"http://localhost:3000"};
                 }},
         EnvCase{"LOG_LEVEL", "trace", "log.level",
-                [](const Config& c) { return c.log.level == "trace"; }}));
+                [](const Config& c) { return c.log.level == "trace"; }},
+        EnvCase{"OPENAI_MAX_UPLOAD_MB", "2", "openai.max_upload_mb",
+                [](const Config& c) { return c.openai.max_upload_mb == 2; }},
+        EnvCase{"WYOMING_LISTEN", "tcp://127.0.0.1:10300", "wyoming.listen",
+                [](const Config& c) { return c.wyoming.listen == "tcp://127.0.0.1:10300"; }},
+        EnvCase{"WYOMING_ALLOW_REMOTE", "true", "wyoming.allow_remote",
+                [](const Config& c) { return c.wyoming.allow_remote; }},
+        EnvCase{"WYOMING_QUEUE_TIMEOUT_MS", "1500", "wyoming.queue_timeout_ms",
+                [](const Config& c) { return c.wyoming.queue_timeout_ms == 1500; }}));
 
 TEST(EnvTable, EveryKeyWithAnEnvNameIsCoveredAbove) {
   // A reminder to add a case above when a key is added to the table.
   size_t with_env = 0;
   for (const auto& k : config_detail::config_keys()) with_env += !k.env.empty();
-  EXPECT_EQ(with_env, 49u);
+  EXPECT_EQ(with_env, 53u);
 }
 
 TEST(Env, UnknownPrefixedNameIsAnError) {

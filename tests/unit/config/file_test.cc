@@ -73,6 +73,12 @@ audio:
 http:
   allowed_hosts: [voice.lan]
   allowed_origins: ["http://localhost:3000"]
+wyoming:
+  listen: tcp://127.0.0.1:10300
+  allow_remote: true
+  queue_timeout_ms: 1500
+openai:
+  max_upload_mb: 7
 log:
   level: debug
 control_timeout_ms: 9000
@@ -130,6 +136,7 @@ void expect_full(const LoadedConfig& loaded, const std::string& path) {
   EXPECT_EQ(c.http.allowed_hosts, std::vector<std::string>{"voice.lan"});
   EXPECT_EQ(c.http.allowed_origins, std::vector<std::string>{"http://localhost:3000"});
   EXPECT_EQ(c.log.level, "debug");
+  EXPECT_EQ(c.openai.max_upload_mb, 7);
   EXPECT_EQ(c.control_timeout_ms, 9000);
   for (const auto& [key, origin] : loaded.origins) {
     EXPECT_EQ(origin, "file " + path) << key;
@@ -168,6 +175,8 @@ TEST(ConfigFile, JsonSetsEveryKey) {
             "event_buffer_bytes": 100000},
     "audio": {"buffer_seconds": 2.5, "replay_seconds": 10, "flush_timeout_ms": 3000},
     "http": {"allowed_hosts": ["voice.lan"], "allowed_origins": ["http://localhost:3000"]},
+    "wyoming": {"listen": "unix:///tmp/wy.sock", "allow_remote": false, "queue_timeout_ms": 1500},
+    "openai": {"max_upload_mb": 7},
     "log": {"level": "debug"},
     "control_timeout_ms": 9000
   })");

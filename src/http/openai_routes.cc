@@ -1,0 +1,173 @@
+#include "http/openai_routes.h"
+
+#include <spdlog/spdlog.h>
+
+#include "http/api_v1.h"
+#include "http/openai_reply.h"
+#include "http/openai_request.h"
+#include "http/openai_stream.h"
+#include "http/transcript_collector.h"
+#include "sources/file_source.h"
+
+namespace vs {
+namespace {
+
+using nlohmann::json;
+
+constexpr const char* kDefaultModel = "tiny.en";  // the bundled worker's, before it said so itself
+constexpr const char* kOpenAiAlias = "whisper-1";  // what the SDKs' examples send
+constexpr int kBusyRetryAfterS = 2;
+constexpr int kNoWorkerRetryAfterS = 5;
+
+std::string served_model(const ApiContext& ctx) {
+  const std::string m = ctx.supervisor.snapshot().model;
+  return m.empty() ? kDefaultModel : m;
+}
+
+OpenAiError error(int status, std::string message, std::string type, int retry_after = 0) {
+  OpenAiError e;
+  e.status = status;
+  e.message = std::move(message);
+  e.type = std::move(type);
+  e.retry_after_s = retry_after;
+  return e;
+}
+
+// Transcribing needs a worker that runs or is on its way (as for every recording).
+std::optional<OpenAiError> refuse_without_worker(const ApiContext& ctx) {
+  const WorkerSnapshot w = ctx.supervisor.snapshot();
+  if (w.state != WorkerState::Stopped && w.state != WorkerState::Failed) return std::nullopt;
+  return error(503, std::string("the speech worker is ") + to_string(w.state) +
+                        ": start it with POST /v1/control/start, then retry",
+               "server_error", kNoWorkerRetryAfterS);
+}
+
+// A finished recording that did not play the whole upload into the worker is a failure, not a
+// short transcript.
+std::optional<OpenAiError> judge(const TranscriptCollector::Result& r) {
+  const RecordingSnapshot& s = r.recording;
+  if (s.reason == "requested") {
+    return error(409, "the transcription was cut short: another client stopped the recording (POST /v1/recording/stop)",
+                 "invalid_request_error");
+  }
+  if (s.reason == "shutdown") return error(503, "the daemon is shutting down; retry later", "server_error", kNoWorkerRetryAfterS);
+  if (s.reason != "end_of_file") {
+    return error(500, "the recording stopped (" + s.reason + ")" + (s.error.empty() ? "" : ": " + s.error), "server_error");
+  }
+  if (s.frames_lost > 0 || r.missed_events > 0) {
+    return error(500, "part of the transcript was lost (" + std::to_string(s.frames_lost) + " audio frames, " +
+                          std::to_string(r.missed_events) + " events); retry",
+                 "server_error");
+  }
+  return std::nullopt;
+}
+
+// Buffers the upload (up to the limit; beyond it the rest is read and dropped, so the client
+// gets its 413 instead of a reset connection), then starts the recording when the body is in.
+class TranscriptionUpload : public UploadReceiver {
+ public:
+  TranscriptionUpload(const ApiContext& ctx, std::string content_type, size_t limit)
+      : ctx_(ctx), content_type_(std::move(content_type)), limit_(limit) {}
+
+  UploadStep on_chunk(std::string_view bytes) override {
+    received_ += bytes.size();
+    if (received_ > limit_) {
+      body_.clear();
+      body_.shrink_to_fit();
+      // Past twice the limit the client is not a confused SDK but a flood: stop reading.
+      return received_ > 2 * limit_ ? UploadStep::Stop : UploadStep::Continue;
+    }
+    body_.append(bytes);
+    return UploadStep::Continue;
+  }
+
+  void finish(bool complete, Respond done) override {
+    if (received_ > limit_) return done(openai_error_reply(too_large()));
+    if (!complete) return done(openai_error_reply(error(400, "the upload ended before its body was complete", "invalid_request_error")));
+    const std::string model = served_model(ctx_);
+    auto parsed = parse_transcription_request(content_type_, body_, {model, kOpenAiAlias}, model);
+    if (auto* bad = std::get_if<OpenAiError>(&parsed)) return done(openai_error_reply(*bad));
+    start(std::get<TranscriptionRequest>(parsed), std::move(done));
+  }
+
+ private:
+  OpenAiError too_large() const {
+    OpenAiError e = error(413, "the upload is larger than the limit of " + std::to_string(limit_ >> 20) +
+                                   " MB (openai.max_upload_mb); send a shorter or more compressed file",
+                          "invalid_request_error");
+    e.param = "file";
+    e.code = "file_too_large";
+    return e;
+  }
+
+  void start(const TranscriptionRequest& req, Respond done) {
+    if (auto no_worker = refuse_without_worker(ctx_)) return done(openai_error_reply(*no_worker));
+    std::unique_ptr<AudioSource> source;
+    try {
+      const std::string name = req.filename.empty() || req.filename == "-" ? "upload" : req.filename;
+      source = FileSource::open_memory(std::string(req.audio), name, /*realtime=*/false);
+    } catch (const SourceError& e) {
+      OpenAiError bad = error(400, std::string(e.what()) + " (any format libsndfile reads: WAV, FLAC, Ogg, MP3, ...)",
+                              "invalid_request_error");
+      bad.param = "file";
+      return done(openai_error_reply(bad));
+    }
+    body_.clear();
+    body_.shrink_to_fit();
+    // Subscribed before the start, so the recording's own recording_started is seen.
+    auto collector = TranscriptCollector::create(ctx_.bus.subscribe());
+    std::string busy;
+    std::shared_ptr<Recording> rec;
+    try {
+      rec = ctx_.recorder.start(std::move(source), "openai:" + req.filename, &busy);
+    } catch (const std::exception& e) {
+      return done(openai_error_reply(error(500, std::string("the recording could not start: ") + e.what(), "server_error")));
+    }
+    if (!rec) {
+      OpenAiError e = error(409, busy + "; one transcription or recording at a time", "invalid_request_error", kBusyRetryAfterS);
+      e.code = "busy";
+      return done(openai_error_reply(e));
+    }
+    collector->watch();
+    Recording* raw = rec.get();  // the callback runs on that recording's pump thread; the recorder keeps it
+    rec->on_finished([collector, raw] { collector->finish(raw->snapshot()); });
+    if (req.stream) {
+      HttpReply r;
+      r.content_type = "text/event-stream";
+      r.headers.emplace_back("Cache-Control", "no-cache");
+      r.stream = std::make_shared<OpenAiTranscriptStream>(collector, judge);
+      return done(std::move(r));
+    }
+    collector->on_done([done = std::move(done), format = req.format, language = req.language](
+                           const TranscriptCollector::Result& r) {
+      if (auto failed = judge(r)) return done(openai_error_reply(*failed));
+      const double seconds = static_cast<double>(r.recording.frames_captured) * kFrameMs / 1000.0;
+      done(transcription_reply(format, r.finals, seconds, language));
+    });
+  }
+
+  const ApiContext& ctx_;
+  const std::string content_type_;
+  const size_t limit_;
+  size_t received_ = 0;
+  std::string body_;
+};
+
+}  // namespace
+
+void install_openai_routes(Router& router, const ApiContext& context) {
+  const ApiContext* ctx = &context;
+  router.add("GET", "/v1/models", [ctx](const HttpRequest&) {
+    json data = json::array();
+    for (const std::string& id : {served_model(*ctx), std::string(kOpenAiAlias)}) {
+      data.push_back({{"id", id}, {"object", "model"}, {"created", 0}, {"owned_by", "voice-sidecar"}});
+    }
+    return json_reply(200, {{"object", "list"}, {"data", data}});
+  });
+  router.add_upload("POST", "/v1/audio/transcriptions", [ctx](const HttpRequest& req) -> UploadStart {
+    const size_t limit = static_cast<size_t>(ctx->openai.max_upload_mb) << 20;
+    return std::make_unique<TranscriptionUpload>(*ctx, req.header("content-type"), limit);
+  });
+}
+
+}  // namespace vs
