@@ -1,48 +1,33 @@
 #include "http/http_server.h"
 
-#include <sys/socket.h>
 
 #include <thread>
 
 #include <boost/asio.hpp>
 #include <spdlog/spdlog.h>
 
+#include "http/accept_loop.h"
 #include "http/server_core.h"
 #include "http/session.h"
 
 namespace vs {
 
 namespace asio = boost::asio;
-using Protocol = asio::generic::stream_protocol;
-using Acceptor = asio::basic_socket_acceptor<Protocol>;
 
 namespace {
 
-constexpr auto kAcceptRetryDelay = std::chrono::milliseconds(100);
 constexpr auto kDrainLimit = std::chrono::seconds(2);
 
-void accept_next(std::shared_ptr<Acceptor> acceptor, std::shared_ptr<ServerCore> core) {
-  // Each connection goes to the next I/O thread's io_context and stays there.
-  auto socket = std::make_shared<Protocol::socket>(core->next_io());
-  acceptor->async_accept(*socket, [acceptor, core, socket](boost::system::error_code ec) {
-    if (ec == asio::error::operation_aborted || core->stopping) return;
-    if (ec) {
-      // Out of descriptors (or similar): the listening socket stays readable, so retrying at
-      // once would spin. Wait a little and try again.
-      spdlog::warn("accept failed: {}; retrying in {} ms", ec.message(), kAcceptRetryDelay.count());
-      auto timer = std::make_shared<asio::steady_timer>(acceptor->get_executor(), kAcceptRetryDelay);
-      timer->async_wait([acceptor, core, timer](boost::system::error_code) { accept_next(acceptor, core); });
-      return;
-    }
-    auto session = std::make_shared<Session>(std::move(*socket), *core);
-    if (core->admit(session)) {
-      asio::post(session->executor(), [session] { session->start(); });
-    } else {
-      // Full of connections that are all being served: refuse rather than run out of fds.
-      asio::post(session->executor(), [session] { session->close(); });
-    }
-    accept_next(acceptor, core);
-  });
+// A new connection becomes a session on its I/O thread, or is refused when every slot is taken
+// by a connection being served (refusing beats running out of descriptors).
+void admit(ServerCore& core, AcceptLoop::Protocol::socket socket) {
+  if (core.stopping) return;
+  auto session = std::make_shared<Session>(std::move(socket), core);
+  if (core.admit(session)) {
+    asio::post(session->executor(), [session] { session->start(); });
+  } else {
+    asio::post(session->executor(), [session] { session->close(); });
+  }
 }
 
 // An I/O thread: an exception escaping a completion handler must not end the server.
@@ -57,17 +42,6 @@ void run_io(asio::io_context& io) {
   }
 }
 
-Protocol protocol_of(const ListenSocket& s) {
-  int family = AF_UNIX;
-  if (s.network == "tcp") {
-    sockaddr_storage ss{};
-    socklen_t len = sizeof ss;
-    getsockname(s.fd.get(), reinterpret_cast<sockaddr*>(&ss), &len);
-    family = ss.ss_family;
-  }
-  return Protocol(family, 0);
-}
-
 size_t io_thread_count() { return std::clamp<size_t>(std::thread::hardware_concurrency(), 1, 4); }
 
 }  // namespace
@@ -77,7 +51,7 @@ struct HttpServer::Impl {
       : socket(std::move(s)), core(std::make_shared<ServerCore>(router, config, io_thread_count())) {}
   ListenSocket socket;
   std::shared_ptr<ServerCore> core;
-  std::shared_ptr<Acceptor> acceptor;
+  std::shared_ptr<AcceptLoop> accept;
   bool started = false, stopped = false;
 };
 
@@ -89,10 +63,10 @@ HttpServer::~HttpServer() { stop(); }
 void HttpServer::start() {
   Impl& d = *impl_;
   ServerCore& core = *d.core;
-  d.acceptor = std::make_shared<Acceptor>(*core.ios.front());
-  // The acceptor takes over the fd; the ListenSocket keeps the address for removal later.
-  d.acceptor->assign(protocol_of(d.socket), d.socket.fd.release());
-  accept_next(d.acceptor, d.core);
+  // Each connection goes to the next I/O thread's io_context and stays there.
+  d.accept = AcceptLoop::start(
+      d.socket, *core.ios.front(), [core = d.core]() -> asio::io_context& { return core->next_io(); },
+      [core = d.core](AcceptLoop::Protocol::socket s) { admit(*core, std::move(s)); }, "http");
   for (auto& io : core.ios) core.threads.emplace_back([&io = *io] { run_io(io); });
   d.started = true;
 }
@@ -103,12 +77,10 @@ void HttpServer::stop() {
   d.stopped = true;
   ServerCore& core = *d.core;
   core.stopping = true;
-  // On the acceptor's thread, so every connection accepted before the close is in the registry:
-  // closing a session completes its pending reads, writes and timers at once; an answer still
-  // to come (a control call, an upload's last final) finds the session gone and is dropped.
-  asio::post(d.acceptor->get_executor(), [acceptor = d.acceptor, core = d.core] {
-    boost::system::error_code ignored;
-    acceptor->close(ignored);
+  // After the acceptor has closed, on its thread, so every connection accepted before is in the
+  // registry: closing a session completes its pending reads, writes and timers at once; an
+  // answer still to come (a control call, an upload's last final) finds it gone and is dropped.
+  d.accept->close([core = d.core] {
     for (auto& session : core->sessions()) {
       asio::post(session->executor(), [session] { session->close(); });
     }

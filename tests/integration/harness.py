@@ -223,6 +223,20 @@ def daemon_pid_rss_kb(pid: int) -> int:
     raise AssertionError(f"no VmRSS for {pid}")
 
 
+def raw_socket(daemon: "Daemon", rcvbuf: int | None = None) -> socket.socket:
+    """A plain socket connected to the daemon (TCP or its Unix socket), for requests written by
+    hand; `rcvbuf` makes a deliberately small receive buffer (set before connecting)."""
+    s = socket.socket(socket.AF_UNIX) if daemon.socket_path else socket.socket()
+    if rcvbuf:
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, rcvbuf)
+    if daemon.socket_path:
+        s.connect(daemon.socket_path)
+    else:
+        host, port = daemon.config["listen"]["address"].rsplit(":", 1)
+        s.connect((host, int(port)))
+    return s
+
+
 class EventCollector:
     """Reads /v1/events on a raw socket in a thread, stamping each event with time.monotonic()
     on arrival. `rcvbuf` and `read_delay` make a deliberately slow reader; `close()` ends it."""
@@ -235,17 +249,7 @@ class EventCollector:
         self._cond = threading.Condition()
         self._closed = False
         self._read_size, self._read_delay = read_size, read_delay
-        if daemon.socket_path:
-            self.sock = socket.socket(socket.AF_UNIX)
-            if rcvbuf:
-                self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, rcvbuf)
-            self.sock.connect(daemon.socket_path)
-        else:
-            host, port = daemon.config["listen"]["address"].rsplit(":", 1)
-            self.sock = socket.socket()
-            if rcvbuf:
-                self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, rcvbuf)
-            self.sock.connect((host, int(port)))
+        self.sock = raw_socket(daemon, rcvbuf)
         extra = "".join(f"{k}: {v}\r\n" for k, v in (headers or {}).items())
         if "Host" not in (headers or {}):
             extra = "Host: localhost\r\n" + extra

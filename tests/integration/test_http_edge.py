@@ -11,31 +11,14 @@ import time
 
 import pytest
 
-from harness import EventCollector, subscribers, wait_until
+from harness import EventCollector, raw_socket, subscribers, wait_until
 
 MAX_CONNECTIONS = 2048  # ServerCore::kMaxConnections
 
 
-def connect(d) -> socket.socket:
-    if d.socket_path:
-        s = socket.socket(socket.AF_UNIX)
-        s.connect(d.socket_path)
-    else:
-        host, port = d.config["listen"]["address"].rsplit(":", 1)
-        s = socket.create_connection((host, int(port)))
-    return s
-
-
 def open_stream(d, rcvbuf: int | None = None) -> socket.socket:
     """A GET /v1/events whose client never reads a byte."""
-    s = socket.socket(socket.AF_UNIX) if d.socket_path else socket.socket()
-    if rcvbuf:
-        s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, rcvbuf)
-    if d.socket_path:
-        s.connect(d.socket_path)
-    else:
-        host, port = d.config["listen"]["address"].rsplit(":", 1)
-        s.connect((host, int(port)))
+    s = raw_socket(d, rcvbuf)
     s.sendall(b"GET /v1/events HTTP/1.1\r\nHost: localhost\r\n\r\n")
     return s
 
@@ -53,9 +36,9 @@ def test_idle_and_slow_connections_cannot_lock_out_health_and_control(make_daemo
         # More idle connections than there are slots, and slow clients that sent only the start
         # of a request head: all of them wait for a request, none of them asks anything.
         for _ in range(MAX_CONNECTIONS + 100):
-            crowd.append(connect(d))
+            crowd.append(raw_socket(d))
         for _ in range(300):
-            s = connect(d)
+            s = raw_socket(d)
             s.sendall(b"GET /v1/heal")
             crowd.append(s)
         t0 = time.monotonic()

@@ -3,19 +3,20 @@ a foreign Origin is refused, state-changing requests need a JSON (or audio) Cont
 allow lists open exactly what they list, and a Unix socket is not subject to the Host check."""
 from __future__ import annotations
 
-import socket
-
 import pytest
+
+from harness import raw_socket
 
 AUDIO_TYPE = "audio/L16;rate=16000;channels=1"
 
 # Every kind of endpoint: reads, the event stream, state-changing POSTs. (Add the dashboard, "/",
-# and /v1/models here once they exist; today they are 404.)
+# here once it exists; today it is 404.)
 ENDPOINTS = [
     ("GET", "/v1/health"),
     ("GET", "/v1/control/status"),
     ("GET", "/v1/metrics"),
     ("GET", "/v1/gates/heavy-load"),
+    ("GET", "/v1/models"),
     ("GET", "/v1/events"),
     ("POST", "/v1/control/start"),
     ("POST", "/v1/control/stop"),
@@ -29,12 +30,7 @@ ENDPOINTS = [
 def raw_request(d, method: str, path: str, headers: dict[str, str], body: bytes = b"") -> tuple[int, bytes]:
     """One HTTP/1.1 request with exactly these headers (httpx would add its own Host); returns
     the status and the first bytes of the answer. Works for the event stream too."""
-    if d.socket_path:
-        s = socket.socket(socket.AF_UNIX)
-        s.connect(d.socket_path)
-    else:
-        host, port = d.config["listen"]["address"].rsplit(":", 1)
-        s = socket.create_connection((host, int(port)))
+    s = raw_socket(d)
     s.settimeout(30)
     try:
         head = f"{method} {path} HTTP/1.1\r\n" + "".join(f"{k}: {v}\r\n" for k, v in headers.items())
