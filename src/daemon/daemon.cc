@@ -8,6 +8,7 @@
 #include <spdlog/spdlog.h>
 
 #include "audio/recorder.h"
+#include "dashboard/dashboard_routes.h"
 #include "gate/heavy_load_gate.h"
 #include "http/api_v1.h"
 #include "http/http_server.h"
@@ -103,6 +104,7 @@ int run_daemon(const LoadedConfig& loaded) {
                  [&server] { return server ? server->responses_by_status() : std::map<int, uint64_t>{}; }};
   api.openai = config.openai;
   install_api_v1(router, api);
+  install_dashboard_routes(router);
   const ListenInfo listen = api.listen;
   server = std::make_unique<HttpServer>(std::move(socket), router, config.listen);
   server->start();
