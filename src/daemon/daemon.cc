@@ -118,7 +118,8 @@ int run_daemon(const LoadedConfig& loaded) {
                              const WorkerSnapshot w = supervisor.snapshot();
                              return ModelInfo{w.engine, w.model};
                            },
-                           std::chrono::milliseconds(config.wyoming.queue_timeout_ms)};
+                           std::chrono::milliseconds(config.wyoming.queue_timeout_ms),
+                           [&supervisor] { return why_no_audio(supervisor.snapshot()); }};
     wyoming = std::make_unique<WyomingServer>(std::move(wyoming_socket), std::move(context),
                                               [&server]() -> boost::asio::io_context& { return server->next_io_context(); });
     wyoming->start();

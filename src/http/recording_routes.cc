@@ -20,10 +20,9 @@ constexpr const char* kAudioType = "audio/L16;rate=16000;channels=1";
 // Recording needs a worker that runs or is on its way; a stopped or failed one would only let
 // the ring fill up and overflow.
 std::optional<HttpReply> refuse_without_worker(const Supervisor& supervisor) {
-  const WorkerSnapshot w = supervisor.snapshot();
-  if (w.state != WorkerState::Stopped && w.state != WorkerState::Failed) return std::nullopt;
-  return error_reply(503, std::string("the worker is ") + to_string(w.state) +
-                              ": start it first with POST /v1/control/start");
+  const std::string why = why_no_audio(supervisor.snapshot());
+  if (why.empty()) return std::nullopt;
+  return error_reply(503, why);
 }
 
 struct StartRequest {
@@ -166,6 +165,12 @@ bool query_has(const std::string& query, const std::string& param) {
   return false;
 }
 
+bool is_websocket_upgrade(const HttpRequest& req) {
+  std::string upgrade = req.header("upgrade");
+  for (char& c : upgrade) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return upgrade == "websocket";
+}
+
 // `busy` is true while an upload feeds the ring: one producer per ring, so one upload at a time.
 UploadStart start_upload(const ApiContext& ctx, const HttpRequest& req, const std::shared_ptr<std::atomic<bool>>& busy) {
   if (auto bad = refuse_audio_type(req.header("content-type"))) return std::move(*bad);
@@ -252,8 +257,20 @@ void install_recording_routes(Router& router, const ApiContext& context) {
       done(json_reply(200, stopped ? *stopped : ctx->recorder.snapshot()));
     });
   });
-  router.add_upload("POST", "/v1/audio", [ctx, busy = std::make_shared<std::atomic<bool>>(false)](
-                                             const HttpRequest& req) { return start_upload(*ctx, req, busy); });
+  const auto busy = std::make_shared<std::atomic<bool>>(false);  // one producer: an upload or a socket
+  router.add_upload("POST", "/v1/audio", [ctx, busy](const HttpRequest& req) { return start_upload(*ctx, req, busy); });
+  // The browser's microphone: the same upload, its body as WebSocket messages (session_websocket.cc).
+  router.add_upload("GET", "/v1/audio/ws", [ctx, busy](const HttpRequest& req) -> UploadStart {
+    if (!is_websocket_upgrade(req)) {
+      HttpReply r = error_reply(426, "GET /v1/audio/ws is a WebSocket (subprotocol voice-sidecar.audio.v1): "
+                                     "open it with a WebSocket client, or POST the audio to /v1/audio");
+      r.headers.emplace_back("Upgrade", "websocket");
+      return r;
+    }
+    HttpRequest audio = req;
+    audio.headers["content-type"] = kAudioType;
+    return start_upload(*ctx, audio, busy);
+  });
 }
 
 }  // namespace vs

@@ -109,6 +109,9 @@ void Session::on_header(beast::error_code ec) {
   version_ = raw.version();
   keep_alive_ = raw.keep_alive();
   HttpRequest req = to_request(raw);
+  if (beast::iequals(req.header("upgrade"), "websocket") && core_.router.uploads(req)) {
+    return start_websocket(std::move(req));
+  }
   if (core_.router.uploads(req)) return start_upload(std::move(req));
   const auto length = head_->content_length();
   const auto limit = static_cast<uint64_t>(core_.config.body_limit_bytes);
@@ -170,6 +173,7 @@ void Session::answer(HttpReply r) {
   // it is let go of after this turn.
   if (receiver_) asio::post(executor_, [done_with = std::move(receiver_)] {});
   if (r.stream) return start_stream(std::move(r));
+  if (ws_) return send_websocket(std::move(r.body), 1000);
   write_reply(r, keep_alive_);
 }
 
@@ -244,6 +248,8 @@ void Session::on_upload_chunk(beast::error_code ec) {
   read_upload_chunk();
 }
 
+void Session::read_body_more() { ws_ ? read_message() : read_upload_chunk(); }
+
 // The receiver cannot take more yet: leave the socket unread (the client's writes back up) and
 // ask again shortly. No read is pending meanwhile, so no read deadline runs out.
 void Session::pause_upload() {
@@ -253,7 +259,7 @@ void Session::pause_upload() {
     if (self->closed_) return;
     if (ec || self->core_.stopping) return self->end_upload(false);
     switch (self->receiver_->resume()) {
-      case UploadStep::Continue: return self->read_upload_chunk();
+      case UploadStep::Continue: return self->read_body_more();
       case UploadStep::Pause: return self->pause_upload();
       case UploadStep::Stop: return self->end_upload(false);
     }

@@ -3,7 +3,9 @@
 // Respond is called for a slow one — and then reads the next request on the same connection.
 // An upload's body is handed to its receiver as it arrives; a streaming reply (SSE) is written
 // whenever its body has something and the client has taken the last write, and the session
-// keeps reading the socket meanwhile, so a client that closes is gone at once.
+// keeps reading the socket meanwhile, so a client that closes is gone at once. A WebSocket
+// upgrade to an upload route (the browser's microphone) is an upload whose body comes as
+// binary messages (session_websocket.cc).
 //
 // Nothing here blocks or waits on a thread: every step is a completion on the session's
 // io_context. Internal to src/http: includes Beast.
@@ -67,6 +69,15 @@ class Session : public std::enable_shared_from_this<Session> {
   void write_stream(std::string text);
   void arm_keepalive();
 
+  void read_body_more();  // the next chunk of an upload: HTTP body or WebSocket message
+
+  struct WebSocket;  // session_websocket.cc: keeps Beast's WebSocket out of this header
+  void start_websocket(HttpRequest request);
+  void accept_websocket(std::string first_message, int close_code);
+  void read_message();
+  void on_message(boost::beast::error_code ec);
+  void send_websocket(std::string text, int close_code);
+
   void set_phase(Phase p);
 
   Stream stream_;
@@ -88,6 +99,8 @@ class Session : public std::enable_shared_from_this<Session> {
   std::unique_ptr<UploadReceiver> receiver_;
   std::unique_ptr<std::array<char, 16 * 1024>> chunk_;
   std::optional<boost::asio::steady_timer> retry_;
+
+  std::shared_ptr<WebSocket> ws_;  // shared: its type is complete only in session_websocket.cc
 
   // streaming reply
   std::shared_ptr<ReplyStream> body_;

@@ -43,4 +43,9 @@ nlohmann::json to_json(const WorkerSnapshot& w) {
   };
 }
 
+std::string why_no_audio(const WorkerSnapshot& w) {
+  if (w.state != WorkerState::Stopped && w.state != WorkerState::Failed) return "";
+  return std::string("the worker is ") + to_string(w.state) + ": start it first with POST /v1/control/start";
+}
+
 }  // namespace vs

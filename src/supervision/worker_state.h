@@ -42,6 +42,11 @@ struct WorkerSnapshot {
   std::optional<WallTime> last_health_check_at;  // last pong (reference field)
 };
 
+// Why audio cannot go to this worker now, a sentence saying what to do; empty when it can (a
+// starting or restarting worker can: the ring and the replay hold the audio meanwhile). No door
+// starts a stopped worker by itself: starting it is the operator's decision.
+std::string why_no_audio(const WorkerSnapshot& w);
+
 // The JSON `worker` object of the HTTP API.
 nlohmann::json to_json(const WorkerSnapshot& w);
 

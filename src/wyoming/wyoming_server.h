@@ -36,6 +36,8 @@ struct WyomingContext {
   EventBus& bus;
   std::function<ModelInfo()> model;           // what `info` describes (the worker's engine and model)
   std::chrono::milliseconds queue_timeout{30000};
+  // Why the worker cannot take audio now (why_no_audio), empty when it can.
+  std::function<std::string()> why_no_audio = [] { return std::string(); };
 };
 
 class WyomingServer {

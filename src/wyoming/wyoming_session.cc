@@ -54,6 +54,7 @@ void WyomingSession::close() {
 void WyomingSession::release() {
   events_ = EventStream{};
   ticket_.reset();  // a turn not yet used goes to the next connection
+  turn_.reset();
   if (recording_ && !recording_->finished()) recording_->request_stop("requested");
   recording_.reset();
   source_ = nullptr;
@@ -190,6 +191,11 @@ void WyomingSession::on_queue_timeout() {
 void WyomingSession::try_start_recording() {
   if (closed_ || state_ != State::Queued) return;
   auto& ctx = shared_->context;
+  if (const std::string why = ctx.why_no_audio(); !why.empty()) {
+    state_ = State::Idle;
+    ticket_.reset();
+    return fail(why, "worker_unavailable");
+  }
   events_ = ctx.bus.subscribe();  // before the start: recording_started must not be missed
   follower_ = TranscriptFollower{};
   // A waiting stream: a client sending faster than real time is slowed down (reading pauses),
@@ -230,8 +236,8 @@ void WyomingSession::try_start_recording() {
   state_ = State::Recording;
   // The turn belongs to the recording until it has finished (its last final written), however
   // it ends: the next connection then finds the recorder free.
-  std::shared_ptr<TurnQueue::Ticket> turn(std::move(ticket_));
-  rec->on_finished([turn]() mutable { turn.reset(); });
+  turn_ = std::move(ticket_);
+  rec->on_finished([turn = turn_]() mutable { turn.reset(); });
   follow_events();
   resume();
 }
@@ -382,6 +388,8 @@ void WyomingSession::write_next() {
                         return self->close();
                       }
                       self->out_.pop_front();
+                      // transcript-stop is out: the next connection's turn may begin.
+                      if (self->out_.empty() && self->state_ == State::Idle) self->turn_.reset();
                       if (self->out_.empty() && self->close_after_write_) return self->linger_then_close();
                       self->write_next();
                     });

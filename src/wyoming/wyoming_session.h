@@ -95,6 +95,9 @@ class WyomingSession : public std::enable_shared_from_this<WyomingSession> {
 
   State state_ = State::Idle;
   std::unique_ptr<TurnQueue::Ticket> ticket_;
+  // The turn while transcribing: held by the recording until it has finished and by this session
+  // until its transcript-stop is written, so the next connection starts after both.
+  std::shared_ptr<TurnQueue::Ticket> turn_;
   boost::asio::steady_timer timer_;  // the queue deadline, then the busy retries and ring-full retries
   std::chrono::steady_clock::time_point queue_deadline_{};
   std::optional<PcmFormat> format_;

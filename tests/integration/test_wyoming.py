@@ -207,8 +207,9 @@ def test_two_clients_are_served_one_after_the_other(tcp_daemon):
     a, b = run(go())
     assert wer(words(SENTENCES[4]), words(a.transcript)) <= 0.25, a.transcript
     assert wer(words(SENTENCES[5]), words(b.transcript)) <= 0.25, b.transcript
-    # b's recording starts once a's has finished (the turn goes with the pump's end, which may
-    # be a few ms before a's transcript-stop reaches a): nothing of b's comes before a's audio ended.
+    # b's turn begins once a's transcript-stop is written and a's recording has finished.
+    # Client-side arrival times of two sockets on one loaded event loop cannot order those two
+    # within milliseconds; what they can show is that nothing of b's came while a still spoke.
     assert b.first_event_at >= a.stop_sent_at, "the second client was served while the first one spoke"
 
 
@@ -323,6 +324,27 @@ def test_unix_socket_queue_timeout_and_describe(workdir):
     finally:
         d.stop()
     assert not path.exists(), "the Wyoming socket file is removed at shutdown"
+
+
+def test_a_stopped_worker_is_an_error_not_a_start(workdir):
+    """The Wyoming door never starts a stopped worker by itself (that is the operator's call): the
+    client gets an `error` that says what to do, and the worker stays stopped."""
+    port = free_port()
+    d = Daemon(config=wyoming_config(workdir, f"tcp://127.0.0.1:{port}"), workdir=workdir).start()
+    try:
+        async def go():
+            async with AsyncTcpClient("127.0.0.1", port) as c:
+                await c.write_event(Transcribe().event())
+                await c.write_event(AudioStart(rate=16000, width=2, channels=1).event())
+                return await asyncio.wait_for(c.read_event(), 10)
+
+        err = run(go())
+        assert Error.is_type(err.type), err
+        assert "start it first with POST /v1/control/start" in Error.from_event(err).text
+        assert Error.from_event(err).code == "worker_unavailable"
+        assert d.worker()["state"] == "stopped"
+    finally:
+        d.stop()
 
 
 def test_non_loopback_wyoming_needs_allow_remote(workdir):
