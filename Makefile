@@ -3,10 +3,12 @@
 
 BUILD      ?= build
 ASAN_BUILD ?= build-asan
+INSTALL_BUILD ?= build-install
+PREFIX     ?= /usr/local
 PYTHON     := .venv/bin/python
 CMAKE_GEN  := cmake -G Ninja -Wno-dev
 
-.PHONY: setup build build-asan demo test test-unit test-asan test-python clean
+.PHONY: setup build build-asan demo test test-unit test-asan test-python install clean
 
 setup:
 	@scripts/setup.sh
@@ -37,5 +39,14 @@ test-python: build
 
 test: test-unit test-python test-asan
 
+# make install [PREFIX=/usr] [DESTDIR=/tmp/pkg]: a build of the daemon whose bundled worker runs in
+# $(PREFIX)/lib/voice-sidecar/venv, put in place by CMake's install rules (the layout is listed in
+# CMakeLists.txt). Its own build directory: the development build keeps using .venv.
+install: setup
+	@$(CMAKE_GEN) -S . -B $(INSTALL_BUILD) -DCMAKE_INSTALL_PREFIX=$(PREFIX) \
+	    -DVS_VENV_PYTHON=$(PREFIX)/lib/voice-sidecar/venv/bin/python >/dev/null
+	@ninja -C $(INSTALL_BUILD) --quiet voice-sidecar
+	@DESTDIR=$(if $(DESTDIR),$(abspath $(DESTDIR))) cmake --install $(INSTALL_BUILD)
+
 clean:
-	rm -rf $(BUILD) $(ASAN_BUILD)
+	rm -rf $(BUILD) $(ASAN_BUILD) $(INSTALL_BUILD)

@@ -9,8 +9,9 @@ APT_PACKAGES=(
   build-essential cmake ninja-build pkg-config
   libboost1.81-dev nlohmann-json3-dev libyaml-cpp-dev libspdlog-dev libcli11-dev
   libgtest-dev libgmock-dev libbenchmark-dev prometheus-cpp-dev
-  portaudio19-dev libsndfile1-dev libsoxr-dev libsystemd-dev
+  portaudio19-dev libsndfile1-dev libsoxr-dev libsystemd-dev systemd
   python3 python3-venv espeak-ng sox procps curl
+  chromium chromium-driver
 )
 
 missing=()

@@ -40,7 +40,9 @@ struct CommandLine {
       flags.emplace_back("listen.network", "unix");
       flags.emplace_back("listen.address", path);
     }, "serve on this Unix socket (listen.network=unix, listen.address=PATH)");
-    option(app, "--token", "auth.token", "bearer token required by every endpoint but /v1/health");
+    option(app, "--token", "auth.token",
+           "bearer token required by every endpoint but /v1/health; visible in the process list: prefer --token-file");
+    option(app, "--token-file", "auth.token_file", "file holding the bearer token (mode 0600, owned by this user)");
     option(app, "--log-level", "log.level", "trace, debug, info, warn or error");
     app.add_option_function<std::vector<std::string>>("--set", [this](const std::vector<std::string>& items) {
       for (const auto& item : items) {
@@ -49,6 +51,14 @@ struct CommandLine {
         flags.emplace_back(item.substr(0, eq), item.substr(eq + 1));
       }
     }, "set any configuration key, e.g. --set worker.auto_start=true (repeatable)");
+  }
+
+  // A token in argv can be read by every user on the machine (ps, /proc/<pid>/cmdline).
+  bool token_in_argv() const {
+    for (const auto& [key, value] : flags) {
+      if ((key == "auth.token" || key == "--auth.token") && !value.empty()) return true;
+    }
+    return false;
   }
 
   vs::ConfigSources sources() const {
@@ -136,7 +146,11 @@ int main(int argc, char** argv) {
   }
   vs::block_daemon_signals();  // before any thread starts, so every thread inherits the mask
   configure_logging(loaded.config.log.level);
-  const int code = vs::run_daemon(loaded);
+  if (args.token_in_argv()) {
+    spdlog::warn("the token given on the command line (--token) is visible to every user in the process list; "
+                 "put it in a file only you can read (chmod 600) and give --token-file FILE instead");
+  }
+  const int code = vs::run_daemon(loaded, args.sources());
   spdlog::shutdown();  // writes what is still queued
   return code;
 }

@@ -23,7 +23,8 @@ struct ListenConfig {
 };
 
 struct AuthConfig {
-  std::string token;  // when set, every endpoint but /v1/health needs "Bearer <token>"
+  std::string token;       // when set, every endpoint but /v1/health needs "Bearer <token>"
+  std::string token_file;  // read into `token` at load time (owner-only file; token_file.h)
 };
 
 struct PressureConfig {

@@ -32,6 +32,9 @@ std::vector<KeyDef> build_table() {
       KEY(listen.body_limit_bytes, "BODY_LIMIT_BYTES", Range(0, 16 * kMiB, true), "largest control request body"),
       KEY(listen.read_timeout_ms, "READ_TIMEOUT_MS", kTimeoutMs, "a request must arrive completely within this"),
       KEY(auth.token, "TOKEN", kAny, "bearer token for all but /v1/health; required for a non-loopback address"),
+      KEY(auth.token_file, "TOKEN_FILE", kAny,
+          "file holding auth.token (the way to give it: not in argv or the environment); a regular file "
+          "of the daemon's user, mode 0600 or stricter; one trailing newline is dropped"),
       KEY(pressure.fail_closed, "FAIL_CLOSED", kAny, "an unreadable, unparsable or stale sample closes the gate"),
       KEY(pressure.min_available_memory_mb, "MIN_MEM_MB", Range(0, 16 * kMiB), "gate closes below this MemAvailable"),
       KEY(pressure.max_memory_percent, "MAX_MEM_PERCENT", kPercent, "gate closes above this memory use"),

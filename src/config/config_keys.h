@@ -33,6 +33,9 @@ const std::vector<KeyDef>& config_keys();
 const KeyDef* find_key(std::string_view dotted);
 // The key for a full env name or one of its env aliases; nullptr when unknown.
 const KeyDef* find_env_key(std::string_view env_name);
+// The value as check-config shows it; the token only as <set> or "" (describe.cc).
+std::string display_value(const KeyDef& def, const Config& config);
+
 // True when `dotted` is a section holding keys ("worker", "listen"), not a key itself.
 bool is_section(std::string_view dotted);
 

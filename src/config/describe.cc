@@ -5,16 +5,18 @@
 
 #include "config/config_keys.h"
 #include "config/load_config.h"
+#include "config/reload.h"
 
 namespace vs {
-namespace {
 
-using namespace config_detail;
-
-std::string format_value(const KeyDef& def, const Config& config) {
+std::string config_detail::display_value(const KeyDef& def, const Config& config) {
   if (def.key == "auth.token") return config.auth.token.empty() ? "\"\"" : "<set>";
   return def.field.show(config);
 }
+
+namespace {
+
+using namespace config_detail;
 
 std::string aligned(const std::vector<std::pair<std::string, std::string>>& rows) {
   size_t width = 0;
@@ -43,7 +45,7 @@ std::string describe_config(const LoadedConfig& loaded) {
       // An empty command means the bundled worker; show what will really run.
       note += " runs the bundled worker: " + joined(effective_worker_command(loaded.config), " ");
     }
-    rows.emplace_back(def.key + " = " + format_value(def, loaded.config), note);
+    rows.emplace_back(def.key + " = " + display_value(def, loaded.config), note);
   }
   return aligned(rows);
 }
@@ -52,15 +54,17 @@ std::string describe_config_keys() {
   const Config defaults;
   std::string out;
   for (const KeyDef& def : config_keys()) {
-    out += def.key + " = " + format_value(def, defaults) + "\n";
+    out += def.key + " = " + display_value(def, defaults) + "\n";
     std::vector<std::string> envs = def.env_aliases;
     if (!def.env.empty()) envs.insert(envs.begin(), def.env);
     out += "    env: " + (envs.empty() ? std::string("(none)") : joined(envs, ", "));
     if (!def.key_aliases.empty()) out += "; also key " + joined(def.key_aliases, " ");
     out += "\n    " + type_name(def.field.type);
     if (def.range) out += " in " + range_text(*def.range, def.field.type);
-    out += ": " + def.help + "\n";
+    out += ": " + def.help + (is_reloadable(def.key) ? "; reloaded on SIGHUP" : "") + "\n";
   }
+  out += "\nKeys marked \"reloaded on SIGHUP\" take effect on SIGHUP (systemctl reload voice-sidecar); "
+         "any other key needs a restart.\n";
   out += "\nAlso read from the supervisor's environment:\n";
   out += "  " + std::string(kEnvTransport) + "  http -> listen.network tcp, unix -> unix\n";
   out += "  " + std::string(kEnvBaseUrl) +

@@ -4,6 +4,7 @@
 
 #include "common/version.h"
 #include "config/sources.h"
+#include "config/token_file.h"
 #include "config/value_parsers.h"
 
 namespace vs::config_detail {
@@ -79,6 +80,7 @@ LoadedConfig load_config(const ConfigSources& sources) {
   // Spelling is forgiven ("TCP", "Info") so the rest of the daemon can compare with ==.
   out.config.listen.network = to_lower(out.config.listen.network);
   out.config.log.level = to_lower(out.config.log.level);
+  load_token_file(out.config, out.origins);
   validate(out.config, out.origins);
   return out;
 }

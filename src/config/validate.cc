@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <optional>
 
+#include "common/http_limits.h"
 #include "config/load_config.h"
 #include "config/sources.h"
 #include "config/value_parsers.h"
@@ -139,6 +140,12 @@ void check_words(const Config& c, const Checker& ck) {
   if (std::any_of(c.auth.token.begin(), c.auth.token.end(),
                   [](char ch) { return static_cast<unsigned char>(ch) <= ' ' || ch == 0x7f; })) {
     throw ConfigError("auth.token", "expected printable characters without blanks" + ck.from("auth.token"));
+  }
+  // A longer token could never arrive: the request head that carries it has a size limit.
+  if (c.auth.token.size() > kMaxTokenBytes) {
+    throw ConfigError("auth.token", "expected at most " + std::to_string(kMaxTokenBytes) + " bytes (a request head is "
+                                        "limited to " + std::to_string(kRequestHeadLimit / 1024) + " KiB), got " +
+                                        std::to_string(c.auth.token.size()) + " bytes" + ck.from("auth.token"));
   }
   if (c.pressure.proc_root.empty()) ck.fail("pressure.proc_root", "a directory", "\"\"");
   if (c.pressure.cgroup_root.empty()) ck.fail("pressure.cgroup_root", "a directory", "\"\"");

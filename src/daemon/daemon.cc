@@ -4,10 +4,18 @@
 #include <sys/resource.h>
 
 #include <algorithm>
+#include <chrono>
+#include <optional>
 
 #include <spdlog/spdlog.h>
 
 #include "audio/recorder.h"
+#include "daemon/config_reloader.h"
+#include "daemon/signal_actions.h"
+#include "daemon/status_reporter.h"
+#include "daemon/systemd_notifier.h"
+#include "daemon/systemd_sockets.h"
+#include "daemon/watchdog_heartbeat.h"
 #include "dashboard/dashboard_routes.h"
 #include "gate/heavy_load_gate.h"
 #include "http/api_v1.h"
@@ -23,20 +31,83 @@ namespace vs {
 
 namespace {
 
-sigset_t daemon_signals() {
-  sigset_t set;
-  sigemptyset(&set);
-  sigaddset(&set, SIGTERM);
-  sigaddset(&set, SIGINT);
-  return set;
+using std::chrono::steady_clock;
+
+constexpr int kCannotStartExit = 1;
+constexpr int kConfigErrorExit = 2;
+
+// The HTTP listener: the one socket systemd passed (socket activation), else listen.address
+// bound here. Taken before any thread of ours exists: sd_listen_fds edits the environment.
+ListenSocket open_http_listener(const Config& config) {
+  std::vector<UniqueFd> passed = take_systemd_sockets();
+  if (passed.empty()) return open_listen_socket(config.listen);
+  if (passed.size() > 1) {
+    throw ListenError("systemd passed " + std::to_string(passed.size()) +
+                      " sockets; voice-sidecar takes exactly one, for HTTP (one ListenStream= in its .socket unit)");
+  }
+  return adopt_listen_socket(std::move(passed.front()), !config.auth.token.empty());
 }
 
-int wait_for_stop_signal() {
-  const sigset_t set = daemon_signals();
-  int sig = 0;
-  while (sigwait(&set, &sig) != 0) {
+// One watchdog tick: WATCHDOG=1 only when the last heartbeat came back through the loops.
+void keep_alive(WatchdogHeartbeat& beat, SystemdNotifier& notifier, std::chrono::microseconds interval) {
+  const uint64_t missed_before = beat.missed();
+  if (beat.tick()) {
+    if (missed_before > 0) spdlog::info("watchdog: the supervisor and the HTTP I/O threads answer again");
+    notifier.watchdog();
+  } else if (beat.missed() == 1) {
+    spdlog::warn("watchdog: the supervisor actor or an HTTP I/O thread has not answered within {} ms; "
+                 "WATCHDOG=1 withheld until it does",
+                 std::chrono::duration_cast<std::chrono::milliseconds>(interval).count());
   }
-  return sig;
+}
+
+timespec until(steady_clock::time_point at) {
+  const auto left = std::max(steady_clock::duration::zero(), at - steady_clock::now());
+  const auto secs = std::chrono::duration_cast<std::chrono::seconds>(left);
+  return timespec{static_cast<time_t>(secs.count()),
+                  static_cast<long>(std::chrono::duration_cast<std::chrono::nanoseconds>(left - secs).count())};
+}
+
+// The main thread's loop until a signal asks for shutdown (returned): it carries out each
+// signal's action and, when systemd watches, ticks the watchdog heartbeat between signals.
+int serve_until_shutdown(SystemdNotifier& notifier, ConfigReloader& reloader, WatchdogHeartbeat::Route route) {
+  const sigset_t set = daemon_signal_set();
+  const auto interval = notifier.watchdog_interval();
+  std::optional<WatchdogHeartbeat> beat;
+  if (interval) {
+    beat.emplace(std::move(route));
+    spdlog::info("watchdog: WATCHDOG=1 every {} ms while the supervisor and the HTTP I/O threads answer",
+                 std::chrono::duration_cast<std::chrono::milliseconds>(*interval).count());
+  }
+  auto next_tick = steady_clock::now();
+  for (;;) {
+    if (beat && steady_clock::now() >= next_tick) {
+      keep_alive(*beat, notifier, *interval);
+      next_tick += *interval;
+      if (next_tick <= steady_clock::now()) next_tick = steady_clock::now() + *interval;  // no burst after a stall
+    }
+    int sig;
+    if (beat) {
+      const timespec timeout = until(next_tick);
+      sig = sigtimedwait(&set, nullptr, &timeout);
+    } else {
+      sig = sigwaitinfo(&set, nullptr);
+    }
+    if (sig < 0) continue;  // EAGAIN: a tick is due; EINTR
+    switch (signal_action(sig)) {
+      case SignalAction::Shutdown:
+        return sig;
+      case SignalAction::Reload:
+        spdlog::info("received SIGHUP: reloading the configuration");
+        notifier.reloading();
+        reloader.reload();
+        notifier.ready();
+        break;
+      case SignalAction::Ignore:
+        spdlog::info("received {}: ignored", signal_name(sig));
+        break;
+    }
+  }
 }
 
 // Who may call: loopback Hosts (plus the configured ones and the address we bound, for a
@@ -64,26 +135,29 @@ void raise_descriptor_limit() {
 }  // namespace
 
 void block_daemon_signals() {
-  sigset_t set = daemon_signals();
+  sigset_t set = daemon_signal_set();
   pthread_sigmask(SIG_BLOCK, &set, nullptr);
   // A worker or client that goes away must show up as a write error, not kill the daemon.
   signal(SIGPIPE, SIG_IGN);
 }
 
-int run_daemon(const LoadedConfig& loaded) {
+int run_daemon(const LoadedConfig& loaded, const ConfigSources& sources) {
   const Config& config = loaded.config;
   raise_descriptor_limit();
+  SystemdNotifier notifier;
 
   ListenSocket socket;
   ListenSocket wyoming_socket;  // Wyoming is off unless wyoming.listen is set
   try {
-    socket = open_listen_socket(config.listen);
+    socket = open_http_listener(config);
     if (!config.wyoming.listen.empty()) wyoming_socket = open_listen_socket(wyoming_listen_config(config.wyoming.listen));
   } catch (const ListenError& e) {
     spdlog::error("cannot start: {}", e.what());
     remove_socket_file(socket);
-    return 1;
+    notifier.status(std::string("cannot start: ") + e.what());
+    return dynamic_cast<const ListenForbidden*>(&e) ? kConfigErrorExit : kCannotStartExit;
   }
+  const bool passed = socket.passed;
 
   EventBus bus(static_cast<size_t>(config.ipc.event_buffer), static_cast<size_t>(config.ipc.event_buffer_bytes));
   HeavyLoadGate gate(config.pressure);
@@ -108,7 +182,8 @@ int run_daemon(const LoadedConfig& loaded) {
   const ListenInfo listen = api.listen;
   server = std::make_unique<HttpServer>(std::move(socket), router, config.listen);
   server->start();
-  spdlog::info("voice-sidecar listening on {} {}", listen.network, listen.address);
+  spdlog::info("voice-sidecar listening on {} {} ({})", listen.network, listen.address,
+               passed ? "socket passed by systemd" : "bound from listen.address");
   // Wyoming shares the HTTP server's I/O threads: it starts after them and stops before them.
   std::unique_ptr<WyomingServer> wyoming;
   if (!config.wyoming.listen.empty()) {
@@ -126,9 +201,21 @@ int run_daemon(const LoadedConfig& loaded) {
     spdlog::info("voice-sidecar Wyoming listening on {} {}", network, address);
   }
 
+  notifier.ready();
+  // Before begin(), so it sees every change of the worker's state; a thread only under systemd.
+  std::optional<StatusReporter> status;
+  if (notifier.enabled()) status.emplace(bus, [&supervisor] { return supervisor.snapshot(); }, notifier);
+  ConfigReloader reloader(sources, config,
+                          {.gate_thresholds = [&gate](const PressureConfig& p) { gate.set_thresholds(p); },
+                           .backoff = [&supervisor](const BackoffConfig& b) { supervisor.set_backoff(b); }});
   supervisor.begin();
-  const int sig = wait_for_stop_signal();
-  spdlog::info("received {}, shutting down", sig == SIGTERM ? "SIGTERM" : "SIGINT");
+  // A heartbeat goes through the supervisor's mailbox, then every HTTP I/O thread: if any of
+  // them wedges, WATCHDOG=1 stops and systemd restarts us.
+  const int sig = serve_until_shutdown(notifier, reloader, [&supervisor, &server](std::function<void()> back) {
+    supervisor.heartbeat([&server, back = std::move(back)] { server->visit_io_threads(back); });
+  });
+  notifier.stopping();
+  spdlog::info("received {}, shutting down", signal_name(sig));
 
   recorder.stop("shutdown");  // the last audio goes to the worker and its final comes back
   supervisor.shutdown();  // pending control calls return; the worker stops gracefully

@@ -82,6 +82,13 @@ GatePolicy::GatePolicy(const PressureConfig& config) : config_(config) {
   closing_reason_ = decision_.reason;
 }
 
+void GatePolicy::set_thresholds(const PressureConfig& config) {
+  config_.min_available_memory_mb = config.min_available_memory_mb;
+  config_.max_memory_percent = config.max_memory_percent;
+  config_.max_cpu_percent = config.max_cpu_percent;
+  config_.max_psi_some_avg10 = config.max_psi_some_avg10;
+}
+
 GateDecision GatePolicy::observe(const PressureSample& sample) {
   have_sample_ = true;
   last_sample_at_ = sample.taken_at;

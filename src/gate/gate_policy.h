@@ -60,6 +60,11 @@ class GatePolicy {
 
   const GateDecision& current() const { return decision_; }
 
+  // Takes the four thresholds (min_available_memory_mb, max_memory_percent, max_cpu_percent,
+  // max_psi_some_avg10) from `config`, keeping the rest and the state: the next sample is judged
+  // by them, and a closed gate still reopens only after reopen_after_samples good ones.
+  void set_thresholds(const PressureConfig& config);
+
  private:
   // The reason the gate is Stale at `now` (fail_closed and the last sample too old); none when
   // staleness does not close it. Shared by check_stale and decide_at.

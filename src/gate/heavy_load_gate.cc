@@ -84,6 +84,11 @@ GateSnapshot HeavyLoadGate::snapshot() const {
 
 bool HeavyLoadGate::allowed() const { return snapshot().decision.open; }
 
+void HeavyLoadGate::set_thresholds(const PressureConfig& config) {
+  std::lock_guard lk(mu_);
+  policy_.set_thresholds(config);
+}
+
 void HeavyLoadGate::run() {
   const std::chrono::milliseconds interval(std::max(1, config_.monitor_interval_ms));
   auto next = std::chrono::steady_clock::now() + interval;

@@ -72,6 +72,10 @@ class HeavyLoadGate {
   GateSnapshot snapshot() const;
   bool allowed() const;
 
+  // New thresholds for the samples to come (GatePolicy::set_thresholds): a reload. The decision
+  // changes at the next sample, and listeners hear of it as of any other transition.
+  void set_thresholds(const PressureConfig& config);
+
  private:
   void run();
   void sample_once();

@@ -1,6 +1,6 @@
 #include "http/http_server.h"
 
-
+#include <atomic>
 #include <thread>
 
 #include <boost/asio.hpp>
@@ -100,6 +100,17 @@ void HttpServer::stop() {
 const ListenSocket& HttpServer::socket() const { return impl_->socket; }
 
 asio::io_context& HttpServer::next_io_context() { return impl_->core->next_io(); }
+
+void HttpServer::visit_io_threads(std::function<void()> done) {
+  ServerCore& core = *impl_->core;
+  auto left = std::make_shared<std::atomic<size_t>>(core.ios.size());
+  auto last = std::make_shared<std::function<void()>>(std::move(done));
+  for (auto& io : core.ios) {
+    core.post(io->get_executor(), [left, last] {
+      if (left->fetch_sub(1) == 1) (*last)();
+    });
+  }
+}
 
 std::map<int, uint64_t> HttpServer::responses_by_status() const { return impl_->core->responses_by_status(); }
 

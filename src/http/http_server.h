@@ -13,6 +13,7 @@
 //   server.stop();   // stops accepting, closes every connection, joins the I/O threads
 #pragma once
 
+#include <functional>
 #include <map>
 #include <memory>
 
@@ -42,6 +43,10 @@ class HttpServer {
   // One of the I/O threads' io_contexts, round robin: another listener (Wyoming) runs its
   // acceptor and connections on them instead of threads of its own. Valid until stop().
   boost::asio::io_context& next_io_context();
+
+  // Runs `done` once every I/O thread has run a task posted to it now, on the last of them:
+  // proof that none of them is wedged (the daemon's systemd watchdog). Never called after stop().
+  void visit_io_threads(std::function<void()> done);
 
  private:
   struct Impl;

@@ -8,8 +8,11 @@
 #include <sys/un.h>
 
 #include <cerrno>
+#include <cstddef>
 #include <cstring>
 #include <filesystem>
+
+#include "http/request_policy.h"
 
 namespace vs {
 
@@ -126,14 +129,57 @@ ListenSocket open_unix(const ListenConfig& config) {
   return ListenSocket{std::move(fd), "unix", path};
 }
 
+int socket_option(int fd, int option) {
+  int value = 0;
+  socklen_t len = sizeof value;
+  if (::getsockopt(fd, SOL_SOCKET, option, &value, &len) != 0) {
+    throw ListenError("the passed descriptor " + std::to_string(fd) + " is not a socket: " + errno_text());
+  }
+  return value;
+}
+
+// The path a Unix socket is bound to; "@name" for an abstract one, "" when unnamed.
+std::string unix_path(const sockaddr_un& addr, socklen_t len) {
+  const size_t n = len > offsetof(sockaddr_un, sun_path) ? len - offsetof(sockaddr_un, sun_path) : 0;
+  if (n == 0) return "";
+  if (addr.sun_path[0] == '\0') return "@" + std::string(addr.sun_path + 1, n - 1);
+  return std::string(addr.sun_path, strnlen(addr.sun_path, n));
+}
+
 }  // namespace
 
 ListenSocket open_listen_socket(const ListenConfig& config) {
   return config.network == "unix" ? open_unix(config) : open_tcp(config);
 }
 
+ListenSocket adopt_listen_socket(UniqueFd fd, bool have_token) {
+  if (socket_option(fd.get(), SO_TYPE) != SOCK_STREAM || socket_option(fd.get(), SO_ACCEPTCONN) == 0) {
+    throw ListenError("the passed socket is not a listening stream socket (a .socket unit needs ListenStream= "
+                      "and Accept=no)");
+  }
+  sockaddr_storage ss{};
+  socklen_t len = sizeof ss;
+  if (::getsockname(fd.get(), reinterpret_cast<sockaddr*>(&ss), &len) != 0) {
+    throw ListenError("cannot read the passed socket's address: " + errno_text());
+  }
+  if (ss.ss_family == AF_UNIX) {
+    const std::string path = unix_path(reinterpret_cast<const sockaddr_un&>(ss), len);
+    return ListenSocket{std::move(fd), "unix", path, true};
+  }
+  if (ss.ss_family != AF_INET && ss.ss_family != AF_INET6) {
+    throw ListenError("the passed socket is neither TCP nor a Unix socket (family " + std::to_string(ss.ss_family) + ")");
+  }
+  std::string bound = describe_bound(fd.get());
+  if (!have_token && !is_loopback_host(bound)) {
+    throw ListenForbidden("the passed socket listens on " + bound +
+                          ", not a loopback address; a non-loopback address needs auth.token "
+                          "(JARVIS_VOICE_SIDECAR_TOKEN)");
+  }
+  return ListenSocket{std::move(fd), "tcp", bound, true};
+}
+
 void remove_socket_file(const ListenSocket& socket) {
-  if (socket.network != "unix") return;
+  if (socket.network != "unix" || socket.passed) return;
   struct stat st{};
   if (::lstat(socket.address.c_str(), &st) == 0 && S_ISSOCK(st.st_mode)) ::unlink(socket.address.c_str());
 }

@@ -1,5 +1,7 @@
 #include "http/router.h"
 
+#include "http/bearer.h"
+
 namespace vs {
 
 Router::Router(std::string token, RequestPolicy policy) : token_(std::move(token)), policy_(std::move(policy)) {}
@@ -52,8 +54,9 @@ bool same_secret(const std::string& a, const std::string& b) {
 
 bool Router::authorized(const HttpRequest& request) const {
   if (token_.empty()) return true;
-  const std::string expected = "Bearer " + token_;
-  return same_secret(request.header("authorization"), expected);
+  const std::string header = request.header("authorization");
+  const auto given = bearer_token(header);
+  return given && same_secret(std::string(*given), token_);
 }
 
 std::optional<HttpReply> Router::refuse(const HttpRequest& request, const Route*& matched) const {

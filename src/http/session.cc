@@ -8,7 +8,9 @@
 #include <boost/asio/write.hpp>
 #include <spdlog/spdlog.h>
 
+#include "common/http_limits.h"
 #include "common/version.h"
+#include "http/strict_head.h"
 
 namespace vs {
 
@@ -22,7 +24,7 @@ namespace {
 constexpr auto kWriteTimeout = 10s;   // a client that takes nothing for this long is cut off
 constexpr auto kKeepalive = 1s;       // an idle event stream says so this often (clients count on it)
 constexpr auto kUploadRetry = 2ms;    // a paused upload asks its receiver again after this
-constexpr unsigned kHeaderLimit = 16 * 1024;
+constexpr unsigned kHeaderLimit = kRequestHeadLimit;
 constexpr size_t kStreamWriteBytes = 16 * 1024;
 // An event stream's socket buffers little: a client that cannot keep up falls behind the bus's
 // ring (and is told so with `lagged`) within seconds, instead of behind megabytes of kernel
@@ -96,6 +98,39 @@ void Session::read_request() {
   head_->header_limit(kHeaderLimit);
   head_->body_limit(boost::none);  // the route decides: a limit for JSON, none for an upload
   stream_.expires_after(std::chrono::milliseconds(core_.config.read_timeout_ms));
+  head_scanned_ = 0;
+  gather_head();
+}
+
+// Beast unfolds obsolete line folding without a trace and keeps no raw bytes, so the head is
+// gathered whole first (Beast waits for all of it before parsing anyway), checked as the client
+// sent it, and only then parsed, from the buffer.
+void Session::gather_head() {
+  const std::string_view have(static_cast<const char*>(buffer_.data().data()), buffer_.size());
+  const size_t end = have.find("\r\n\r\n", head_scanned_ > 3 ? head_scanned_ - 3 : 0);
+  head_scanned_ = have.size();
+  if (end == std::string_view::npos && have.size() < kHeaderLimit) {
+    stream_.async_read_some(buffer_.prepare(beast::read_size(buffer_, 65536)),
+                            [self = shared_from_this()](beast::error_code ec, size_t n) {
+                              if (self->closed_) return;
+                              self->buffer_.commit(n);
+                              if (!ec) return self->gather_head();
+                              // Half a head and EOF: Beast's read reports it (400), as before.
+                              if (ec == asio::error::eof && self->buffer_.size() > 0) return self->parse_head();
+                              self->close();
+                            });
+    return;
+  }
+  if (end != std::string_view::npos && end + 4 <= kHeaderLimit) {
+    if (auto refused = check_request_head(have.substr(0, end + 4))) {
+      set_phase(Phase::Busy);
+      return write_reply(error_reply(refused->status, refused->message), false);
+    }
+  }
+  parse_head();  // a head over the limit: Beast refuses it
+}
+
+void Session::parse_head() {
   http::async_read_header(stream_, buffer_, *head_,
                           [self = shared_from_this()](beast::error_code ec, size_t) { self->on_header(ec); });
 }

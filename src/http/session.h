@@ -49,6 +49,8 @@ class Session : public std::enable_shared_from_this<Session> {
   using Stream = boost::beast::basic_stream<Protocol>;
 
   void read_request();
+  void gather_head();  // until the whole head is buffered; refuses what strict_head.h refuses
+  void parse_head();
   void on_header(boost::beast::error_code ec);
   void on_body(boost::beast::error_code ec);
   void dispatch(const HttpRequest& request);
@@ -88,6 +90,7 @@ class Session : public std::enable_shared_from_this<Session> {
   bool closed_ = false;
 
   boost::beast::flat_buffer buffer_;
+  size_t head_scanned_ = 0;  // bytes of buffer_ searched for the head's end so far
   std::optional<boost::beast::http::request_parser<boost::beast::http::empty_body>> head_;
   std::optional<boost::beast::http::request_parser<boost::beast::http::string_body>> parser_;
   std::optional<boost::beast::http::response<boost::beast::http::string_body>> response_;

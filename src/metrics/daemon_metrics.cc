@@ -97,7 +97,11 @@ void add_ipc(MetricFamilies& m, const IpcStats& i) {
       {"voice_sidecar_ipc_frames_written_total", "Audio frames written to workers.", i.frames_written},
       {"voice_sidecar_ipc_audio_bytes_written_total", "PCM bytes written to workers (before base64).",
        i.audio_bytes_written},
-      {"voice_sidecar_worker_stderr_lines_total", "Lines workers wrote to stderr (logged).", i.stderr_lines}};
+      {"voice_sidecar_worker_stderr_lines_total", "Lines workers wrote to stderr (logged unless rate-limited).",
+       i.stderr_lines},
+      {"voice_sidecar_worker_stderr_dropped_lines_total",
+       "Lines workers wrote to stderr that the per-worker rate limit kept out of the log.",
+       i.stderr_dropped_lines}};
   for (const auto& [name, help, n] : counters) m.counter(name, help, static_cast<double>(n));
   m.gauge("voice_sidecar_sink_queue_frames", "Frames waiting in the audio sink for the writer thread.",
           static_cast<double>(i.sink_queue_depth));

@@ -31,6 +31,9 @@ class Backoff {
   // An explicit start (or stop) by a user forgets the history: budget and exponent.
   void reset();
 
+  // New numbers (a reload) for the crashes to come; the history (exponent, recent crashes) stays.
+  void set_config(const BackoffConfig& config) { config_ = config; }
+
   int exponent() const { return exponent_; }
   // Crashes counted against the budget (those within restart_window_ms of the last one).
   int crashes_in_window() const { return static_cast<int>(recent_crashes_.size()); }

@@ -77,12 +77,13 @@ std::vector<std::string> exec_candidates(const std::string& argv0, const std::st
   return out;
 }
 
-std::vector<std::string> merged_environment(const std::map<std::string, std::string>& extra) {
+std::vector<std::string> merged_environment(const std::map<std::string, std::string>& extra,
+                                            const std::set<std::string>& withheld) {
   std::vector<std::string> out;
   for (char** e = environ; e && *e; ++e) {
     const std::string entry(*e);
     const std::string key = entry.substr(0, entry.find('='));
-    if (!extra.count(key)) out.push_back(entry);
+    if (!extra.count(key) && !withheld.count(key)) out.push_back(entry);
   }
   for (const auto& [k, v] : extra) out.push_back(k + "=" + v);
   return out;
@@ -144,7 +145,7 @@ std::unique_ptr<ChildProcess> ChildProcess::spawn(const SpawnSpec& spec) {
   // Everything the child touches is prepared here: after fork only async-signal-safe calls.
   std::vector<std::string> argv_strings = spec.argv;
   std::vector<char*> argv = c_array(argv_strings);
-  std::vector<std::string> env_strings = merged_environment(spec.env);
+  std::vector<std::string> env_strings = merged_environment(spec.env, spec.withheld);
   std::vector<char*> envp = c_array(env_strings);
   std::string path;
   if (auto it = spec.env.find("PATH"); it != spec.env.end()) {

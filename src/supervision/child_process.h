@@ -16,6 +16,7 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <set>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -29,6 +30,7 @@ struct SpawnSpec {
   std::vector<std::string> argv;                // argv[0] is looked up in PATH if it has no '/'
   std::string working_dir;                      // "" = the daemon's
   std::map<std::string, std::string> env;       // added to (overriding) the daemon's environment
+  std::set<std::string> withheld = {};          // names of the daemon's variables not passed on
 };
 
 struct ExitStatus {

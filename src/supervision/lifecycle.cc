@@ -501,6 +501,11 @@ Transition step(Lifecycle state, const LifecycleEvent& e, const Facts& f) {
 
   } else if (as<ev::ShutdownRequested>(e)) {
     if (!t.s.exiting) t.shutdown();
+
+  } else if (auto* b = as<ev::BackoffChanged>(e)) {
+    // In any phase; a restart already scheduled keeps the delay it was given.
+    t.s.backoff.set_config(b->config);
+    t.s.policy.restart_window_ms = b->config.restart_window_ms;
   }
   return t.done();
 }

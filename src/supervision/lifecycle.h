@@ -66,10 +66,12 @@ struct TimerFired { TimerKind kind; };
 struct GateClosed { bool memory_pressure; std::string reason; };
 struct GateOpened {};
 struct ShutdownRequested {};
+struct BackoffChanged { BackoffConfig config; };  // a reload: for the crashes to come
 }  // namespace ev
 using LifecycleEvent = std::variant<ev::Begin, ev::StartRequested, ev::StopRequested, ev::RestartRequested,
                            ev::StopQueued, ev::Spawned, ev::SpawnFailed, ev::Ready, ev::Pong, ev::Exited,
-                           ev::TimerFired, ev::GateClosed, ev::GateOpened, ev::ShutdownRequested>;
+                           ev::TimerFired, ev::GateClosed, ev::GateOpened, ev::ShutdownRequested,
+                           ev::BackoffChanged>;
 
 // What the actor knows at the moment of the event, besides the event.
 struct Facts {

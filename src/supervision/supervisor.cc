@@ -130,8 +130,10 @@ Supervisor::Supervisor(const Config& config, HeavyLoadGate& gate, EventBus& bus)
 Supervisor::Supervisor(const Config& config, HeavyLoadGate& gate, EventBus& bus, SupervisorDeps&& deps)
     : impl_(std::make_unique<Impl>(config, gate, bus, std::move(deps))) {
   gate.on_change([mb = impl_->mailbox](const GateSnapshot& s) {
-    ActorEvent ev{ActorEvent::Kind::GateChanged, 0, {}, s.decision.open, s.decision.memory_pressure,
-                  s.decision.reason};
+    ActorEvent ev{.kind = ActorEvent::Kind::GateChanged,
+                  .gate_open = s.decision.open,
+                  .memory_pressure = s.decision.memory_pressure,
+                  .reason = s.decision.reason};
     mb->post(std::move(ev));
   });
 }
@@ -143,7 +145,7 @@ void Supervisor::begin() {
   if (impl_->begun || impl_->ended) return;
   impl_->begun = true;
   impl_->actor = std::thread([im = impl_.get()] { im->run(); });
-  impl_->mailbox->post({ActorEvent::Kind::Begin, 0, {}, false, false, ""});
+  impl_->mailbox->post({.kind = ActorEvent::Kind::Begin});
 }
 
 // The deadlines are today's: the control margin plus the time each step may take.
@@ -193,11 +195,20 @@ void Supervisor::shutdown() {
     actor = std::move(impl_->actor);
   }
   if (actor.joinable()) {
-    impl_->mailbox->post({ActorEvent::Kind::Shutdown, 0, {}, false, false, ""});
+    impl_->mailbox->post({.kind = ActorEvent::Kind::Shutdown});
     actor.join();
   }
   impl_->requests.close(shutting_down());
   impl_->mailbox->close();
+}
+
+void Supervisor::heartbeat(std::function<void()> reply) {
+  // A closed mailbox drops it: after shutdown nobody may be told the actor is alive.
+  impl_->mailbox->post({.kind = ActorEvent::Kind::Heartbeat, .reply = std::move(reply)});
+}
+
+void Supervisor::set_backoff(const BackoffConfig& backoff) {
+  impl_->mailbox->post({.kind = ActorEvent::Kind::BackoffChanged, .backoff = backoff});
 }
 
 WorkerSnapshot Supervisor::snapshot() const {
@@ -259,6 +270,12 @@ void Supervisor::Impl::drain_mailbox() {
         break;
       case ActorEvent::Kind::Begin:
         handle(ev::Begin{});
+        break;
+      case ActorEvent::Kind::Heartbeat:
+        if (item.reply) item.reply();
+        break;
+      case ActorEvent::Kind::BackoffChanged:
+        handle(ev::BackoffChanged{item.backoff});
         break;
       case ActorEvent::Kind::GateChanged:
         if (item.gate_open) {
@@ -356,7 +373,7 @@ void Supervisor::Impl::spawn(uint64_t generation, std::deque<LifecycleEvent>& fo
     // The mailbox is unbounded: a ready or pong followed by any flood of other lines still arrives.
     worker = launcher->launch(generation, [mb = mailbox](uint64_t gen, const WorkerMessage& m) {
       if (m.type == WorkerMessageType::Ready || m.type == WorkerMessageType::Pong) {
-        mb->post({ActorEvent::Kind::WorkerLine, gen, m, false, false, ""});
+        mb->post({.kind = ActorEvent::Kind::WorkerLine, .generation = gen, .message = m});
       }
     });
   } catch (const std::exception& e) {

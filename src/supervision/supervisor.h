@@ -81,6 +81,15 @@ class Supervisor {
   // Failed ("supervisor is shutting down"). Idempotent.
   void shutdown();
 
+  // Calls `reply` on the actor thread once the actor gets to it through its mailbox, behind
+  // whatever was posted before: proof that the actor still turns (the daemon's systemd
+  // watchdog). Never called once the supervisor has shut down.
+  void heartbeat(std::function<void()> reply);
+
+  // New backoff numbers (a reload) for the crashes to come; a restart already scheduled keeps
+  // its delay, and the crash history stays.
+  void set_backoff(const BackoffConfig& backoff);
+
   WorkerSnapshot snapshot() const;
   SupervisorCounters counters() const;
   IpcStats ipc_stats() const;  // of the current worker instance (zeros if none), plus history

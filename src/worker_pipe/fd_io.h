@@ -3,7 +3,9 @@
 // whatever the worker does. Used only by the Sidecar's threads.
 #pragma once
 
+#include <chrono>
 #include <functional>
+#include <optional>
 #include <string_view>
 
 #include "common/unique_fd.h"
@@ -34,5 +36,12 @@ IoEnd write_all(int fd, std::string_view data, const StopSignal& stop);
 // Reads a non-blocking fd in chunks and hands each to on_chunk until EOF (Done), stop (Stopped)
 // or a read error (Broken).
 IoEnd read_chunks(int fd, const StopSignal& stop, const std::function<void(std::string_view)>& on_chunk);
+
+// The same, for a reader that must also act when nothing arrives (a summary that falls due
+// after a flood stopped): before each wait it asks next_wakeup() for a deadline (nullopt: none)
+// and calls on_wakeup() when the deadline passes with nothing to read.
+using ReadDeadline = std::optional<std::chrono::steady_clock::time_point>;
+IoEnd read_chunks(int fd, const StopSignal& stop, const std::function<void(std::string_view)>& on_chunk,
+                  const std::function<ReadDeadline()>& next_wakeup, const std::function<void()>& on_wakeup);
 
 }  // namespace vs

@@ -15,6 +15,7 @@ struct IpcCounters {
   std::atomic<uint64_t> frames_written{0};   // audio_frame lines written
   std::atomic<uint64_t> audio_bytes_written{0};  // PCM bytes in those frames (before base64)
   std::atomic<uint64_t> stderr_lines{0};     // lines the worker wrote to stderr
+  std::atomic<uint64_t> stderr_dropped_lines{0};  // of those, not logged (the rate limit)
   // Not a counter: the longest one write() to stdin took to complete, in µs. Duplex means this
   // stays small however slowly anyone reads the worker's events.
   std::atomic<uint64_t> write_stall_max_us{0};
@@ -22,7 +23,8 @@ struct IpcCounters {
 
 struct IpcStats {
   uint64_t lines_in = 0, lines_out = 0, malformed_lines = 0, oversized_lines = 0,
-           unknown_lines = 0, frames_written = 0, audio_bytes_written = 0, stderr_lines = 0;
+           unknown_lines = 0, frames_written = 0, audio_bytes_written = 0, stderr_lines = 0,
+           stderr_dropped_lines = 0;
   uint64_t sink_queue_depth = 0;
   uint64_t write_stall_max_us = 0;
 };
@@ -40,10 +42,11 @@ void for_each_counter(A& a, B& b, F f) {
   f(a.frames_written, b.frames_written);
   f(a.audio_bytes_written, b.audio_bytes_written);
   f(a.stderr_lines, b.stderr_lines);
+  f(a.stderr_dropped_lines, b.stderr_dropped_lines);
 }
 // A counter added to the structs but not to the list above fails here.
-static_assert(sizeof(IpcCounters) == 9 * sizeof(std::atomic<uint64_t>));  // the 8 + write_stall_max_us
-static_assert(sizeof(IpcStats) == 10 * sizeof(uint64_t));  // + sink_queue_depth, write_stall_max_us
+static_assert(sizeof(IpcCounters) == 10 * sizeof(std::atomic<uint64_t>));  // the 9 + write_stall_max_us
+static_assert(sizeof(IpcStats) == 11 * sizeof(uint64_t));  // + sink_queue_depth, write_stall_max_us
 
 }  // namespace ipc_stats_detail
 

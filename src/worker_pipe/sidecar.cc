@@ -147,7 +147,8 @@ std::unique_ptr<Sidecar> Sidecar::attach(WorkerPipes pipes, pid_t pid, const Sid
   });
   if (pipes.stderr_read) {
     im.stderr_reader = im.start("stderr", [&im, fd = std::move(pipes.stderr_read)]() mutable {
-      run_stderr_reader(std::move(fd), im.options.max_line_bytes, im.pid, im.counters, im.stop);
+      run_stderr_reader(std::move(fd), im.options.max_line_bytes, im.pid, im.options.stderr_limits,
+                        im.counters, im.stop);
     });
   }
   return sc;

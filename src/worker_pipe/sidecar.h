@@ -8,7 +8,9 @@
 // the supervisor's ready/pong and the pump's acks cannot be lost to a lagging buffer) and then
 // publishes it on the instance's own event stream. Malformed, oversized and unknown lines
 // are counted and skipped — never fatal, never a reason to stop reading. A third thread reads
-// stderr and logs it line by line with the worker's pid. No mutex, pipe or fd is exposed.
+// stderr and logs it line by line with the worker's pid, within a rate limit per instance
+// (StderrLimits: a crash's traceback comes through whole, a flood does not reach the log; the
+// dropped lines are counted in stats()). No mutex, pipe or fd is exposed.
 //
 //   auto sc = Sidecar::attach(std::move(pipes), pid, options, hook);
 //   EventStream ev = sc->events();            // from the first line: sees `ready`
@@ -40,6 +42,7 @@
 #include "events/event_bus.h"
 #include "worker_pipe/wire_messages.h"
 #include "worker_pipe/ipc_stats.h"
+#include "worker_pipe/stdio_reader.h"
 
 namespace vs {
 
@@ -63,6 +66,8 @@ struct SidecarOptions {
   // the threads regardless. A killed worker's pipes close at once, so this is only waited out
   // for a worker that is still running.
   std::chrono::milliseconds close_timeout{1000};
+  // What of the worker's stderr reaches the log (see StderrLimits for why these numbers).
+  StderrLimits stderr_limits{};
 };
 
 class Sidecar {

@@ -308,6 +308,28 @@ TEST(GatePolicy, CauseFollowsTheLatestBadSampleWhileClosed) {
   EXPECT_FALSE(d.memory_pressure);
 }
 
+TEST(GatePolicy, NewThresholdsJudgeTheNextSampleAndKeepTheHysteresis) {
+  GatePolicy p(config());
+  ASSERT_TRUE(p.observe(busy_cpu(97)).open == false);  // 97 % > 90 %
+
+  PressureConfig looser = config();
+  looser.max_cpu_percent = 99;
+  looser.reopen_after_samples = 1;  // not a threshold: stays 3
+  looser.fail_closed = false;       // nor is this
+  p.set_thresholds(looser);
+  EXPECT_FALSE(p.observe(busy_cpu(97)).open);  // good now, but a closed gate needs 3 in a row
+  EXPECT_FALSE(p.observe(busy_cpu(97)).open);
+  EXPECT_TRUE(p.observe(busy_cpu(97)).open);
+  EXPECT_FALSE(p.observe(invalid()).open) << "fail_closed kept as started";
+
+  PressureConfig stricter = config();
+  stricter.min_available_memory_mb = 20000;
+  p.set_thresholds(stricter);
+  const GateDecision d = p.observe(good());
+  EXPECT_FALSE(d.open);
+  EXPECT_EQ(d.cause, GateCause::Memory);
+}
+
 TEST(GateCause, HasStableNames) {
   EXPECT_STREQ(to_string(GateCause::None), "none");
   EXPECT_STREQ(to_string(GateCause::Memory), "memory");

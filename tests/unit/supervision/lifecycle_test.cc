@@ -102,5 +102,28 @@ TEST_F(LifecycleTable, RequestsWaitWhileAStopOrACrashIsUnderWay) {
   EXPECT_TRUE(takes_requests(life_));
 }
 
+TEST_F(LifecycleTable, NewBackoffNumbersApplyFromTheNextCrash) {
+  run();
+  BackoffConfig b;
+  b.initial_ms = 7000;
+  b.max_ms = 9000;
+  b.jitter = 0;
+  b.max_restarts = 1;
+  auto changed = feed(ev::BackoffChanged{b});
+  EXPECT_TRUE(changed.empty());  // nothing to do now
+  EXPECT_EQ(life_.phase, Phase::Running);
+
+  feed(ev::Exited{ExitStatus{false, 1}});
+  ASSERT_EQ(life_.phase, Phase::Backoff);
+  EXPECT_EQ(life_.w.backoff_until, facts_.wall + 7000ms);
+
+  facts_.now += 7000ms;
+  facts_.wall += 7000ms;
+  feed(ev::TimerFired{TimerKind::BackoffExpiry});
+  feed(ev::Spawned{43});
+  feed(ev::Exited{ExitStatus{false, 1}});  // the second crash within the window: over max_restarts 1
+  EXPECT_EQ(life_.phase, Phase::Failed);
+}
+
 }  // namespace
 }  // namespace vs

@@ -139,6 +139,45 @@ class SupervisorTest : public ::testing::Test {
   std::unique_ptr<Supervisor> sup_;
 };
 
+// The daemon's systemd watchdog rides on this: the reply comes from the actor's own thread, in
+// mailbox order, and never once the actor is gone.
+TEST_F(SupervisorTest, HeartbeatIsAnsweredByTheActorAndNotAfterShutdown) {
+  Supervisor& sup = make();
+  std::atomic<int> replies{0};
+  std::atomic<bool> on_caller{false};
+  const auto caller = std::this_thread::get_id();
+  sup.heartbeat([&] {
+    on_caller = std::this_thread::get_id() == caller;
+    ++replies;
+  });
+  ASSERT_TRUE(wait_until([&] { return replies == 1; }, 5s));
+  EXPECT_FALSE(on_caller);
+
+  sup.shutdown();
+  bool kept = false;
+  auto witness = std::make_shared<int>(0);
+  sup.heartbeat([&replies, witness] { ++replies; });
+  kept = witness.use_count() > 1;  // a closed mailbox drops the reply at once
+  EXPECT_FALSE(kept);
+  EXPECT_EQ(replies, 1);
+}
+
+TEST_F(SupervisorTest, NewBackoffNumbersDelayTheNextCrashRestart) {
+  Supervisor& sup = make();
+  ASSERT_TRUE(sup.start("test").ok());
+  BackoffConfig slower = config_.backoff;
+  slower.initial_ms = 4000;
+  sup.set_backoff(slower);
+  const pid_t pid = *sup.snapshot().pid;
+  ::kill(pid, SIGKILL);
+  ASSERT_TRUE(wait_until([&] { return in_state(WorkerState::Backoff); }, 5s));
+  const WorkerSnapshot w = sup.snapshot();
+  ASSERT_TRUE(w.backoff_until);
+  const auto left = *w.backoff_until - std::chrono::system_clock::now();
+  EXPECT_GT(left, 3s);  // not the configured 200 ms
+  EXPECT_LE(left, 4s);
+}
+
 TEST_F(SupervisorTest, StartRunningStopWithoutForce) {
   EventStream events = bus_.subscribe();
   Supervisor& sup = make();

@@ -1,0 +1,58 @@
+// The signal table: which signals the daemon takes, and what each one does. Every signal a daemon
+// commonly receives whose default action would end it is in the table, so none can kill it
+// without its cleanup.
+#include "daemon/signal_actions.h"
+
+#include <algorithm>
+
+#include <gtest/gtest.h>
+
+namespace vs {
+namespace {
+
+TEST(SignalActions, ShutdownSignals) {
+  EXPECT_EQ(signal_action(SIGTERM), SignalAction::Shutdown);
+  EXPECT_EQ(signal_action(SIGINT), SignalAction::Shutdown);
+  EXPECT_EQ(signal_action(SIGQUIT), SignalAction::Shutdown);
+}
+
+TEST(SignalActions, HangupReloads) { EXPECT_EQ(signal_action(SIGHUP), SignalAction::Reload); }
+
+TEST(SignalActions, UserSignalsAndAlarmAreIgnored) {
+  EXPECT_EQ(signal_action(SIGUSR1), SignalAction::Ignore);
+  EXPECT_EQ(signal_action(SIGUSR2), SignalAction::Ignore);
+  EXPECT_EQ(signal_action(SIGALRM), SignalAction::Ignore);
+}
+
+TEST(SignalActions, TheSetHoldsExactlyTheTable) {
+  const sigset_t set = daemon_signal_set();
+  for (const SignalRule& rule : daemon_signal_rules()) {
+    EXPECT_EQ(sigismember(&set, rule.signal), 1) << rule.name;
+    EXPECT_EQ(signal_name(rule.signal), rule.name);
+  }
+  int members = 0;
+  for (int sig = 1; sig < NSIG; ++sig) members += sigismember(&set, sig) == 1;
+  EXPECT_EQ(members, static_cast<int>(daemon_signal_rules().size()));
+  // Taken by sigwait, never by a handler: these must stay out (SIGPIPE is ignored instead, and
+  // SIGKILL/SIGSTOP cannot be caught at all).
+  EXPECT_EQ(sigismember(&set, SIGPIPE), 0);
+  EXPECT_EQ(sigismember(&set, SIGCHLD), 0);
+}
+
+// Each signal whose default action terminates a process and that a daemon is commonly sent (by
+// systemd, kill, a terminal, logrotate scripts, a stray alarm) has a rule.
+TEST(SignalActions, NoCommonTerminatingSignalIsLeftToItsDefault) {
+  for (int sig : {SIGTERM, SIGINT, SIGQUIT, SIGHUP, SIGUSR1, SIGUSR2, SIGALRM}) {
+    const auto rules = daemon_signal_rules();
+    EXPECT_TRUE(std::any_of(rules.begin(), rules.end(), [sig](const SignalRule& r) { return r.signal == sig; }))
+        << signal_name(sig);
+  }
+}
+
+TEST(SignalActions, UnknownSignalsAreNamedByNumber) {
+  EXPECT_EQ(signal_name(SIGRTMIN + 3), "signal " + std::to_string(SIGRTMIN + 3));
+  EXPECT_EQ(signal_action(SIGRTMIN + 3), SignalAction::Ignore);
+}
+
+}  // namespace
+}  // namespace vs
