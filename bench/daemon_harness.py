@@ -56,15 +56,7 @@ class Daemon:
         self.pid = self.proc.pid
 
     def request(self, method: str, path: str, body: Any = None, timeout: float = 180) -> tuple[int, Any]:
-        data = b"" if body is None else json.dumps(body).encode()
-        head = f"{method} {path} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n"
-        if body is not None:
-            head += f"Content-Type: application/json\r\nContent-Length: {len(data)}\r\n"
-        with socket.socket(socket.AF_UNIX) as s:
-            s.settimeout(timeout)
-            s.connect(self.sock)
-            s.sendall(head.encode() + b"\r\n" + data)
-            return _read_response(s)
+        return http_json(self.sock, method, path, body, timeout)
 
     def start_worker(self) -> None:
         code, body = self.request("POST", "/v1/control/start", {"reason": "bench"})
@@ -112,6 +104,19 @@ class Daemon:
             except subprocess.TimeoutExpired:
                 self.proc.kill()
                 self.proc.wait()
+
+
+def http_json(sock: str, method: str, path: str, body: Any = None, timeout: float = 180) -> tuple[int, Any]:
+    """One request on its own connection to the daemon's Unix socket: (status, JSON or text)."""
+    data = b"" if body is None else json.dumps(body).encode()
+    head = f"{method} {path} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n"
+    if body is not None:
+        head += f"Content-Type: application/json\r\nContent-Length: {len(data)}\r\n"
+    with socket.socket(socket.AF_UNIX) as s:
+        s.settimeout(timeout)
+        s.connect(sock)
+        s.sendall(head.encode() + b"\r\n" + data)
+        return _read_response(s)
 
 
 def _read_response(s: socket.socket) -> tuple[int, Any]:

@@ -73,7 +73,7 @@ from wyoming.audio import AudioChunk, AudioStart, AudioStop
 from wyoming.client import AsyncTcpClient
 from wyoming.info import Describe, Info
 
-from daemon_harness import _read_response, loadavg
+from daemon_harness import http_json, loadavg
 from user_latency import SENTENCES, SPEEDS, VOICES, edits, espeak, norm_words, pct
 
 REPO = Path(__file__).resolve().parents[1]
@@ -313,18 +313,6 @@ class Server:
             except subprocess.TimeoutExpired:
                 self.proc.kill()
                 self.proc.wait()
-
-
-def http_json(sock: str, method: str, path: str, body: Any = None, timeout: float = 120) -> tuple[int, Any]:
-    data = b"" if body is None else json.dumps(body).encode()
-    head = f"{method} {path} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n"
-    if body is not None:
-        head += f"Content-Type: application/json\r\nContent-Length: {len(data)}\r\n"
-    with socket.socket(socket.AF_UNIX) as s:
-        s.settimeout(timeout)
-        s.connect(sock)
-        s.sendall(head.encode() + b"\r\n" + data)
-        return _read_response(s)
 
 
 async def describe(port: int) -> Info | None:

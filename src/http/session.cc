@@ -228,15 +228,18 @@ void Session::write_reply(const HttpReply& r, bool keep_alive) {
 
 // ---- uploads: the body is handed on as it arrives, never buffered whole ----------------------
 
+// The upload route's start (a receiver, or its refusal); a handler that throws is a 500.
+UploadStart Session::open_upload(const HttpRequest& req) {
+  try {
+    return core_.router.open_upload(req);
+  } catch (const std::exception& e) {
+    spdlog::error("upload handler for {} failed: {}", req.path, e.what());
+    return error_reply(500, std::string("internal error: ") + e.what());
+  }
+}
+
 void Session::start_upload(HttpRequest req) {
-  UploadStart start = [&]() -> UploadStart {
-    try {
-      return core_.router.open_upload(req);
-    } catch (const std::exception& e) {
-      spdlog::error("upload handler for {} failed: {}", req.path, e.what());
-      return error_reply(500, std::string("internal error: ") + e.what());
-    }
-  }();
+  UploadStart start = open_upload(req);
   if (auto* refused = std::get_if<HttpReply>(&start)) return write_reply(*refused, false);
   receiver_ = std::move(std::get<std::unique_ptr<UploadReceiver>>(start));
   upload_.emplace(std::move(*head_));

@@ -58,6 +58,7 @@ class Session : public std::enable_shared_from_this<Session> {
   void answer(HttpReply reply);
   void write_reply(const HttpReply& reply, bool keep_alive);
 
+  UploadStart open_upload(const HttpRequest& request);
   void start_upload(HttpRequest request);
   void read_upload_chunk();
   void on_upload_chunk(boost::beast::error_code ec);

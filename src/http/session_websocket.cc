@@ -46,18 +46,10 @@ struct Session::WebSocket {
   std::string misuse;  // why the client's conversation was refused, told in the last message
 };
 
-
 void Session::start_websocket(HttpRequest req) {
   const WebSocketOffer offer = read_websocket_offer(req.header("sec-websocket-protocol"));
   if (offer.bearer && req.header("authorization").empty()) req.headers["authorization"] = "Bearer " + *offer.bearer;
-  UploadStart start = [&]() -> UploadStart {
-    try {
-      return core_.router.open_upload(req);
-    } catch (const std::exception& e) {
-      spdlog::error("upload handler for {} failed: {}", req.path, e.what());
-      return error_reply(500, std::string("internal error: ") + e.what());
-    }
-  }();
+  UploadStart start = open_upload(req);
   if (auto* refused = std::get_if<HttpReply>(&start)) {
     const int status = refused->status;
     if (status == 403 || status == 404 || status == 405) return write_reply(*refused, false);
