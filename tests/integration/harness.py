@@ -223,6 +223,18 @@ def daemon_pid_rss_kb(pid: int) -> int:
     raise AssertionError(f"no VmRSS for {pid}")
 
 
+def recv_head(s: socket.socket) -> bytes:
+    """Reads from `s` until an answer's head is complete (or the peer closes): the head and
+    whatever of the body came with it."""
+    data = b""
+    while b"\r\n\r\n" not in data:
+        chunk = s.recv(65536)
+        if not chunk:
+            break
+        data += chunk
+    return data
+
+
 def raw_socket(daemon: "Daemon", rcvbuf: int | None = None) -> socket.socket:
     """A plain socket connected to the daemon (TCP or its Unix socket), for requests written by
     hand; `rcvbuf` makes a deliberately small receive buffer (set before connecting)."""

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from harness import raw_socket
+from harness import raw_socket, recv_head
 
 AUDIO_TYPE = "audio/L16;rate=16000;channels=1"
 
@@ -37,12 +37,7 @@ def raw_request(d, method: str, path: str, headers: dict[str, str], body: bytes 
         if body or method == "POST":
             head += f"Content-Length: {len(body)}\r\n"
         s.sendall(head.encode() + b"Connection: close\r\n\r\n" + body)
-        data = b""
-        while b"\r\n\r\n" not in data:
-            chunk = s.recv(65536)
-            if not chunk:
-                break
-            data += chunk
+        data = recv_head(s)
         status = int(data.split(b" ", 2)[1])
         try:
             s.settimeout(0.5)

@@ -20,7 +20,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from harness import DAEMON, REPO, free_port, raw_socket, tone_wav, wait_until
+from harness import DAEMON, REPO, free_port, raw_socket, recv_head, tone_wav, wait_until
 
 TOKEN = "security-test-token"
 AUDIO_TYPE = "audio/L16;rate=16000;channels=1"
@@ -56,12 +56,7 @@ def exchange(d, head: str, body: bytes = b"", timeout: float = 5) -> tuple[int, 
     s.settimeout(timeout)
     try:
         s.sendall(head.encode() + body)
-        data = b""
-        while b"\r\n\r\n" not in data:
-            chunk = s.recv(65536)
-            if not chunk:
-                break
-            data += chunk
+        data = recv_head(s)
         assert data, f"no answer to {head!r}"
         head_text, _, rest = data.partition(b"\r\n\r\n")
         length = re.search(rb"(?im)^content-length:\s*(\d+)", head_text)
