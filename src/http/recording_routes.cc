@@ -154,15 +154,18 @@ class AudioUpload : public UploadReceiver {
   }
 };
 
-// True when the query string holds exactly `param` (e.g. "realtime=false") as one of its parts.
-bool query_has(const std::string& query, const std::string& param) {
-  size_t pos = 0;
-  while (pos <= query.size()) {
-    const size_t end = std::min(query.find('&', pos), query.size());
-    if (query.compare(pos, end - pos, param) == 0) return true;
-    pos = end + 1;
+// The value of `name` in an undecoded query string ("a=1&realtime=false"), if it is there.
+std::optional<std::string_view> query_param(std::string_view query, std::string_view name) {
+  while (!query.empty()) {
+    const size_t amp = query.find('&');
+    const std::string_view part = query.substr(0, amp);
+    if (part.starts_with(name) && part.size() > name.size() && part[name.size()] == '=') {
+      return part.substr(name.size() + 1);
+    }
+    if (part == name) return std::string_view();
+    query = amp == std::string_view::npos ? std::string_view() : query.substr(amp + 1);
   }
-  return false;
+  return std::nullopt;
 }
 
 bool is_websocket_upgrade(const HttpRequest& req) {
@@ -174,6 +177,14 @@ bool is_websocket_upgrade(const HttpRequest& req) {
 // `busy` is true while an upload feeds the ring: one producer per ring, so one upload at a time.
 UploadStart start_upload(const ApiContext& ctx, const HttpRequest& req, const std::shared_ptr<std::atomic<bool>>& busy) {
   if (auto bad = refuse_audio_type(req.header("content-type"))) return std::move(*bad);
+  // ?realtime=false: a recorded file sent as fast as the network goes waits on a full ring
+  // (the socket is left unread) instead of overflowing it. The default is a live stream.
+  const auto realtime = query_param(req.query, "realtime");
+  if (realtime && *realtime != "true" && *realtime != "false") {
+    return error_reply(400, "realtime must be true or false; got '" + std::string(*realtime) +
+                                "' (false lets a recorded file be sent faster than real time)");
+  }
+  const bool waits = realtime == "false";
   if (busy->exchange(true)) {
     return error_reply(409, "another upload is feeding the recording; one producer at a time");
   }
@@ -193,9 +204,6 @@ UploadStart start_upload(const ApiContext& ctx, const HttpRequest& req, const st
     release();
     return std::move(*no_worker);
   }
-  // ?realtime=false: a recorded file sent as fast as the network goes waits on a full ring
-  // (the socket is left unread) instead of overflowing it. The default is a live stream.
-  const bool waits = query_has(req.query, "realtime=false");
   auto source = std::make_unique<StreamSource>(waits);
   StreamSource& feed = *source;
   std::string running;

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -110,6 +111,7 @@ class Daemon:
     log_lines: list[str] = field(default_factory=list)
     base_url: str = ""
     socket_path: str | None = None
+    _log_reader: threading.Thread | None = None
 
     def start(self, wait: bool = True) -> "Daemon":
         import yaml  # PyYAML comes with the pinned venv
@@ -120,7 +122,8 @@ class Daemon:
         env.update(self.env)
         self.proc = subprocess.Popen([str(DAEMON), "serve", "--config", str(cfg_path)],
                                      stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, env=env)
-        threading.Thread(target=self._collect_log, daemon=True).start()
+        self._log_reader = threading.Thread(target=self._collect_log, daemon=True)
+        self._log_reader.start()
         listen = self.config.get("listen", {})
         if listen.get("network") == "unix":
             self.socket_path = listen["address"]
@@ -137,6 +140,10 @@ class Daemon:
             self.log_lines.append(line.rstrip("\n"))
 
     def log(self) -> str:
+        # Once the daemon has exited, all it wrote is in the pipe: wait for the reader to take it
+        # (on a loaded machine it can lag behind the exit).
+        if self.proc and self.proc.poll() is not None and self._log_reader:
+            self._log_reader.join(timeout=10)
         return "\n".join(self.log_lines)
 
     def client(self, timeout: float = 30.0, token: str | None = None) -> httpx.Client:
@@ -206,12 +213,10 @@ def sse_events(client: httpx.Client, stop: Callable[[dict], bool], timeout: floa
 
 # ---- helpers for the audio path tests ----------------------------------------------------------
 
-import re as _re
-
 
 def metric_value(text: str, name: str) -> float:
     """One sample of the Prometheus text `text` (`name` may carry labels); fails when absent."""
-    m = _re.search(rf"^{_re.escape(name)} (\S+)$", text, _re.M)
+    m = re.search(rf"^{re.escape(name)} (\S+)$", text, re.M)
     assert m, f"{name} not in metrics"
     return float(m.group(1))
 
@@ -448,3 +453,14 @@ def base_config(workdir: Path, transport: str, worker_args: tuple[str, ...] = ()
         "backoff": {"initial_ms": 200, "max_ms": 5000, "multiplier": 2.0, "jitter": 0.0,
                     "max_restarts": 3, "restart_window_ms": 60000, "stable_after_ms": 30000},
     }
+
+
+def routes_in_source() -> set[tuple[str, str]]:
+    """Every (method, path) the daemon routes under /v1, read from the router calls in src/: a
+    route added later is walked by the token test and must be described in docs/openapi.yaml
+    (test_security.py, test_openapi.py)."""
+    found = set()
+    pattern = re.compile(r'\.add(?:_async|_upload)?\(\s*"([A-Z]+)",\s*"(/v1/[^"]*)"')
+    for path in (REPO / "src").rglob("*.cc"):
+        found.update(pattern.findall(path.read_text()))
+    return found

@@ -20,21 +20,10 @@ from pathlib import Path
 import httpx
 import pytest
 
-from harness import DAEMON, REPO, free_port, raw_socket, recv_head, tone_wav, wait_until
+from harness import DAEMON, REPO, free_port, raw_socket, recv_head, routes_in_source, tone_wav, wait_until
 
 TOKEN = "security-test-token"
 AUDIO_TYPE = "audio/L16;rate=16000;channels=1"
-
-
-def routes_in_source() -> set[tuple[str, str]]:
-    """Every (method, path) the daemon routes under /v1, read from the router calls in src/: a
-    route added later is walked by the token test without editing it (and fails there until its
-    normal answer is listed)."""
-    found = set()
-    pattern = re.compile(r'\.add(?:_async|_upload)?\(\s*"([A-Z]+)",\s*"(/v1/[^"]*)"')
-    for path in (REPO / "src").rglob("*.cc"):
-        found.update(pattern.findall(path.read_text()))
-    return found
 
 
 def run_cli(*args: str, env: dict | None = None, timeout: float = 10) -> subprocess.CompletedProcess:
