@@ -192,7 +192,12 @@ void FileSource::stop() noexcept {
   if (s.running.load(std::memory_order_acquire)) s.out->close();
   if (s.relay) s.relay->stop();  // releases a read blocked on standard input
   // on_end may call stop() from the thread itself; the destructor joins it later.
-  if (s.thread.joinable() && s.thread.get_id() != std::this_thread::get_id()) s.thread.join();
+  if (s.thread.get_id() == std::this_thread::get_id()) return;
+  if (s.thread.joinable()) s.thread.join();
+  // Nothing reads the file any more: close it now, not when the recording object goes (the
+  // recorder keeps the last one for its figures, and an open file pins a deleted one's space).
+  s.file.reset();
+  s.memory.reset();
 }
 
 bool FileSource::waits_on_full_ring() const { return !impl_->realtime; }

@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <filesystem>
 #include <fstream>
 #include <iterator>
 #include <thread>
@@ -185,6 +186,28 @@ TEST_F(FileSourceTest, DestroyingARunningSourceStopsIt) {
     source->start(drain.writer(), drain.on_end());
   }
   EXPECT_FALSE(drain.ended());
+}
+
+// True while this process holds `path` open (what `ls -l /proc/self/fd` shows).
+bool holds_open(const std::string& path) {
+  for (const auto& fd : std::filesystem::directory_iterator("/proc/self/fd")) {
+    std::error_code ec;
+    if (std::filesystem::read_symlink(fd.path(), ec) == path) return true;
+  }
+  return false;
+}
+
+// The recorder keeps the last recording (and so its source) for its figures: the file must be
+// closed by stop(), not by the source's destructor.
+TEST_F(FileSourceTest, StopClosesTheFile) {
+  const std::string path = sine_file("closed.wav", {.format = SF_FORMAT_WAV | SF_FORMAT_PCM_16, .seconds = 0.5});
+  auto source = FileSource::open(path, false);
+  EXPECT_TRUE(holds_open(path));
+  RingDrain drain(500);
+  source->start(drain.writer(), drain.on_end());
+  ASSERT_TRUE(test::wait_until([&] { return drain.ended(); }));
+  source->stop();
+  EXPECT_FALSE(holds_open(path));
 }
 
 // --- errors -------------------------------------------------------------------------------
