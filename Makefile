@@ -3,12 +3,13 @@
 
 BUILD      ?= build
 ASAN_BUILD ?= build-asan
+TSAN_BUILD ?= build-tsan
 INSTALL_BUILD ?= build-install
 PREFIX     ?= /usr/local
 PYTHON     := .venv/bin/python
 CMAKE_GEN  := cmake -G Ninja -Wno-dev
 
-.PHONY: setup build build-asan demo test test-unit test-asan test-python install clean
+.PHONY: setup build build-asan build-tsan demo test test-unit test-asan test-tsan test-python install clean
 
 setup:
 	@scripts/setup.sh
@@ -19,11 +20,20 @@ $(BUILD)/build.ninja: CMakeLists.txt | setup
 build: setup $(BUILD)/build.ninja
 	@ninja -C $(BUILD) --quiet
 
+# The sanitizer trees: ASan+UBSan under clang, which also builds the libFuzzer targets (fuzz/), and
+# TSan under GCC. Debug, so a report points at the line.
 $(ASAN_BUILD)/build.ninja: CMakeLists.txt | setup
-	@$(CMAKE_GEN) -S . -B $(ASAN_BUILD) -DVS_SANITIZE=ON -DCMAKE_BUILD_TYPE=Debug >/dev/null
+	@$(CMAKE_GEN) -S . -B $(ASAN_BUILD) -DCMAKE_CXX_COMPILER=clang++-14 -DVS_SANITIZE=ON -DVS_FUZZ=ON \
+	    -DCMAKE_BUILD_TYPE=Debug >/dev/null
 
 build-asan: setup $(ASAN_BUILD)/build.ninja
 	@ninja -C $(ASAN_BUILD) --quiet
+
+$(TSAN_BUILD)/build.ninja: CMakeLists.txt | setup
+	@$(CMAKE_GEN) -S . -B $(TSAN_BUILD) -DVS_SANITIZE_THREAD=ON -DCMAKE_BUILD_TYPE=Debug >/dev/null
+
+build-tsan: setup $(TSAN_BUILD)/build.ninja
+	@ninja -C $(TSAN_BUILD) --quiet
 
 demo: build
 	@scripts/demo.sh $(BUILD)/voice-sidecar
@@ -31,13 +41,25 @@ demo: build
 test-unit: build
 	@cd $(BUILD) && ctest --output-on-failure --timeout 300
 
+# The unit tests and the fuzzers' seed corpora under ASan+UBSan, then each fuzzer for 60 s.
 test-asan: build-asan
 	@cd $(ASAN_BUILD) && ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 ctest --output-on-failure --timeout 600
+	@scripts/fuzz $(ASAN_BUILD) 60
+
+test-tsan: build-tsan
+	@cd $(TSAN_BUILD) && TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1 suppressions=$(abspath tests/tsan.supp)" \
+	    ctest --output-on-failure --timeout 600
 
 test-python: build
 	@VS_DAEMON=$(abspath $(BUILD))/voice-sidecar $(PYTHON) -m pytest -q -p no:cacheprovider tests/integration worker/tests clients/python/tests
 
-test: test-unit test-python test-asan
+# The release tests first. The integration tests spend much of their time waiting on real-time
+# audio, so meanwhile the two sanitizer trees build at the lowest CPU priority
+# (scripts/background_build); their tests follow. A failure stops the background build too.
+test: build
+	@BUILDER_LOG=$(BUILD)/sanitizer-build.log scripts/background_build $(MAKE) --no-print-directory build-asan build-tsan \
+	    -- $(MAKE) --no-print-directory test-unit test-python
+	@$(MAKE) --no-print-directory test-asan test-tsan
 
 # make install [PREFIX=/usr] [DESTDIR=/tmp/pkg]: a build of the daemon whose bundled worker runs in
 # $(PREFIX)/lib/voice-sidecar/venv, put in place by CMake's install rules (the layout is listed in
@@ -49,4 +71,4 @@ install: setup
 	@DESTDIR=$(if $(DESTDIR),$(abspath $(DESTDIR))) cmake --install $(INSTALL_BUILD)
 
 clean:
-	rm -rf $(BUILD) $(ASAN_BUILD) $(INSTALL_BUILD)
+	rm -rf $(BUILD) $(ASAN_BUILD) $(TSAN_BUILD) $(INSTALL_BUILD)

@@ -13,6 +13,15 @@
 namespace vs::config_detail {
 
 struct ConfigNode {
+  // Declared here, defaulted below: clang instantiates them where they are declared, and inside
+  // the class the pair in `entries` would hold a type not yet complete.
+  ConfigNode();
+  ConfigNode(const ConfigNode&);
+  ConfigNode(ConfigNode&&) noexcept;
+  ConfigNode& operator=(const ConfigNode&);
+  ConfigNode& operator=(ConfigNode&&) noexcept;
+  ~ConfigNode();
+
   enum class Kind { kNull, kText, kList, kMap };
   Kind kind = Kind::kNull;
   std::string text;                                        // kText: as written, unquoted
@@ -20,13 +29,22 @@ struct ConfigNode {
   std::vector<std::pair<std::string, ConfigNode>> entries;  // kMap, in file order, repeats kept
   int line = 0;  // 1-based line of the value's key (of the value itself in a list); 0 = unknown
 
-  static ConfigNode of_text(std::string t) {
-    ConfigNode n;
-    n.kind = Kind::kText;
-    n.text = std::move(t);
-    return n;
-  }
+  static ConfigNode of_text(std::string t);
 };
+
+inline ConfigNode::ConfigNode() = default;
+inline ConfigNode::ConfigNode(const ConfigNode&) = default;
+inline ConfigNode::ConfigNode(ConfigNode&&) noexcept = default;
+inline ConfigNode& ConfigNode::operator=(const ConfigNode&) = default;
+inline ConfigNode& ConfigNode::operator=(ConfigNode&&) noexcept = default;
+inline ConfigNode::~ConfigNode() = default;
+
+inline ConfigNode ConfigNode::of_text(std::string t) {
+  ConfigNode n;
+  n.kind = Kind::kText;
+  n.text = std::move(t);
+  return n;
+}
 
 // Limits on what a file may hold, so a hostile file is an error rather than a crash.
 inline constexpr size_t kMaxConfigFileBytes = 1 << 20;

@@ -74,8 +74,13 @@ Field make_field(At at) {
                [at](Config& c, const ConfigNode& v, bool from_text) { assign(at(c), v, from_text); },
                [at](const Config& c) { return show(at(c)); },
                [at](const Config& c) -> double {
-                 if constexpr (std::is_arithmetic_v<T> && !std::is_same_v<T, bool>) return at(c);
-                 return 0;
+                 if constexpr (std::is_arithmetic_v<T> && !std::is_same_v<T, bool>) {
+                   return at(c);
+                 } else {
+                   (void)at;  // used in the other branch only
+                   (void)c;
+                   return 0;
+                 }
                }};
 }
 
@@ -87,6 +92,9 @@ std::string type_name(FieldType type);
 
 // A closed or half-open interval: (0, 3600000], [1, 1000], [0, 1).
 struct Range {
+  constexpr Range(double lo_, double hi_, bool lo_open_ = false, bool hi_open_ = false)
+      : lo(lo_), hi(hi_), lo_open(lo_open_), hi_open(hi_open_) {}
+
   double lo, hi;
   bool lo_open = false, hi_open = false;
 

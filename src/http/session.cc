@@ -2,7 +2,6 @@
 
 #include <sys/socket.h>
 
-#include <type_traits>
 #include <variant>
 
 #include <boost/asio/write.hpp>
@@ -10,6 +9,7 @@
 
 #include "common/http_limits.h"
 #include "common/version.h"
+#include "http/beast_request.h"
 #include "http/strict_head.h"
 
 namespace vs {
@@ -38,23 +38,6 @@ void set_headers(Response& res, const HttpReply& r) {
   res.set(http::field::server, kServer);
   res.set(http::field::content_type, r.content_type);
   for (const auto& [name, value] : r.headers) res.set(name, value);
-}
-
-template <class Body>
-HttpRequest to_request(const http::request<Body>& r) {
-  HttpRequest req;
-  req.method = std::string(r.method_string());
-  const std::string_view target(r.target());
-  const auto q = target.find('?');
-  req.path = std::string(target.substr(0, q));
-  if (q != std::string_view::npos) req.query = std::string(target.substr(q + 1));
-  for (const auto& field : r) {
-    std::string name(field.name_string());
-    for (char& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    req.headers[std::move(name)] = std::string(field.value());
-  }
-  if constexpr (std::is_same_v<Body, http::string_body>) req.body = r.body();
-  return req;
 }
 
 // True when a read ended because the client went away or took too long: just close.

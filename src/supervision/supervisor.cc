@@ -27,6 +27,8 @@ template <class... F>
 struct Overloaded : F... {
   using F::operator()...;
 };
+template <class... F>
+Overloaded(F...) -> Overloaded<F...>;  // C++20 deduces this itself; clang 14 does not yet
 
 Outcome shutting_down() { return failed_outcome("supervisor is shutting down"); }
 

@@ -11,6 +11,7 @@
 #include <atomic>
 #include <cstdint>
 #include <memory>
+#include <mutex>
 
 #include "worker_pipe/sidecar.h"
 #include "worker_pipe/wire_messages.h"
@@ -49,13 +50,23 @@ struct WorkerLink {
   std::shared_ptr<WorkerLinkState> state;
 };
 
+// A mutex of its own rather than std::atomic<std::shared_ptr>: libstdc++ 12 guards that with a
+// lock bit ThreadSanitizer cannot see, and the lock here is held only to copy a pointer, once
+// per pump turn.
 class WorkerLinkSlot {
  public:
-  std::shared_ptr<const WorkerLink> load() const { return link_.load(std::memory_order_acquire); }
-  void store(std::shared_ptr<const WorkerLink> link) { link_.store(std::move(link), std::memory_order_release); }
+  std::shared_ptr<const WorkerLink> load() const {
+    std::lock_guard lock(mu_);
+    return link_;
+  }
+  void store(std::shared_ptr<const WorkerLink> link) {
+    std::lock_guard lock(mu_);
+    link_.swap(link);  // the old link is released after the lock, outside it
+  }
 
  private:
-  std::atomic<std::shared_ptr<const WorkerLink>> link_;
+  mutable std::mutex mu_;
+  std::shared_ptr<const WorkerLink> link_;
 };
 
 }  // namespace vs

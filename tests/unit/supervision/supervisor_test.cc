@@ -168,6 +168,9 @@ TEST_F(SupervisorTest, NewBackoffNumbersDelayTheNextCrashRestart) {
   BackoffConfig slower = config_.backoff;
   slower.initial_ms = 4000;
   sup.set_backoff(slower);
+  // A start goes through the same mailbox, after the new numbers: once it answers they are in
+  // (else a crash seen first, on a slow machine or under TSan, backs off with the old ones).
+  ASSERT_TRUE(sup.start("barrier").ok());
   const pid_t pid = *sup.snapshot().pid;
   ::kill(pid, SIGKILL);
   ASSERT_TRUE(wait_until([&] { return in_state(WorkerState::Backoff); }, 5s));
