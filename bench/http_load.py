@@ -37,13 +37,22 @@ def proc_status(pid: int) -> dict:
 
 
 class Daemon:
-    def __init__(self, binary: str, worker_args: str = "") -> None:
-        self.port = free_port()
-        env = {**os.environ,
-               "JARVIS_VOICE_SIDECAR_WORKER_COMMAND": f"{PY} tests/fixtures/test_worker.py {worker_args}".strip()}
-        self.proc = subprocess.Popen([binary, "serve", "--address", f"127.0.0.1:{self.port}",
-                                      "--set", "pressure.max_cpu_percent=100", "--set", "log.level=warn"],
-                                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env, cwd=REPO)
+    """`serve` on a free TCP port, or on the Unix socket `unix`; the test worker (with
+    `worker_args`), or the bundled real worker when `real_worker`; `settings` are more --set's."""
+
+    def __init__(self, binary: str, worker_args: str = "", *, real_worker: bool = False,
+                 unix: str | None = None, settings: tuple[str, ...] = (), log: str | None = None) -> None:
+        self.port = 0 if unix else free_port()
+        self.unix = unix
+        env = {**os.environ, "HF_HUB_OFFLINE": "1"}
+        env.pop("JARVIS_VOICE_SIDECAR_WORKER_COMMAND", None)
+        if not real_worker:
+            env["JARVIS_VOICE_SIDECAR_WORKER_COMMAND"] = f"{PY} tests/fixtures/test_worker.py {worker_args}".strip()
+        listen = ["--socket", unix] if unix else ["--address", f"127.0.0.1:{self.port}"]
+        sets = [a for kv in ("pressure.max_cpu_percent=100", "log.level=warn", *settings) for a in ("--set", kv)]
+        self.proc = subprocess.Popen([binary, "serve", *listen, *sets],
+                                     stdout=open(log, "wb") if log else subprocess.DEVNULL,
+                                     stderr=subprocess.STDOUT if log else subprocess.DEVNULL, env=env, cwd=REPO)
         deadline = time.monotonic() + 15
         while time.monotonic() < deadline:
             try:
@@ -53,29 +62,54 @@ class Daemon:
                 time.sleep(0.05)
         raise RuntimeError("daemon did not answer")
 
-    def request(self, method: str, path: str, timeout: float = 60) -> tuple[int, bytes]:
-        with socket.create_connection(("127.0.0.1", self.port), timeout=timeout) as s:
-            body = b"{}" if method == "POST" else b""
+    def request(self, method: str, path: str, timeout: float = 60, body: dict | None = None) -> tuple[int, bytes]:
+        if self.unix:
+            s = socket.socket(socket.AF_UNIX)
+            s.settimeout(timeout)
+            s.connect(self.unix)
+        else:
+            s = socket.create_connection(("127.0.0.1", self.port), timeout=timeout)
+        with s:
+            data = json.dumps(body if body is not None else {}).encode() if method == "POST" else b""
             head = f"{method} {path} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n"
             if method == "POST":
-                head += f"Content-Type: application/json\r\nContent-Length: {len(body)}\r\n"
-            s.sendall(head.encode() + b"\r\n" + body)
+                head += f"Content-Type: application/json\r\nContent-Length: {len(data)}\r\n"
+            s.sendall(head.encode() + b"\r\n" + data)
             data = b""
             while chunk := s.recv(65536):
                 data += chunk
         return int(data.split(b" ", 2)[1]), data
+
+    def json(self, method: str, path: str, body: dict | None = None, timeout: float = 60) -> tuple[int, dict]:
+        code, data = self.request(method, path, timeout, body)
+        return code, json.loads(data.partition(b"\r\n\r\n")[2] or b"null")
 
     def stop(self) -> None:
         self.proc.terminate()
         self.proc.wait(30)
 
 
-def wrk(port: int, connections: int, seconds: int) -> dict:
-    out = subprocess.run(["wrk", "-t", "2", "-c", str(connections), "-d", f"{seconds}s", "--latency",
-                          f"http://127.0.0.1:{port}/v1/health"], capture_output=True, text=True, check=True).stdout
+def wrk_ms(v: str) -> float:
+    """wrk's latency figures ("347.00us", "3.91ms", "1.02s") in ms."""
+    num, unit = re.fullmatch(r"([\d.]+)(us|ms|s|m)", v).groups()
+    return float(num) * {"us": 1e-3, "ms": 1.0, "s": 1e3, "m": 6e4}[unit]
+
+
+def wrk(port: int, connections: int, seconds: int, path: str = "/v1/health") -> dict:
+    # wrk wants at least as many connections as threads.
+    out = subprocess.run(["wrk", "-t", str(min(2, connections)), "-c", str(connections), "-d", f"{seconds}s",
+                          "--latency", f"http://127.0.0.1:{port}{path}"], capture_output=True, text=True,
+                         check=True).stdout
     rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
-    lat = dict(re.findall(r"^\s+(50|99)%\s+(\S+)$", out, re.M))
-    return {"connections": connections, "requests_per_s": round(rps), "p50": lat.get("50"), "p99": lat.get("99")}
+    lat = dict(re.findall(r"^\s+(50|90|99)%\s+(\S+)$", out, re.M))
+    non2xx = re.search(r"Non-2xx or 3xx responses:\s+(\d+)", out)
+    sock = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", out)
+    return {"connections": connections, "requests_per_s": round(rps), "p50": lat.get("50"), "p99": lat.get("99"),
+            "requests": int(re.search(r"(\d+) requests in", out).group(1)),
+            "latency_ms": {**{f"p{k}": round(wrk_ms(v), 3) for k, v in lat.items()},
+                           "max": round(wrk_ms(re.search(r"Latency\s+\S+\s+\S+\s+(\S+)", out).group(1)), 3)},
+            "non_2xx": int(non2xx.group(1)) if non2xx else 0,
+            "socket_errors": dict(zip(("connect", "read", "write", "timeout"), map(int, sock.groups()))) if sock else {}}
 
 
 def cpu_seconds(pid: int) -> float:

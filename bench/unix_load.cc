@@ -51,7 +51,6 @@ struct Options {
   int connections = 16;
   double seconds = 10;
   int threads = 0;  // 0: one per core, at most one per connection
-  bool eager = false;  // write the next request as soon as an answer is read (see --eager)
 };
 
 struct Target {
@@ -72,8 +71,7 @@ struct Stats {
 struct Conn {
   int fd = -1;
   bool connecting = false;
-  bool want_out = false;  // EPOLLOUT registered (connecting, a short write, or the next request due)
-  bool due = false;       // answered; the next request goes out when epoll says writable
+  bool want_out = false;  // EPOLLOUT registered (connecting, or a short write)
   std::size_t written = 0;
   std::string in;
   std::size_t body_need = 0;  // bytes of the answer (head + body) once the head is parsed
@@ -90,7 +88,7 @@ struct Conn {
 void usage() {
   std::fprintf(stderr,
                "usage: bench_http_load (--unix PATH | --tcp HOST:PORT) [--path /v1/health]\n"
-               "                       [--connections|-c N] [--seconds|-d S] [--threads|-t T] [--eager]\n");
+               "                       [--connections|-c N] [--seconds|-d S] [--threads|-t T]\n");
   std::exit(2);
 }
 
@@ -119,8 +117,6 @@ Options parse(int argc, char** argv) {
       o.seconds = std::atof(value().c_str());
     } else if (a == "--threads" || a == "-t") {
       o.threads = std::atoi(value().c_str());
-    } else if (a == "--eager") {
-      o.eager = true;
     } else {
       usage();
     }
@@ -184,9 +180,8 @@ bool iequals(std::string_view a, std::string_view b) {
 
 class Worker {
  public:
-  Worker(const Target& target, const std::string& request, int connections, Clock::time_point deadline, bool eager)
-      : target_(target), request_(request), conns_(static_cast<std::size_t>(connections)), deadline_(deadline),
-        eager_(eager) {
+  Worker(const Target& target, const std::string& request, int connections, Clock::time_point deadline)
+      : target_(target), request_(request), conns_(static_cast<std::size_t>(connections)), deadline_(deadline) {
     ep_ = epoll_create1(EPOLL_CLOEXEC);
     if (ep_ < 0) die(std::string("epoll_create1: ") + std::strerror(errno));
     stats_.latency_ns.reserve(1 << 20);
@@ -228,11 +223,7 @@ class Worker {
           continue;
         }
         if ((ev & EPOLLOUT) && c.want_out) {
-          if (c.due) {
-            send_request(i);
-          } else {
-            write_more(i);
-          }
+          write_more(i);
           if (conns_[i].fd < 0 || conns_[i].want_out) continue;
         }
         if (ev & (EPOLLIN | EPOLLERR | EPOLLHUP)) read_answer(i);
@@ -303,7 +294,6 @@ class Worker {
 
   void send_request(std::size_t i) {
     Conn& c = conns_[i];
-    c.due = false;
     c.written = 0;
     c.in.clear();
     c.body_need = 0;
@@ -398,12 +388,7 @@ class Worker {
       reopen(i);
       return true;
     }
-    if (eager_) {
-      send_request(i);
-    } else {
-      c.due = true;
-      set_out(i, true);
-    }
+    send_request(i);
     return true;
   }
 
@@ -411,7 +396,6 @@ class Worker {
   const std::string& request_;
   std::vector<Conn> conns_;
   Clock::time_point deadline_;
-  bool eager_;
   int ep_ = -1;
   Stats stats_;
 };
@@ -470,7 +454,7 @@ int main(int argc, char** argv) {
   auto deadline = start + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(o.seconds));
   for (int t = 0; t < o.threads; ++t) {
     int n = o.connections / o.threads + (t < o.connections % o.threads ? 1 : 0);
-    workers.push_back(std::make_unique<Worker>(target, request, n, deadline, o.eager));
+    workers.push_back(std::make_unique<Worker>(target, request, n, deadline));
   }
   std::vector<std::thread> threads;
   for (auto& w : workers) threads.emplace_back([&w] { w->run(); });
@@ -508,15 +492,14 @@ int main(int argc, char** argv) {
   }
   std::string where = o.unix_path.empty() ? "tcp:" + o.host + ":" + o.port : "unix:" + o.unix_path;
   std::printf(
-      "{\"target\": \"%s\", \"path\": \"%s\", \"connections\": %d, \"threads\": %d, \"eager\": %s,"
-      " \"seconds\": %.3f,\n"
+      "{\"target\": \"%s\", \"path\": \"%s\", \"connections\": %d, \"threads\": %d, \"seconds\": %.3f,\n"
       " \"requests\": %llu, \"requests_per_s\": %.1f,\n"
       " \"latency_ms\": {\"mean\": %.3f, \"p50\": %.3f, \"p90\": %.3f, \"p99\": %.3f, \"max\": %.3f},\n"
       " \"latency_ms_as_wrk\": {\"p50\": %.3f, \"p90\": %.3f, \"p99\": %.3f},\n"
       " \"status\": {%s},\n"
       " \"errors\": {\"total\": %llu, \"non_200\": %llu, \"connect\": %llu, \"read\": %llu, \"write\": %llu},"
       " \"reconnects\": %llu}\n",
-      where.c_str(), o.path.c_str(), o.connections, o.threads, o.eager ? "true" : "false", elapsed, static_cast<unsigned long long>(requests),
+      where.c_str(), o.path.c_str(), o.connections, o.threads, elapsed, static_cast<unsigned long long>(requests),
       requests / elapsed, requests ? sum / requests / 1e6 : 0.0, pct(50), pct(90), pct(99),
       all.latency_ns.empty() ? 0.0 : ms(all.latency_ns.back()), corrected[0], corrected[1], corrected[2],
       status_json.c_str(),
