@@ -28,17 +28,9 @@ from http_load import REPO, Daemon, cpu_seconds, wrk
 
 sys.path.insert(0, str(REPO / "tests" / "integration"))
 from harness import speech_samples, write_wav  # noqa: E402
+from test_audio_realworker import SENTENCES as REALWORKER_SENTENCES  # noqa: E402
 
-SENTENCES = [
-    "The quick brown fox jumps over the lazy dog near the river bank.",
-    "Please send the quarterly report to the finance team by Friday afternoon.",
-    "My grandmother grows tomatoes and green beans in her garden every summer.",
-    "The train to the airport leaves from platform seven at half past nine.",
-    "We should paint the kitchen walls a warm yellow color this weekend.",
-    "The children played football in the park until it started raining.",
-    "Remember to water the plants and feed the cat while I am away.",
-    "The museum opens at ten in the morning and closes at six in the evening.",
-]
+SENTENCES = REALWORKER_SENTENCES[:8]
 PATHS = ("/v1/health", "/v1/control/status")
 CONNECTIONS = (1, 16, 64)
 
