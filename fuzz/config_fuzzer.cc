@@ -5,6 +5,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <cstdio>
 #include <fstream>
 #include <map>
 #include <string>
@@ -14,8 +15,20 @@
 
 namespace {
 
+std::string scratch_path(const char* extension) {
+  return "/tmp/vs-config-fuzz-" + std::to_string(getpid()) + extension;
+}
+
+// Removes the scratch files when the fuzzer exits (libFuzzer ends with exit()).
+struct ScratchCleanup {
+  ~ScratchCleanup() {
+    std::remove(scratch_path(".yaml").c_str());
+    std::remove(scratch_path(".json").c_str());
+  }
+} cleanup;
+
 std::string scratch_file(std::string_view text, const char* extension) {
-  const std::string path = "/tmp/vs-config-fuzz-" + std::to_string(getpid()) + extension;
+  const std::string path = scratch_path(extension);
   std::ofstream(path, std::ios::binary | std::ios::trunc).write(text.data(), static_cast<std::streamsize>(text.size()));
   return path;
 }
