@@ -75,6 +75,8 @@ class Chaos:
         self.note(f"SIGCONT {pid}")
 
     def close_gate(self) -> None:
+        # On a running worker, so the gate stops it (a worker in backoff would merely not restart).
+        self.running_worker()
         window = Window("gate", time.monotonic())
         self.windows.append(window)
         write_pressure(self.workdir / "proc", available_mb=200)  # below min_available_memory_mb
