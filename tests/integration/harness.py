@@ -221,6 +221,11 @@ def metric_value(text: str, name: str) -> float:
     return float(m.group(1))
 
 
+def threads_and_fds(pid: int) -> tuple[int, int]:
+    """A process's thread and open-fd counts, for "nothing left behind" checks."""
+    return len(os.listdir(f"/proc/{pid}/task")), len(os.listdir(f"/proc/{pid}/fd"))
+
+
 def daemon_pid_rss_kb(pid: int) -> int:
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
         if line.startswith("VmRSS:"):

@@ -14,8 +14,8 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from harness import (Daemon, EventCollector, metric_value, processes_with, speech_samples, wait_until,
-                     write_pressure, write_wav, zombie_children)
+from harness import (Daemon, EventCollector, metric_value, processes_with, speech_samples, threads_and_fds,
+                     wait_until, write_pressure, write_wav, zombie_children)
 from test_audio_realworker import SENTENCES, real_worker_config
 
 CHAOS_SECONDS = 75
@@ -95,10 +95,6 @@ def keep_recording(d: Daemon, wav: Path) -> None:
         assert r.status_code in (200, 409, 503), r.text  # 409/503: raced with a restart; tried again later
 
 
-def resources(pid: int) -> tuple[int, int]:
-    return len(os.listdir(f"/proc/{pid}/task")), len(os.listdir(f"/proc/{pid}/fd"))
-
-
 def test_chaos_kills_stops_and_gate_flaps_lose_nothing_outside_their_windows(workdir, capsys):
     with capsys.disabled():
         print(f"\nchaos seed {SEED} (rerun with VS_CHAOS_SEED={SEED})")
@@ -115,7 +111,7 @@ def test_chaos_kills_stops_and_gate_flaps_lose_nothing_outside_their_windows(wor
         assert d.post("/v1/control/start").status_code == 200
         events = EventCollector(d)
         wait_until(lambda: events.status_line, 5, "the event stream to open")
-        threads0, fds0 = resources(d.proc.pid)
+        threads0, fds0 = threads_and_fds(d.proc.pid)
 
         chaos = Chaos(d, rng, workdir)
         stop_at, gate_at = rng.uniform(15, 30), rng.uniform(40, 55)
@@ -151,8 +147,8 @@ def test_chaos_kills_stops_and_gate_flaps_lose_nothing_outside_their_windows(wor
         ours = {e["data"]["pid"] for e in events.of("worker_state") if e["data"]["pid"]} | {worker_pid}
         survivors = [p for p in processes_with(WORKER_MARKER) if p in ours or os.getpgid(p) in ours]
         assert survivors == [worker_pid], story
-        wait_until(lambda: resources(d.proc.pid) == (threads0, fds0), 15,
-                   f"threads and fds back to {(threads0, fds0)} (now {resources(d.proc.pid)})")
+        wait_until(lambda: threads_and_fds(d.proc.pid) == (threads0, fds0), 15,
+                   f"threads and fds back to {(threads0, fds0)} (now {threads_and_fds(d.proc.pid)})")
 
         stops = events.of("recording_stopped")
         assert stops, story

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import yaml
 
-from harness import REPO, daemon_pid_rss_kb, routes_in_source, wait_until
+from harness import REPO, daemon_pid_rss_kb, routes_in_source, threads_and_fds, wait_until
 
 SPEC = REPO / "docs" / "openapi.yaml"
 TOKEN = "openapi-test-token"
@@ -34,7 +34,7 @@ def test_every_route_in_the_source_is_documented_and_nothing_else():
 
 def resources(pid: int) -> tuple[int, int, int]:
     """(threads, open fds, RSS in kB) of a process."""
-    return len(os.listdir(f"/proc/{pid}/task")), len(os.listdir(f"/proc/{pid}/fd")), daemon_pid_rss_kb(pid)
+    return (*threads_and_fds(pid), daemon_pid_rss_kb(pid))
 
 
 def run_schemathesis(base_url: str, workdir: Path, max_examples: int) -> subprocess.CompletedProcess:
