@@ -5,6 +5,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include "common/json_text.h"
 #include "http/api_v1.h"
 #include "sources/file_source.h"
 #include "sources/mic_source.h"
@@ -32,7 +33,7 @@ struct StartRequest {
 
 // Parses {"source":"file"|"mic"|"stream","path"?,"device"?,"realtime"?}.
 std::variant<StartRequest, HttpReply> parse_start(const std::string& text) {
-  const json body = json::parse(text.empty() ? std::string("{}") : text, nullptr, false);
+  const json body = parse_json(text.empty() ? std::string_view("{}") : std::string_view(text));
   const char* shape = R"(send {"source": "file", "path": "/abs/file.wav"}, {"source": "mic", "device": "name or index"} or {"source": "stream"})";
   if (body.is_discarded() || !body.is_object()) return error_reply(400, std::string("request body is not a JSON object: ") + shape);
   StartRequest r;

@@ -13,6 +13,7 @@
 #include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
 
+#include "common/json_text.h"
 #include "http/session.h"
 #include "http/websocket_offer.h"
 
@@ -30,7 +31,7 @@ constexpr int kPolicyClose = 4400;        // the client broke the conversation (
 
 // {"error": "...", "status": 409} from a refusal's JSON body.
 std::string refusal_message(const HttpReply& refused) {
-  json body = json::parse(refused.body, nullptr, false);
+  json body = parse_json(refused.body);
   if (!body.is_object()) body = {{"error", refused.body}};
   body["status"] = refused.status;
   return body.dump();
@@ -105,7 +106,7 @@ void Session::on_message(beast::error_code ec) {
   const auto bytes = ws_->message.cdata();
   const std::string_view data(static_cast<const char*>(bytes.data()), bytes.size());
   if (ws_->ws.got_text()) {
-    const json message = json::parse(data, nullptr, false);
+    const json message = parse_json(data);
     if (message.is_object() && message.value("type", json()) == "end") return end_upload(true);
     ws_->misuse = "unexpected text message; send 16 kHz s16le mono PCM as binary messages, then {\"type\":\"end\"}";
     return end_upload(false);
@@ -120,7 +121,7 @@ void Session::on_message(beast::error_code ec) {
 void Session::send_websocket(std::string text, int close_code) {
   if (closed_) return;
   if (!ws_->misuse.empty()) {  // the answer says first what the client did wrong
-    json body = json::parse(text, nullptr, false);
+    json body = parse_json(text);
     json told = {{"error", ws_->misuse}, {"status", 400}};
     if (body.is_object()) told["recording"] = body.contains("recording") ? body["recording"] : body;
     text = told.dump();

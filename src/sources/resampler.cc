@@ -22,10 +22,14 @@ int16_t to_int16(float sample) {
   return static_cast<int16_t>(std::lrint(scaled));
 }
 
+// No reserve(): an exact reserve per small append defeats the vector's doubling and made
+// resampling quadratic (issue 16, S2).
 void append_int16(std::span<const float> samples, std::vector<int16_t>& out) {
-  out.reserve(out.size() + samples.size());
   for (float s : samples) out.push_back(to_int16(s));
 }
+
+// Output samples per soxr call: the scratch buffer never grows past this, whatever the ratio.
+constexpr size_t kOutputBlock = 8192;
 
 soxr* create_soxr(double input_rate) {
   // SOXR_HQ (20-bit precision, linear phase, soxr's default recipe): its stop-band rejection
@@ -47,14 +51,19 @@ soxr* create_soxr(double input_rate) {
 
 void Resampler::SoxrDeleter::operator()(soxr* s) const noexcept { soxr_delete(s); }
 
+std::string accepted_input_formats() {
+  return "rates from " + std::to_string(kMinInputRate) + " to " + std::to_string(kMaxInputRate) + " Hz and 1 to " +
+         std::to_string(kMaxInputChannels) + " channels are accepted";
+}
+
 Resampler::Resampler(double input_rate, int channels)
     : input_rate_(input_rate), channels_(channels) {
-  if (!(input_rate > 0.0) || !std::isfinite(input_rate)) {
-    throw SourceError("cannot resample audio with a sample rate of " +
-                      std::to_string(input_rate) + " Hz");
+  if (!(input_rate >= kMinInputRate && input_rate <= kMaxInputRate)) {
+    throw SourceError("it declares a sample rate of " + std::to_string(std::lround(input_rate)) + " Hz; " +
+                      accepted_input_formats());
   }
-  if (channels < 1) {
-    throw SourceError("cannot down-mix audio with " + std::to_string(channels) + " channels");
+  if (channels < 1 || channels > kMaxInputChannels) {
+    throw SourceError("it declares " + std::to_string(channels) + " channels; " + accepted_input_formats());
   }
   if (input_rate != kSampleRate) soxr_.reset(create_soxr(input_rate));
 }
@@ -88,7 +97,7 @@ void Resampler::flush(std::vector<int16_t>& out) {
   if (passthrough()) return;
   // A null input tells soxr the stream has ended; it then emits the filter's tail in as many
   // calls as the output buffer needs.
-  resampled_.resize(4096);
+  resampled_.resize(kOutputBlock);
   for (;;) {
     size_t produced = 0;
     soxr_process(soxr_.get(), nullptr, 0, nullptr, resampled_.data(), resampled_.size(),
@@ -124,13 +133,13 @@ std::span<const float> Resampler::to_mono(std::span<const float> interleaved) {
 
 void Resampler::resample(std::span<const float> mono, std::vector<int16_t>& out) {
   if (mono.empty()) return;
-  const double ratio = kSampleRate / input_rate_;
   const float* in = mono.data();
   size_t left = mono.size();
-  // soxr may hold back output when the buffer is full; call again (with no new input, but a
-  // non-null pointer so it is not taken as the end) until it hands back less than it could.
+  resampled_.resize(kOutputBlock);
+  // soxr takes what fits the output block and holds back output when the block is full; call
+  // again (with the rest of the input, or none but a non-null pointer so it is not taken as the
+  // end) until it has taken everything and hands back less than it could.
   for (;;) {
-    resampled_.resize(static_cast<size_t>(static_cast<double>(left) * ratio) + 256);
     size_t consumed = 0;
     size_t produced = 0;
     const soxr_error_t error = soxr_process(soxr_.get(), in, left, &consumed, resampled_.data(),

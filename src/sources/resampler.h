@@ -15,16 +15,26 @@
 #include <cstdint>
 #include <memory>
 #include <span>
+#include <string>
 #include <vector>
 
 struct soxr;  // libsoxr's handle; soxr.h stays out of this header
 
 namespace vs {
 
+// What any input may declare: below 8 kHz no speech model can use the audio, and a hostile
+// header (a "1 Hz" file) would otherwise ask for 16,000 output samples per input sample.
+inline constexpr int kMinInputRate = 8000;
+inline constexpr int kMaxInputRate = 384000;
+inline constexpr int kMaxInputChannels = 32;
+
+// "rates from 8000 to 384000 Hz and 1 to 32 channels are accepted": for error messages.
+std::string accepted_input_formats();
+
 class Resampler {
  public:
-  // Throws SourceError for a rate that is not positive, fewer than one channel, or a rate soxr
-  // cannot convert.
+  // Throws SourceError for a rate or channel count outside the bounds above, or a rate soxr
+  // cannot convert. Each call costs time linear in its input and memory bounded by a block.
   Resampler(double input_rate, int channels);
   ~Resampler();
   Resampler(Resampler&&) noexcept;

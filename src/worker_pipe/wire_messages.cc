@@ -99,7 +99,7 @@ std::string WorkerMessage::string_field(const char* key) const {
 ParsedLine parse_worker_line(std::string_view line) {
   ParsedLine out;
   // No exceptions: a bad line becomes a discarded value, counted by the caller, and reading goes on.
-  nlohmann::json body = nlohmann::json::parse(line.begin(), line.end(), nullptr, false);
+  nlohmann::json body = parse_json(line);
   if (body.is_discarded() || !body.is_object()) return out;
   const auto it = body.find("type");
   if (it == body.end() || !it->is_string()) return out;

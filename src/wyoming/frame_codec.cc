@@ -1,5 +1,7 @@
 #include "wyoming/frame_codec.h"
 
+#include "common/json_text.h"
+
 namespace vs {
 namespace {
 
@@ -19,7 +21,7 @@ size_t length_field(const nlohmann::json& header, const char* key, size_t limit)
 }
 
 nlohmann::json parse_object(std::string_view text, const char* what) {
-  nlohmann::json j = nlohmann::json::parse(text, nullptr, false);
+  nlohmann::json j = parse_json(text);
   if (j.is_discarded()) throw WyomingProtocolError(std::string(what) + " is not valid JSON");
   if (!j.is_object()) throw WyomingProtocolError(std::string(what) + " is not a JSON object");
   return j;

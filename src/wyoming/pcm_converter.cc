@@ -31,7 +31,7 @@ std::string as_bytes(const std::vector<int16_t>& samples) {
 }  // namespace
 
 PcmFormat pcm_format_of(const nlohmann::json& data) {
-  return PcmFormat{int_field(data, "rate", 1000, 384000), int_field(data, "width", 1, 4),
+  return PcmFormat{int_field(data, "rate", kMinInputRate, kMaxInputRate), int_field(data, "width", 1, 4),
                    int_field(data, "channels", 1, 16)};
 }
 

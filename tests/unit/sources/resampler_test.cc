@@ -126,5 +126,34 @@ TEST(Resampler, RejectsImpossibleInput) {
   EXPECT_THROW(Resampler(44100, 0), SourceError);
 }
 
+// A header that declares 1 Hz once asked for 16,000 output samples per input sample and wedged
+// the daemon (issue 16, S2): rates and channel counts have bounds, and the error names them.
+TEST(Resampler, RefusesRatesAndChannelCountsOutsideTheBounds) {
+  for (const double rate : {1.0, 1000.0, 7999.0, 384001.0, 1e9}) {
+    SCOPED_TRACE(rate);
+    try {
+      Resampler r(rate, 1);
+      ADD_FAILURE() << "accepted";
+    } catch (const SourceError& e) {
+      EXPECT_NE(std::string(e.what()).find("8000 to 384000 Hz"), std::string::npos) << e.what();
+    }
+  }
+  EXPECT_THROW(Resampler(16000, kMaxInputChannels + 1), SourceError);
+  EXPECT_NO_THROW(Resampler(kMinInputRate, kMaxInputChannels));
+  EXPECT_NO_THROW(Resampler(kMaxInputRate, 1));
+}
+
+// Upsampling by the largest ratio allowed, in one big piece: the output is all there, and the
+// scratch buffer stays one block (it was sized input x ratio, 64 MB for a small hostile file).
+TEST(Resampler, LargestUpsamplingInOnePieceKeepsItsLength) {
+  const std::vector<float> in = sine(kMinInputRate, 1, 30.0, 440, 0.5);
+  Resampler r(kMinInputRate, 1);
+  std::vector<int16_t> out;
+  r.process(std::span<const float>(in), out);
+  r.flush(out);
+  EXPECT_NEAR(static_cast<double>(out.size()), 30.0 * 16000, 4.0);
+  EXPECT_NEAR(test::frequency_hz(middle(out)), 440.0, 4.0);
+}
+
 }  // namespace
 }  // namespace vs
