@@ -2,7 +2,8 @@
 // head checked against the framing rules Beast does not enforce, the head and body parsed by
 // Beast with the daemon's limits, the router's refusals (404/405, foreign Host or Origin, the
 // token, non-JSON bodies), and the parsers of the headers and bodies the routes read (bearer,
-// WebSocket subprotocols, the audio Content-Type, OpenAI's multipart form).
+// WebSocket subprotocols, the audio Content-Type, JSON bodies, OpenAI's multipart form and the
+// header of the audio file it carries: rate, channels and the resampler set up for them).
 #include <cstddef>
 #include <cstdint>
 #include <string>
@@ -12,6 +13,7 @@
 #include <boost/beast/http.hpp>
 
 #include "common/http_limits.h"
+#include "common/json_text.h"
 #include "http/bearer.h"
 #include "http/beast_request.h"
 #include "http/openai_request.h"
@@ -20,6 +22,8 @@
 #include "http/router.h"
 #include "http/strict_head.h"
 #include "http/websocket_offer.h"
+#include "sources/audio_source.h"
+#include "sources/file_source.h"
 
 namespace {
 
@@ -48,8 +52,15 @@ void read_request_fields(const vs::HttpRequest& req) {
   (void)vs::read_websocket_offer(req.header("sec-websocket-protocol"));
   const std::string content_type = req.header("content-type");
   (void)vs::refuse_audio_type(content_type);
+  if (vs::media_type(content_type) == "application/json") (void)vs::parse_json(req.body);
   if (vs::media_type(content_type) == "multipart/form-data") {
-    (void)vs::parse_transcription_request(content_type, req.body, {"tiny.en", "whisper-1"}, "tiny.en");
+    const auto parsed = vs::parse_transcription_request(content_type, req.body, {"tiny.en", "whisper-1"}, "tiny.en");
+    if (const auto* form = std::get_if<vs::TranscriptionRequest>(&parsed)) {
+      try {  // what the route does before a recording starts; a hostile header must be refused here
+        (void)vs::FileSource::open_memory(std::string(form->audio), form->filename, false);
+      } catch (const vs::SourceError&) {
+      }
+    }
   }
 }
 

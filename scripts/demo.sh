@@ -36,7 +36,7 @@ done
 sox -q "$run"/gap*.wav "$sample"
 
 echo "== starting voice-sidecar on $sock"
-"$daemon" serve --socket "$sock" >"$log" 2>&1 &
+"$daemon" serve --socket "$sock" --set audio.file_dirs="$run" >"$log" 2>&1 &
 pid=$!
 for _ in $(seq 100); do [ -S "$sock" ] && break; sleep 0.1; done
 [ -S "$sock" ] || { cat "$log"; exit 1; }

@@ -82,6 +82,7 @@ struct AudioConfig {
   double buffer_seconds = 5;        // the ring between a source and the pump (5 s = 160,000 bytes)
   double replay_seconds = 30;       // sent but unacknowledged audio kept for a restarted worker
   int flush_timeout_ms = 15000;     // a stop waits this long for the worker's last final
+  std::vector<std::string> file_dirs;  // file recordings open only regular files under these
 };
 
 struct HttpConfig {

@@ -82,6 +82,9 @@ std::vector<KeyDef> build_table() {
       KEY(audio.buffer_seconds, "AUDIO_BUFFER_SECONDS", Range(0.5, 60), "the ring; full = the recording stops"),
       KEY(audio.replay_seconds, "AUDIO_REPLAY_SECONDS", Range(0, 600), "unacked audio replayed after a restart"),
       KEY(audio.flush_timeout_ms, "AUDIO_FLUSH_TIMEOUT_MS", kTimeoutMs, "a stop waits this long for the last final"),
+      KEY(audio.file_dirs, "AUDIO_FILE_DIRS", kAny,
+          "absolute directories whose regular files a file recording may open (symlinks followed); "
+          "empty = the recording API opens no files"),
       KEY(http.allowed_hosts, "HTTP_ALLOWED_HOSTS", kAny, "Host values accepted besides loopback names"),
       KEY(http.allowed_origins, "HTTP_ALLOWED_ORIGINS", kAny, "Origins accepted besides the daemon's own"),
       KEY(openai.max_upload_mb, "OPENAI_MAX_UPLOAD_MB", Range(1, 1024), "largest POST /v1/audio/transcriptions upload, MB"),

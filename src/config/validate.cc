@@ -128,6 +128,14 @@ void check_wyoming(const WyomingConfig& w, const Checker& ck) {
   ck.fail("wyoming.listen", expected + " or empty (off)", json_quoted(listen));
 }
 
+// audio.file_dirs: absolute, so what a file recording may read does not depend on the directory
+// the daemon happened to start in.
+void check_file_dirs(const AudioConfig& a, const Checker& ck) {
+  for (const std::string& dir : a.file_dirs) {
+    if (!dir.starts_with("/")) ck.fail("audio.file_dirs", "absolute directory paths", json_quoted(dir));
+  }
+}
+
 void check_words(const Config& c, const Checker& ck) {
   static const char* const kLevels[] = {"trace", "debug", "info", "warn", "error"};
   if (std::find(std::begin(kLevels), std::end(kLevels), c.log.level) == std::end(kLevels)) {
@@ -175,6 +183,7 @@ void validate(const Config& c, const Origins& origins) {
   check_ranges(c, ck);
   check_worker(c.worker, ck);
   check_wyoming(c.wyoming, ck);
+  check_file_dirs(c.audio, ck);
   if (c.backoff.max_ms < c.backoff.initial_ms) {
     ck.fail("backoff.max_ms", "an integer >= backoff.initial_ms (" + std::to_string(c.backoff.initial_ms) + ")",
             json_quoted(std::to_string(c.backoff.max_ms)));

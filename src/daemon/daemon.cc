@@ -104,7 +104,7 @@ int serve_until_shutdown(SystemdNotifier& notifier, ConfigReloader& reloader, Wa
         notifier.ready();
         break;
       case SignalAction::Ignore:
-        spdlog::info("received {}: ignored", signal_name(sig));
+        spdlog::info("received {}: ignored ({})", signal_name(sig), signal_reason(sig));
         break;
     }
   }
@@ -177,6 +177,7 @@ int run_daemon(const LoadedConfig& loaded, const ConfigSources& sources) {
   ApiContext api{supervisor, gate, bus, recorder, ListenInfo{socket.network, socket.address},
                  [&server] { return server ? server->responses_by_status() : std::map<int, uint64_t>{}; }};
   api.openai = config.openai;
+  api.file_dirs = config.audio.file_dirs;
   install_api_v1(router, api);
   install_dashboard_routes(router);
   const ListenInfo listen = api.listen;
@@ -215,7 +216,7 @@ int run_daemon(const LoadedConfig& loaded, const ConfigSources& sources) {
     supervisor.heartbeat([&server, back = std::move(back)] { server->visit_io_threads(back); });
   });
   notifier.stopping();
-  spdlog::info("received {}, shutting down", signal_name(sig));
+  spdlog::info("received {}, shutting down ({})", signal_name(sig), signal_reason(sig));
 
   recorder.stop("shutdown");  // the last audio goes to the worker and its final comes back
   supervisor.shutdown();  // pending control calls return; the worker stops gracefully

@@ -6,6 +6,7 @@
 #include <functional>
 #include <map>
 #include <string>
+#include <vector>
 
 #include "audio/recorder.h"
 #include "gate/heavy_load_gate.h"
@@ -28,6 +29,7 @@ struct ApiContext {
   ListenInfo listen;
   std::function<std::map<int, uint64_t>()> http_responses;  // for metrics
   OpenAiConfig openai{};  // POST /v1/audio/transcriptions (the daemon sets it from Config::openai)
+  std::vector<std::string> file_dirs{};  // audio.file_dirs: where file recordings may read
 };
 
 // Registers every /v1 route on `router`. `context` must outlive the router's use.

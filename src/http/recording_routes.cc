@@ -1,12 +1,15 @@
 #include "http/recording_routes.h"
 
 #include <algorithm>
-#include <filesystem>
+
+#include <boost/asio/post.hpp>
+#include <boost/asio/thread_pool.hpp>
 
 #include <spdlog/spdlog.h>
 
 #include "common/json_text.h"
 #include "http/api_v1.h"
+#include "sources/file_allowlist.h"
 #include "sources/file_source.h"
 #include "sources/mic_source.h"
 #include "sources/stream_source.h"
@@ -58,15 +61,26 @@ std::variant<StartRequest, HttpReply> parse_start(const std::string& text) {
   return r;
 }
 
-std::variant<std::unique_ptr<AudioSource>, HttpReply> open_source(const StartRequest& r) {
+// Opening a file or a device can wait (a slow disk, ALSA probing its cards), so it never runs on
+// an I/O thread: the route checks the request there, then one thread of its own opens and starts
+// the recording, one request at a time (the recorder starts one at a time anyway).
+struct Opener {
+  boost::asio::thread_pool thread{1};
+  FileAllowlist files;
+  explicit Opener(const std::vector<std::string>& dirs) : files(dirs) {}
+};
+
+// The file a request may record, or the one refusal for every path it may not (DESIGN.md §2:
+// "not allowed" and "not found" answer alike). Only stat and realpath: nothing is opened here.
+std::variant<std::string, HttpReply> allowed_file(const Opener& opener, const std::string& path) {
+  if (auto real = opener.files.resolve(path)) return *real;
+  return error_reply(opener.files.empty() ? 403 : 404, opener.files.refusal(path));
+}
+
+// On the opener's thread.
+std::variant<std::unique_ptr<AudioSource>, HttpReply> open_source(const StartRequest& r, const std::string& file) {
   try {
-    if (r.source == "file") {
-      std::error_code ec;
-      if (r.path != "-" && !std::filesystem::exists(r.path, ec)) {
-        return error_reply(404, "no such file: '" + r.path + "' (paths are read by the daemon, on its machine)");
-      }
-      return std::unique_ptr<AudioSource>(FileSource::open(r.path, r.realtime));
-    }
+    if (r.source == "file") return std::unique_ptr<AudioSource>(FileSource::open(file, r.realtime));
     if (r.source == "mic") return std::unique_ptr<AudioSource>(MicSource::open(r.device));
     return std::unique_ptr<AudioSource>(std::make_unique<StreamSource>());
   } catch (const SourceError& e) {
@@ -74,22 +88,35 @@ std::variant<std::unique_ptr<AudioSource>, HttpReply> open_source(const StartReq
   }
 }
 
-HttpReply start_recording(const ApiContext& ctx, const HttpRequest& req) {
-  auto parsed = parse_start(req.body);
-  if (auto* bad = std::get_if<HttpReply>(&parsed)) return *bad;
-  const StartRequest& r = std::get<StartRequest>(parsed);
-  if (auto no_worker = refuse_without_worker(ctx.supervisor)) return *no_worker;
-  auto opened = open_source(r);
+HttpReply open_and_start(const ApiContext& ctx, const StartRequest& r, const std::string& file) {
+  auto opened = open_source(r, file);
   if (auto* bad = std::get_if<HttpReply>(&opened)) return *bad;
   std::string busy;
   try {
-    const std::string input = r.source == "file" ? r.path : r.device;
+    const std::string input = r.source == "file" ? file : r.device;
     auto rec = ctx.recorder.start(std::move(std::get<std::unique_ptr<AudioSource>>(opened)), input, &busy);
     if (!rec) return error_reply(409, busy);
     return json_reply(200, rec->snapshot());
   } catch (const SourceError& e) {
     return error_reply(400, e.what());
   }
+}
+
+void start_recording(const ApiContext& ctx, const std::shared_ptr<Opener>& opener, const HttpRequest& req,
+                     Respond done) {
+  auto parsed = parse_start(req.body);
+  if (auto* bad = std::get_if<HttpReply>(&parsed)) return done(*bad);
+  StartRequest r = std::get<StartRequest>(std::move(parsed));
+  if (auto no_worker = refuse_without_worker(ctx.supervisor)) return done(*no_worker);
+  std::string file;
+  if (r.source == "file") {
+    auto allowed = allowed_file(*opener, r.path);
+    if (auto* bad = std::get_if<HttpReply>(&allowed)) return done(*bad);
+    file = std::get<std::string>(std::move(allowed));
+  }
+  boost::asio::post(opener->thread, [&ctx, r = std::move(r), file = std::move(file), done = std::move(done)] {
+    done(open_and_start(ctx, r, file));
+  });
 }
 
 // ---- POST /v1/audio ----------------------------------------------------------------------
@@ -257,9 +284,10 @@ std::optional<HttpReply> refuse_audio_type(const std::string& content_type) {
 
 void install_recording_routes(Router& router, const ApiContext& context) {
   const ApiContext* ctx = &context;
-  // Opening a file or a device is quick enough for an I/O thread; the pump and the source run
-  // on threads of the recording's own.
-  router.add("POST", "/v1/recording/start", [ctx](const HttpRequest& req) { return start_recording(*ctx, req); });
+  const auto opener = std::make_shared<Opener>(context.file_dirs);
+  router.add_async("POST", "/v1/recording/start", [ctx, opener](const HttpRequest& req, Respond done) {
+    start_recording(*ctx, opener, req, std::move(done));
+  });
   router.add_async("POST", "/v1/recording/stop", [ctx](const HttpRequest&, Respond done) {
     // Like /v1/control/stop: 200 also when nothing runs (the answer is the last recording).
     ctx->recorder.stop_async("requested", [ctx, done](std::optional<RecordingSnapshot> stopped) {

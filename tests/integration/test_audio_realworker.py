@@ -48,7 +48,7 @@ def real_worker_config(workdir: Path, buffer_seconds: float = 5) -> dict:
     c["worker"].update(start_timeout_ms=60000, ping_interval_ms=1000, ping_timeout_ms=5000,
                        ping_failure_limit=5)
     c["backoff"].update(initial_ms=200, jitter=0.0, max_restarts=5)
-    c["audio"] = {"buffer_seconds": buffer_seconds}
+    c["audio"]["buffer_seconds"] = buffer_seconds
     return c
 
 

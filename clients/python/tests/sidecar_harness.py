@@ -72,6 +72,7 @@ def daemon_config(workdir: Path, worker_args: tuple[str, ...] = (), gate_open: b
                    "stop_timeout_ms": 2000, "kill_timeout_ms": 1000},
         "backoff": {"initial_ms": 200, "max_ms": 1000, "multiplier": 2.0, "jitter": 0.0,
                     "max_restarts": 2, "restart_window_ms": 60000},
+        "audio": {"file_dirs": [str(workdir)]},
     }
     if listen:
         cfg["listen"] = listen

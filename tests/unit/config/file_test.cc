@@ -70,6 +70,7 @@ audio:
   buffer_seconds: 2.5
   replay_seconds: 10
   flush_timeout_ms: 3000
+  file_dirs: [/srv/audio]
 http:
   allowed_hosts: [voice.lan]
   allowed_origins: ["http://localhost:3000"]
@@ -133,6 +134,7 @@ void expect_full(const LoadedConfig& loaded, const std::string& path) {
   EXPECT_EQ(c.audio.buffer_seconds, 2.5);
   EXPECT_EQ(c.audio.replay_seconds, 10);
   EXPECT_EQ(c.audio.flush_timeout_ms, 3000);
+  EXPECT_EQ(c.audio.file_dirs, std::vector<std::string>{"/srv/audio"});
   EXPECT_EQ(c.http.allowed_hosts, std::vector<std::string>{"voice.lan"});
   EXPECT_EQ(c.http.allowed_origins, std::vector<std::string>{"http://localhost:3000"});
   EXPECT_EQ(c.log.level, "debug");
@@ -174,7 +176,7 @@ TEST(ConfigFile, JsonSetsEveryKey) {
                 "stable_after_ms": 10000, "max_restarts": 0, "restart_window_ms": 60000},
     "ipc": {"sink_queue_frames": 10, "pipe_bytes": 8192, "max_line_bytes": 65536, "event_buffer": 16,
             "event_buffer_bytes": 100000},
-    "audio": {"buffer_seconds": 2.5, "replay_seconds": 10, "flush_timeout_ms": 3000},
+    "audio": {"buffer_seconds": 2.5, "replay_seconds": 10, "flush_timeout_ms": 3000, "file_dirs": ["/srv/audio"]},
     "http": {"allowed_hosts": ["voice.lan"], "allowed_origins": ["http://localhost:3000"]},
     "wyoming": {"listen": "unix:///tmp/wy.sock", "allow_remote": false, "queue_timeout_ms": 1500},
     "openai": {"max_upload_mb": 7},

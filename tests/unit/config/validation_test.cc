@@ -55,7 +55,9 @@ INSTANTIATE_TEST_SUITE_P(
         BadCase{{{"listen.body_limit_bytes", "0"}}, "listen.body_limit_bytes", "> 0"},
         BadCase{{{"listen.read_timeout_ms", "-5"}}, "listen.read_timeout_ms",
                 "expected an integer > 0, got \"-5\""},
-        BadCase{{{"auth.token", "two words"}}, "auth.token", "without blanks"}));
+        BadCase{{{"auth.token", "two words"}}, "auth.token", "without blanks"},
+        BadCase{{{"audio.file_dirs", "/srv/audio recordings"}}, "audio.file_dirs",
+                "expected absolute directory paths, got \"recordings\""}));
 
 INSTANTIATE_TEST_SUITE_P(
     Pressure, Invalid,
