@@ -164,21 +164,44 @@ void Recording::nap() {
   if (!link_ || link_broken_) std::this_thread::sleep_for(PollPacer::kPoll);
 }
 
+// No worker to send to: the ring's frames wait in `pending_` (up to the replay bound) instead of
+// in the ring, so the ring overflows only when a gap outlasts both.
+Recording::Step Recording::hold_while_no_worker() {
+  bool moved = false;
+  while (pending_.size() < options_.replay_frames) {
+    const AudioFrame* f = ring_.front();
+    if (!f) break;
+    pending_.push_back(*f);
+    ring_.pop();
+    moved = true;
+  }
+  return moved ? Step::TookFromRing : Step::Idle;
+}
+
 Recording::Step Recording::pump_turn() {
-  if (!link_ || link_broken_) return Step::Idle;
+  if (!link_ || link_broken_) return hold_while_no_worker();
   AudioSink& sink = link_->sidecar->sink();
   bool progressed = false, from_ring = false;
   for (int budget = kFramesPerTurn; budget > 0; --budget) {
     uint64_t seq = 0;
     uint64_t index = 0;
     SendResult r;
-    // Unacknowledged frames of an earlier instance go first, in their order, then new audio.
+    // Unacknowledged frames of an earlier instance go first, in their order, then what waited
+    // while no worker was ready, then new audio.
     if (ReplayBuffer::Entry* e = replay_.next_unsent()) {
       index = e->index;
       r = sink.send_frame(e->pcm, Clock::now() + kSendWait, &seq);
       if (r == SendResult::Ok) {
         replay_.resent(*e, seq);
         ++replayed_;
+      }
+    } else if (!pending_.empty()) {
+      index = next_index_;
+      r = sink.send_frame(pending_.front(), Clock::now() + kSendWait, &seq);
+      if (r == SendResult::Ok) {
+        replay_.sent(next_index_++, pending_.front(), seq);
+        pending_.pop_front();
+        ++sent_;
       }
     } else if (const AudioFrame* f = ring_.front()) {
       index = next_index_;
@@ -274,7 +297,7 @@ bool Recording::try_finish(Clock::time_point now) {
   // Done when everything is acknowledged — and, with a worker, once it was asked to flush (the
   // worker acks an utterance only after its final, so that final is out before we say stopped).
   const bool flushed = !link_ || link_broken_ || flushed_generation_ == link_->generation;
-  if (ring_.size() == 0 && replay_.settled() && flushed) {
+  if (ring_.size() == 0 && pending_.empty() && replay_.settled() && flushed) {
     finish(reason, 0);
     return true;
   }
@@ -282,7 +305,7 @@ bool Recording::try_finish(Clock::time_point now) {
   const bool no_worker_coming = reason == "shutdown" && !link_;
   if (now < ending_deadline_ && !no_worker_coming) return false;
   spdlog::warn("recording: no worker acknowledged the last audio within {} ms", options_.flush_timeout.count());
-  const uint64_t left = ring_.clear() + replay_.size() + replay_.instance_ended();
+  const uint64_t left = ring_.clear() + take_pending() + replay_.size() + replay_.instance_ended();
   finish(reason, left);
   return true;
 }
@@ -302,7 +325,7 @@ void Recording::end_on_overflow() {
            {"action", "Please restart recording"},
            {"severity", "critical"}});
   apply_acks();
-  const uint64_t left = writer_.rejected() + ring_.clear() + replay_.size() + replay_.instance_ended();
+  const uint64_t left = writer_.rejected() + ring_.clear() + take_pending() + replay_.size() + replay_.instance_ended();
   {
     std::lock_guard lock(mu_);
     stop_error_ = "the " + secs + " s audio buffer filled up: the worker took audio slower than it came "
@@ -329,6 +352,12 @@ void Recording::finish(const std::string& reason, uint64_t unrecoverable) {
   publish(std::move(body));
   spdlog::info("recording stopped ({}): captured {}, sent {}, acked {}, replayed {}, lost {}", reason,
                s.frames_captured, s.frames_sent, s.frames_acked, s.frames_replayed, s.frames_lost);
+}
+
+uint64_t Recording::take_pending() {
+  const uint64_t n = pending_.size();
+  pending_.clear();
+  return n;
 }
 
 void Recording::lose(uint64_t frames, const std::string& why) {

@@ -2,6 +2,12 @@
 // thread — draining the ring into whichever worker is ready, keeping what the worker has not
 // acknowledged (ReplayBuffer) and replaying it into the next instance after a crash or restart.
 //
+// While no worker is ready (a crash, a kill after a ping timeout, a restart), the pump moves the
+// ring's frames into a pending queue bounded by audio.replay_seconds, so a gap longer than the
+// 5 s ring loses nothing: the next worker gets the unacknowledged frames, then the pending ones,
+// then the ring's, faster than real time. A worker that is there but takes no audio still fills
+// the ring and trips the overflow stop (ADR-013).
+//
 // The pump owns every decision on the consumer side: the occupancy levels and their events, the
 // overflow stop (stt_error + recording_stopped{"overflow"} at once, nothing dropped silently),
 // the end of the recording (a stop request or the source's end: drain, flush the worker, wait
@@ -17,6 +23,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <deque>
 #include <functional>
 #include <memory>
 #include <mutex>
@@ -71,6 +78,7 @@ class Recording {
   enum class Step { Idle, Progressed, TookFromRing };
   void run();
   Step pump_turn();
+  Step hold_while_no_worker();
   void nap();
   void switch_worker(std::shared_ptr<const WorkerLink> link);
   void apply_acks();
@@ -82,6 +90,7 @@ class Recording {
   void begin_ending(const std::string& reason);
   void publish(nlohmann::json body);
   void lose(uint64_t frames, const std::string& why);
+  uint64_t take_pending();  // empties pending_, returning how many frames it held
 
   const std::string input_;
   const RecordingOptions options_;
@@ -93,6 +102,7 @@ class Recording {
 
   // pump thread only
   ReplayBuffer replay_;
+  std::deque<AudioFrame> pending_;  // taken from the ring while no worker is ready; sent before it
   BufferLevels levels_;
   PollPacer pacer_;
   std::shared_ptr<const WorkerLink> link_;

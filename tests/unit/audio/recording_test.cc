@@ -139,6 +139,57 @@ TEST_F(Fixture, TimesOfALaterInstanceMoveOntoTheRecordingsTimeline) {
   EXPECT_EQ(second->state->on_timeline(speech)->at("audio_ms"), 30) << "no recording, no mapping";
 }
 
+// A gap with no worker longer than the ring (a restart after a ping timeout, a slow model load
+// on a busy machine) loses nothing: the ring's frames wait in the pending queue, and the next
+// worker gets them all, in order.
+TEST_F(Fixture, AGapWithNoWorkerLongerThanTheRingLosesNothing) {
+  RecordingOptions o = options();
+  o.ring_frames = 10;
+  o.replay_frames = 100;
+  auto source = std::make_unique<StreamSource>();
+  StreamSource& feed = *source;
+  Recording rec(std::move(source), "test", o, slot, bus);  // no worker yet
+  rec.start();
+  for (int piece = 0; piece < 12; ++piece) {  // 60 frames: six rings' worth
+    ASSERT_EQ(feed.feed(pcm_bytes(5)), StreamSource::Fed::Accepted) << piece;
+    ASSERT_TRUE(wait_until([&] { return rec.snapshot().occupancy == 0.0; })) << "the pump drains the ring";
+  }
+  EXPECT_EQ(rec.snapshot().frames_sent, 0u);
+  test::WorkerProcess w({});
+  auto link = make_link(w, 1, bus);
+  slot.store(link);
+  feed.finish();
+  rec.wait();
+  const RecordingSnapshot s = rec.snapshot();
+  EXPECT_EQ(s.reason, "end_of_stream");
+  EXPECT_EQ(s.frames_lost, 0u);
+  EXPECT_EQ(s.frames_rejected, 0u);
+  EXPECT_EQ(s.frames_acked, 60u);
+  EXPECT_EQ(link->state->acked(), 59) << "every frame reached the worker, in order";
+}
+
+// The pending queue has the replay bound: a gap that outlasts it and the ring is an overflow,
+// said with stt_error, and every frame it held is counted lost.
+TEST_F(Fixture, AGapLongerThanThePendingBoundAndTheRingOverflows) {
+  RecordingOptions o = options();
+  o.ring_frames = 10;
+  o.replay_frames = 20;
+  auto source = std::make_unique<StreamSource>();
+  StreamSource& feed = *source;
+  Recording rec(std::move(source), "test", o, slot, bus);
+  rec.start();
+  int fed = 0;
+  while (fed < 100 && feed.feed(pcm_bytes(5)) == StreamSource::Fed::Accepted) {
+    fed += 5;
+    wait_until([&] { return rec.snapshot().occupancy == 0.0; }, 200ms);
+  }
+  rec.wait();
+  const RecordingSnapshot s = rec.snapshot();
+  EXPECT_EQ(s.reason, "overflow");
+  EXPECT_GE(fed, 25) << "the pending queue took 20 frames before the ring filled";
+  EXPECT_EQ(s.frames_lost, s.frames_captured + s.frames_rejected);
+}
+
 TEST_F(Fixture, AFullRingStopsTheRecordingAtOnceWithSttErrorAndCountsTheLoss) {
   EventStream events = bus.subscribe();
   RecordingOptions o = options();
