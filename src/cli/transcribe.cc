@@ -15,6 +15,7 @@
 #include "audio/recorder.h"
 #include "cli/transcript_printer.h"
 #include "common/json_text.h"
+#include "common/strings.h"
 #include "common/subtitles.h"
 #include "events/event_bus.h"
 #include "gate/heavy_load_gate.h"
@@ -84,7 +85,7 @@ std::string transcript_document(const std::string& format, const std::vector<Tim
 
 void collect_final(const nlohmann::json& e, std::vector<TimedText>& finals) {
   const std::string text = e.value("text", "");
-  if (text.find_first_not_of(" \t\r\n") == std::string::npos) return;
+  if (blank(text)) return;
   finals.push_back({e.value("start_ms", 0LL), e.value("end_ms", 0LL), text});
 }
 

@@ -3,22 +3,17 @@
 #include <algorithm>
 #include <cstdio>
 
+#include "common/strings.h"
+
 namespace vs {
 namespace {
-
-std::string trimmed(const std::string& s) {
-  const auto first = s.find_first_not_of(" \t\r\n");
-  if (first == std::string::npos) return {};
-  const auto last = s.find_last_not_of(" \t\r\n");
-  return s.substr(first, last - first + 1);
-}
 
 // A blank line ends a cue in both formats, so a text holding one would end its cue early; and
 // WebVTT forbids "-->" inside a cue's text.
 std::string cue_text(const std::string& text, bool vtt) {
   std::string out;
   out.reserve(text.size());
-  for (char c : trimmed(text)) {
+  for (char c : trim(text)) {
     if (c == '\r') continue;
     if (c == '\n' && !out.empty() && out.back() == '\n') continue;
     out += c;
@@ -61,7 +56,7 @@ std::string to_vtt(const std::vector<TimedText>& items) { return cues(items, tru
 std::string joined_text(const std::vector<TimedText>& items) {
   std::string out;
   for (const TimedText& t : items) {
-    const std::string text = trimmed(t.text);
+    const std::string text(trim(t.text));
     if (text.empty()) continue;
     if (!out.empty()) out += ' ';
     out += text;

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <optional>
 
+#include "common/strings.h"
 #include "config/load_config.h"
 #include "config/sources.h"
 #include "config/value_parsers.h"

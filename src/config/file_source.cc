@@ -9,6 +9,7 @@
 #include <cstring>
 #include <filesystem>
 
+#include "common/strings.h"
 #include "common/unique_fd.h"
 #include "config/load_config.h"
 #include "config/sources.h"

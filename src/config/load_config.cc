@@ -1,5 +1,6 @@
 // The layer merge: defaults < file < env < flags, each setting stored through its key's typed
 // field and its origin recorded, then one validation of the result.
+#include "common/strings.h"
 #include "config/load_config.h"
 
 #include "common/version.h"

@@ -8,6 +8,7 @@
 #include <optional>
 
 #include "common/http_limits.h"
+#include "common/strings.h"
 #include "config/load_config.h"
 #include "config/sources.h"
 #include "config/value_parsers.h"

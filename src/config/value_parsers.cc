@@ -8,14 +8,9 @@
 #include <system_error>
 
 #include "common/json_text.h"
+#include "common/strings.h"
 
 namespace vs::config_detail {
-
-std::string to_lower(std::string_view text) {
-  std::string out(text);
-  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
 
 std::optional<bool> parse_bool(std::string_view text) {
   const std::string t = to_lower(text);

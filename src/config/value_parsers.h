@@ -30,6 +30,5 @@ std::vector<std::string> split_command_line(std::string_view text);
 std::string json_quoted(std::string_view text);   // a JSON string literal
 std::string format_double(double value);     // shortest text that reads back the same
 std::string format_mode(unsigned mode);      // "0600"
-std::string to_lower(std::string_view text);
 
 }  // namespace vs::config_detail

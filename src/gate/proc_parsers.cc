@@ -4,18 +4,12 @@
 #include <cmath>
 #include <vector>
 
+#include "common/strings.h"
+
 namespace vs {
 namespace {
 
 constexpr std::string_view kSpaces = " \t";
-
-std::string_view trim(std::string_view s) {
-  constexpr std::string_view ws = " \t\r\n";
-  const size_t b = s.find_first_not_of(ws);
-  if (b == std::string_view::npos) return {};
-  const size_t e = s.find_last_not_of(ws);
-  return s.substr(b, e - b + 1);
-}
 
 // The whole of `s` must be the number: "12abc" is garbage, not 12.
 std::optional<uint64_t> to_u64(std::string_view s) {

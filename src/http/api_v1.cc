@@ -1,6 +1,7 @@
 #include "http/api_v1.h"
 
 #include "common/json_text.h"
+#include "common/strings.h"
 #include "http/openai_routes.h"
 #include "http/recording_routes.h"
 #include "http/sse_body.h"
@@ -33,7 +34,7 @@ bool degraded(const GateSnapshot& g, const WorkerSnapshot& w) {
 std::optional<HttpReply> read_reason(const HttpRequest& req, const std::string& fallback,
                                      std::string& reason) {
   reason = fallback;
-  if (req.body.find_first_not_of(" \t\r\n") == std::string::npos) return std::nullopt;
+  if (blank(req.body)) return std::nullopt;
   json body = parse_json(req.body);
   if (body.is_discarded()) {
     return error_reply(400, "request body is not valid JSON; send {\"reason\": \"<text>\"} or no body");

@@ -13,6 +13,7 @@
 
 #include <boost/beast/http.hpp>
 
+#include "common/strings.h"
 #include "http/http_types.h"
 
 namespace vs {
@@ -26,9 +27,7 @@ HttpRequest to_request(const boost::beast::http::request<Body>& r) {
   req.path = std::string(target.substr(0, q));
   if (q != std::string_view::npos) req.query = std::string(target.substr(q + 1));
   for (const auto& field : r) {
-    std::string name(field.name_string());
-    for (char& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    req.headers[std::move(name)] = std::string(field.value());
+    req.headers[to_lower(field.name_string())] = std::string(field.value());
   }
   if constexpr (std::is_same_v<Body, boost::beast::http::string_body>) req.body = r.body();
   return req;

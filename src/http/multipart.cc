@@ -1,22 +1,11 @@
 #include "http/multipart.h"
 
 #include <algorithm>
-#include <cctype>
+
+#include "common/strings.h"
 
 namespace vs {
 namespace {
-
-std::string lower(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
-
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
-  return s;
-}
 
 // Header parameters: `; key=value` or `; key="quoted \"value\""`, keys lower-cased. Returns
 // false on an unterminated quoted string.
@@ -35,7 +24,7 @@ bool parse_params(std::string_view rest, std::vector<std::pair<std::string, std:
       rest.remove_prefix(semi == std::string_view::npos ? rest.size() : semi);
       continue;
     }
-    std::string key = lower(trim(rest.substr(0, eq)));
+    std::string key = to_lower(trim(rest.substr(0, eq)));
     rest.remove_prefix(eq + 1);
     rest = trim(rest);
     std::string value;
@@ -73,12 +62,12 @@ std::string parse_part_headers(std::string_view headers, FormPart& part) {
     headers.remove_prefix(eol == std::string_view::npos ? headers.size() : eol + 2);
     const size_t colon = line.find(':');
     if (colon == std::string_view::npos) return "a part header line has no ':' (" + std::string(line.substr(0, 60)) + ")";
-    const std::string name = lower(trim(line.substr(0, colon)));
+    const std::string name = to_lower(trim(line.substr(0, colon)));
     const std::string_view value = trim(line.substr(colon + 1));
     if (name == "content-type") part.content_type = std::string(value);
     if (name != "content-disposition") continue;
     const size_t semi = value.find(';');
-    if (lower(trim(value.substr(0, semi))) != "form-data") {
+    if (to_lower(trim(value.substr(0, semi))) != "form-data") {
       return "a part's Content-Disposition is not form-data";
     }
     std::vector<std::pair<std::string, std::string>> params;
@@ -101,7 +90,7 @@ std::string parse_part_headers(std::string_view headers, FormPart& part) {
 
 std::optional<std::string> multipart_boundary(std::string_view content_type, std::string& boundary) {
   const size_t semi = content_type.find(';');
-  if (lower(trim(content_type.substr(0, semi))) != "multipart/form-data") {
+  if (to_lower(trim(content_type.substr(0, semi))) != "multipart/form-data") {
     return "Content-Type must be multipart/form-data; got '" + std::string(content_type) + "'";
   }
   std::vector<std::pair<std::string, std::string>> params;

@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cmath>
 
+#include "common/strings.h"
+
 namespace vs {
 namespace {
 
@@ -10,18 +12,12 @@ using nlohmann::json;
 
 double seconds(long long ms) { return static_cast<double>(ms) / 1000.0; }
 
-std::string trimmed(const std::string& s) {
-  const auto first = s.find_first_not_of(" \t\r\n");
-  if (first == std::string::npos) return {};
-  return s.substr(first, s.find_last_not_of(" \t\r\n") - first + 1);
-}
-
 // Whisper's own field names and types, so openai-python's TranscriptionSegment reads every
 // field; the ones the worker does not report (tokens, log-probabilities) are neutral values.
 json segments_json(const std::vector<TimedText>& finals) {
   json out = json::array();
   for (const TimedText& f : finals) {
-    const std::string text = trimmed(f.text);
+    const std::string text = std::string(trim(f.text));
     if (text.empty()) continue;
     out.push_back({{"id", out.size()},
                    {"seek", 0},
@@ -68,7 +64,7 @@ HttpReply transcription_reply(ResponseFormat format, const std::vector<TimedText
 }
 
 std::string transcript_delta_frame(const std::string& text, bool first) {
-  return data_frame({{"type", "transcript.text.delta"}, {"delta", (first ? "" : " ") + trimmed(text)}});
+  return data_frame({{"type", "transcript.text.delta"}, {"delta", (first ? "" : " ") + std::string(trim(text))}});
 }
 
 std::string transcript_done_frame(const std::string& full_text) {

@@ -1,12 +1,12 @@
 #include "http/openai_request.h"
 
 #include <algorithm>
-#include <cctype>
 #include <charconv>
 #include <cmath>
 #include <optional>
 #include <set>
 
+#include "common/strings.h"
 #include "http/multipart.h"
 
 namespace vs {
@@ -23,12 +23,6 @@ OpenAiError bad(std::string message, std::string param = "", std::string code = 
 std::string joined(const std::vector<std::string>& items) {
   std::string out;
   for (const auto& s : items) out += (out.empty() ? "" : ", ") + ("'" + s + "'");
-  return out;
-}
-
-std::string lower(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
   return out;
 }
 
@@ -53,7 +47,7 @@ std::optional<OpenAiError> apply_field(const std::string& name, std::string_view
   if (name == "model") {
     r.model = std::string(value);
   } else if (name == "language") {
-    r.language = lower(value);
+    r.language = to_lower(value);
   } else if (name == "prompt") {
     r.prompt = std::string(value);
   } else if (name == "temperature") {
@@ -69,7 +63,7 @@ std::optional<OpenAiError> apply_field(const std::string& name, std::string_view
     }
     r.format = *f;
   } else if (name == "stream") {
-    const std::string v = lower(value);
+    const std::string v = to_lower(value);
     if (v != "true" && v != "false") return bad("stream must be true or false; got '" + std::string(value) + "'", name);
     r.stream = v == "true";
   } else if (name == "timestamp_granularities[]" || name == "timestamp_granularities") {

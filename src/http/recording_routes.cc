@@ -8,6 +8,7 @@
 #include <spdlog/spdlog.h>
 
 #include "common/json_text.h"
+#include "common/strings.h"
 #include "http/api_v1.h"
 #include "sources/file_allowlist.h"
 #include "sources/file_source.h"
@@ -197,9 +198,7 @@ std::optional<std::string_view> query_param(std::string_view query, std::string_
 }
 
 bool is_websocket_upgrade(const HttpRequest& req) {
-  std::string upgrade = req.header("upgrade");
-  for (char& c : upgrade) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return upgrade == "websocket";
+  return iequals(req.header("upgrade"), "websocket");
 }
 
 // `busy` is true while an upload feeds the ring: one producer per ring, so one upload at a time.
@@ -263,13 +262,11 @@ std::optional<HttpReply> refuse_audio_type(const std::string& content_type) {
   size_t pos = content_type.find(';');
   while (pos != std::string::npos) {
     const size_t next = content_type.find(';', pos + 1);
-    std::string param = content_type.substr(pos + 1, next == std::string::npos ? std::string::npos : next - pos - 1);
-    param.erase(0, param.find_first_not_of(" \t"));
-    param.erase(param.find_last_not_of(" \t") + 1);
+    const std::string_view param = trim(std::string_view(content_type).substr(
+        pos + 1, next == std::string::npos ? std::string::npos : next - pos - 1));
     const auto eq = param.find('=');
-    if (eq != std::string::npos) {
-      std::string key = param.substr(0, eq);
-      for (char& c : key) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    if (eq != std::string_view::npos) {
+      const std::string key = to_lower(param.substr(0, eq));
       if (key == "rate") rate = param.substr(eq + 1);
       if (key == "channels") channels = param.substr(eq + 1);
     }

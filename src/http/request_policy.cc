@@ -3,21 +3,11 @@
 #include <arpa/inet.h>
 
 #include <algorithm>
-#include <cctype>
+
+#include "common/strings.h"
 
 namespace vs {
 namespace {
-
-std::string lower(std::string s) {
-  for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return s;
-}
-
-std::string trim(const std::string& s) {
-  const auto b = s.find_first_not_of(" \t");
-  if (b == std::string::npos) return "";
-  return s.substr(b, s.find_last_not_of(" \t") - b + 1);
-}
 
 // "host:port" -> "host"; "[::1]:9860" -> "::1"; "::1" stays.
 std::string host_part(const std::string& host) {
@@ -30,7 +20,7 @@ std::string host_part(const std::string& host) {
 }
 
 bool listed(const std::vector<std::string>& list, const std::string& value) {
-  return std::any_of(list.begin(), list.end(), [&](const std::string& v) { return lower(v) == value; });
+  return std::any_of(list.begin(), list.end(), [&](const std::string& v) { return to_lower(v) == value; });
 }
 
 HttpReply forbidden(const std::string& sentence) { return error_reply(403, sentence); }
@@ -38,11 +28,11 @@ HttpReply forbidden(const std::string& sentence) { return error_reply(403, sente
 }  // namespace
 
 std::string media_type(const std::string& content_type) {
-  return lower(trim(content_type.substr(0, content_type.find(';'))));
+  return to_lower(trim(std::string_view(content_type).substr(0, content_type.find(';'))));
 }
 
 bool is_loopback_host(const std::string& host) {
-  const std::string h = lower(host_part(trim(host)));
+  const std::string h = to_lower(host_part(std::string(trim(host))));
   if (h == "localhost" || (h.size() > 10 && h.ends_with(".localhost"))) return true;
   // inet_aton, not inet_pton: it takes every form the resolver does ("127.1", "0x7f.1"), the
   // same forms the listener's address may be written in.
@@ -54,14 +44,14 @@ bool is_loopback_host(const std::string& host) {
 }
 
 std::optional<HttpReply> refuse_foreign(const HttpRequest& request, const RequestPolicy& policy) {
-  const std::string host = lower(trim(request.header("host")));
+  const std::string host = to_lower(trim(request.header("host")));
   if (policy.check_host && !host.empty() && !is_loopback_host(host) && !listed(policy.allowed_hosts, host) &&
       !listed(policy.allowed_hosts, host_part(host))) {
     return forbidden("Host '" + host + "' is not allowed: the daemon answers loopback names only "
                      "(localhost, 127.0.0.1, [::1]); list other names in http.allowed_hosts");
   }
   if (const auto it = request.headers.find("origin"); it != request.headers.end()) {
-    const std::string origin = lower(trim(it->second));
+    const std::string origin = to_lower(trim(it->second));
     const bool own = !host.empty() && (origin == "http://" + host || origin == "https://" + host);
     if (!own && !listed(policy.allowed_origins, origin)) {
       return forbidden("Origin '" + origin + "' may not use this daemon: only its own pages may; list "
@@ -74,7 +64,7 @@ std::optional<HttpReply> refuse_foreign(const HttpRequest& request, const Reques
 std::optional<HttpReply> refuse_non_json(const HttpRequest& request) {
   if (request.method != "POST") return std::nullopt;
   const std::string ct = request.header("content-type");
-  const bool has_body = request.body.find_first_not_of(" \t\r\n") != std::string::npos;
+  const bool has_body = !blank(request.body);
   if (ct.empty() ? !has_body : media_type(ct) == "application/json") return std::nullopt;
   return error_reply(415, ct.empty() ? "a request body needs 'Content-Type: application/json'"
                                      : "Content-Type '" + ct + "' is not accepted here: send "

@@ -2,6 +2,8 @@
 
 #include <variant>
 
+#include "common/strings.h"
+
 namespace vs {
 
 std::shared_ptr<TranscriptCollector> TranscriptCollector::create(EventStream events) {
@@ -22,7 +24,7 @@ void TranscriptCollector::on_event(const nlohmann::json& body) {
     t.start_ms = body.value("start_ms", 0LL);
     t.end_ms = body.value("end_ms", t.start_ms);
     t.text = body.value("text", "");
-    if (t.text.find_first_not_of(" \t\r\n") != std::string::npos) result_.finals.push_back(std::move(t));
+    if (!blank(t.text)) result_.finals.push_back(std::move(t));
   }
 }
 

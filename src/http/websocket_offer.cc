@@ -3,6 +3,8 @@
 #include <array>
 #include <cstdint>
 
+#include "common/strings.h"
+
 namespace vs {
 namespace {
 
@@ -13,12 +15,6 @@ constexpr std::array<int8_t, 256> url_alphabet() {
   const char* chars = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
   for (int i = 0; i < 64; ++i) table[static_cast<unsigned char>(chars[i])] = static_cast<int8_t>(i);
   return table;
-}
-
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
-  return s;
 }
 
 }  // namespace

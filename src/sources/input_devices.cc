@@ -3,22 +3,15 @@
 #include <portaudio.h>
 
 #include <algorithm>
-#include <cctype>
 #include <iomanip>
 #include <sstream>
 
+#include "common/strings.h"
 #include "sources/audio_source.h"
 #include "sources/portaudio_session.h"
 
 namespace vs {
 namespace {
-
-std::string lowercase(std::string_view text) {
-  std::string out(text);
-  std::transform(out.begin(), out.end(), out.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return out;
-}
 
 bool all_digits(std::string_view text) {
   return !text.empty() && text.size() <= 9 &&
@@ -45,10 +38,10 @@ InputDevice select_by_index(std::span<const InputDevice> devices, std::string_vi
 }
 
 InputDevice select_by_name(std::span<const InputDevice> devices, std::string_view spec) {
-  const std::string wanted = lowercase(spec);
+  const std::string wanted = to_lower(spec);
   std::vector<InputDevice> partial;
   for (const InputDevice& d : devices) {
-    const std::string name = lowercase(d.name);
+    const std::string name = to_lower(d.name);
     if (name == wanted) return d;
     if (name.find(wanted) != std::string::npos) partial.push_back(d);
   }

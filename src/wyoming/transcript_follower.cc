@@ -1,14 +1,9 @@
 #include "wyoming/transcript_follower.h"
 
+#include "common/strings.h"
+
 namespace vs {
 namespace {
-
-std::string trimmed(std::string s) {
-  const auto b = s.find_first_not_of(" \t\r\n");
-  if (b == std::string::npos) return {};
-  const auto e = s.find_last_not_of(" \t\r\n");
-  return s.substr(b, e - b + 1);
-}
 
 std::string joined(const std::string& a, const std::string& b) {
   if (a.empty()) return b;
@@ -18,7 +13,7 @@ std::string joined(const std::string& a, const std::string& b) {
 
 std::string text_of(const nlohmann::json& body) {
   const auto it = body.find("text");
-  return it != body.end() && it->is_string() ? trimmed(it->get<std::string>()) : std::string();
+  return it != body.end() && it->is_string() ? std::string(trim(it->get_ref<const std::string&>())) : std::string();
 }
 
 // A partial's words but the last, which the next partial may still extend ("fo" → "fox").

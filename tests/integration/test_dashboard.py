@@ -70,7 +70,9 @@ def speech(tmp: Path) -> dict:
 def daemon(tmp: Path) -> Iterator[Daemon]:
     work = tmp / "daemon"
     work.mkdir()
-    d = Daemon(config=real_worker_config(work), workdir=work).start()
+    config = real_worker_config(work)
+    config["audio"]["file_dirs"] = [str(tmp)]  # the speech files are made beside the daemon's own
+    d = Daemon(config=config, workdir=work).start()
     yield d
     d.stop()
 

@@ -141,6 +141,10 @@ INSTANTIATE_TEST_SUITE_P(
                 [](const Config& c) { return c.audio.replay_seconds == 10; }},
         EnvCase{"AUDIO_FLUSH_TIMEOUT_MS", "3000", "audio.flush_timeout_ms",
                 [](const Config& c) { return c.audio.flush_timeout_ms == 3000; }},
+        EnvCase{"AUDIO_FILE_DIRS", "/srv/audio '/home/me/voice notes'", "audio.file_dirs",
+                [](const Config& c) {
+                  return c.audio.file_dirs == std::vector<std::string>{"/srv/audio", "/home/me/voice notes"};
+                }},
         EnvCase{"HTTP_ALLOWED_HOSTS", "voice.lan example.test:9860", "http.allowed_hosts",
                 [](const Config& c) {
                   return c.http.allowed_hosts == std::vector<std::string>{"voice.lan", "example.test:9860"};
@@ -164,7 +168,7 @@ TEST(EnvTable, EveryKeyWithAnEnvNameIsCoveredAbove) {
   // A reminder to add a case above when a key is added to the table.
   size_t with_env = 0;
   for (const auto& k : config_detail::config_keys()) with_env += !k.env.empty();
-  EXPECT_EQ(with_env, 54u);  // TOKEN_FILE needs a real file: token_file_test.cc covers it
+  EXPECT_EQ(with_env, 55u);  // TOKEN_FILE needs a real file: token_file_test.cc covers it
 }
 
 TEST(Env, UnknownPrefixedNameIsAnError) {
