@@ -8,8 +8,13 @@ INSTALL_BUILD ?= build-install
 PREFIX     ?= /usr/local
 PYTHON     := .venv/bin/python
 CMAKE_GEN  := cmake -G Ninja -Wno-dev
+PYTEST     = VS_DAEMON=$(abspath $(BUILD))/voice-sidecar $(PYTHON) -m pytest -q -p no:cacheprovider
+PY_SUITES  := tests/integration worker/tests clients/python/tests
+# The pytest markers (pytest.ini) of the tests that load the real model, drive a browser or run
+# the chaos: the slow ones, paced by real-time audio and short of CPU on a loaded machine.
+SLOW_TESTS := real_model or browser or chaos
 
-.PHONY: setup build build-asan build-tsan demo test test-unit test-asan test-tsan test-python install clean
+.PHONY: setup build build-asan build-tsan demo test test-fast test-unit test-asan test-tsan test-python install clean
 
 setup:
 	@scripts/setup.sh
@@ -51,7 +56,12 @@ test-tsan: build-tsan
 	    ctest --output-on-failure --timeout 600
 
 test-python: build
-	@VS_DAEMON=$(abspath $(BUILD))/voice-sidecar $(PYTHON) -m pytest -q -p no:cacheprovider tests/integration worker/tests clients/python/tests
+	@$(PYTEST) $(PY_SUITES)
+
+# Everything without the real model, a browser or the sanitizers: the C++ unit tests and the
+# pytest suites minus SLOW_TESTS. A few minutes; what to run while changing code.
+test-fast: test-unit
+	@$(PYTEST) -m "not ($(SLOW_TESTS))" $(PY_SUITES)
 
 # The release tests first. The integration tests spend much of their time waiting on real-time
 # audio, so meanwhile the two sanitizer trees build at the lowest CPU priority

@@ -4,6 +4,10 @@ from __future__ import annotations
 
 import re
 
+import pytest
+
+pytestmark = pytest.mark.real_model
+
 
 def test_default_command_runs_the_bundled_worker(make_daemon):
     d = make_daemon("unix", tweak=lambda c: c["worker"].pop("command"))

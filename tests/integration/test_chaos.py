@@ -14,9 +14,13 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import pytest
+
 from harness import (Daemon, EventCollector, metric_value, processes_with, speech_samples, threads_and_fds,
                      wait_until, write_pressure, write_wav, zombie_children)
 from test_audio_realworker import SENTENCES, real_worker_config
+
+pytestmark = [pytest.mark.chaos, pytest.mark.real_model]
 
 CHAOS_SECONDS = 75
 SEED = int(os.environ.get("VS_CHAOS_SEED", random.SystemRandom().randrange(1 << 32)))

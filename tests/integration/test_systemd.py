@@ -20,6 +20,8 @@ import yaml
 
 from harness import DAEMON, REPO, Daemon, base_config, free_port, process_alive, wait_until
 
+pytestmark = pytest.mark.systemd
+
 SYSTEMD_SOCKET_ACTIVATE = shutil.which("systemd-socket-activate")
 SYSTEMD_ANALYZE = shutil.which("systemd-analyze")
 UNITS = REPO / "packaging" / "systemd"
