@@ -114,7 +114,7 @@ def test_chaos_kills_stops_and_gate_flaps_lose_nothing_outside_their_windows(wor
         wav = write_wav(workdir / "speech.wav", samples)
         assert d.post("/v1/control/start").status_code == 200
         events = EventCollector(d)
-        wait_until(lambda: events.status_line, 5, "the event stream to open")
+        wait_until(lambda: events.status_line, 15, "the event stream to open")
         threads0, fds0 = threads_and_fds(d.proc.pid)
 
         chaos = Chaos(d, rng, workdir)

@@ -196,17 +196,22 @@ def test_other_rates_and_channels_are_resampled(tcp_daemon):
 
 @pytest.mark.real_model
 def test_two_clients_are_served_one_after_the_other(tcp_daemon):
-    _, port, workdir = tcp_daemon
+    d, port, workdir = tcp_daemon
     a_pcm, _ = speech_samples(SENTENCES[4:5], workdir, 0.5, lead_s=0.3, tail_s=1.0)
     b_pcm, _ = speech_samples(SENTENCES[5:6], workdir, 0.5, lead_s=0.3, tail_s=1.0)
 
-    async def one(pcm, delay):
-        await asyncio.sleep(delay)  # b connects second: arrival order decides
+    def a_is_recording() -> None:
+        wait_until(lambda: d.get("/v1/control/status").json()["recording"]["state"] == "recording", 30,
+                   "the first client's recording")
+
+    async def one(pcm, after=None):
+        if after:  # b connects once a holds the recording slot: an event, not a head start in time
+            await asyncio.to_thread(after)
         async with AsyncTcpClient("127.0.0.1", port) as c:
             return await transcribe(c, pcm, timeout=120)
 
     async def go():
-        return await asyncio.gather(one(a_pcm, 0), one(b_pcm, 0.2))
+        return await asyncio.gather(one(a_pcm), one(b_pcm, a_is_recording))
 
     a, b = run(go())
     assert wer(words(SENTENCES[4]), words(a.transcript)) <= 0.25, a.transcript

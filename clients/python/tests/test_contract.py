@@ -215,7 +215,7 @@ def test_health_wait_awaits_a_slow_sidecar(workdir: Path) -> None:
     assert run.code == 0, run.lines
     healthy = next(line for line in run.lines if "sidecar healthy" in line)
     waited = float(healthy.split(" after ")[1].split(" s")[0])
-    assert 1.5 <= waited < 4, healthy
+    assert 1.5 <= waited < 5, healthy  # after the sleep, within START_TIMEOUT
     assert not processes_with(str(config), zombies=True)
 
 
@@ -229,7 +229,7 @@ def test_health_wait_gives_up_after_start_timeout(workdir: Path) -> None:
     result = contract.phase2()
     took = time.monotonic() - began
     assert (result.outcome, result.reason) == (Outcome.FAILED, "health_timeout"), result
-    assert 1.8 <= took <= 2.2, took
+    assert 1.8 <= took <= 3.5, took  # START_TIMEOUT, with room for a loaded machine
     assert contract.environ == {"JARVIS_BACKEND_MINIMAL": "true"}
     assert processes_with(marker), "still running until shutdown"
     assert "killed" not in contract.shutdown().detail
