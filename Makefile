@@ -8,8 +8,13 @@ INSTALL_BUILD ?= build-install
 PREFIX     ?= /usr/local
 PYTHON     := .venv/bin/python
 CMAKE_GEN  := cmake -G Ninja -Wno-dev
+PYTEST     = VS_DAEMON=$(abspath $(BUILD))/voice-sidecar $(PYTHON) -m pytest -q -p no:cacheprovider
+PY_SUITES  := tests/integration worker/tests clients/python/tests
+# The pytest markers (pytest.ini) of the tests that load the real model, drive a browser or run
+# the chaos: the slow ones, paced by real-time audio and short of CPU on a loaded machine.
+SLOW_TESTS := real_model or browser or chaos
 
-.PHONY: setup build build-asan build-tsan demo test test-unit test-asan test-tsan test-python install clean
+.PHONY: setup build build-asan build-tsan demo test test-fast test-slow test-unit test-asan test-tsan test-python install clean
 
 setup:
 	@scripts/setup.sh
@@ -52,15 +57,28 @@ test-tsan: build-tsan
 	    ctest --output-on-failure --timeout 600
 
 test-python: build
-	@VS_DAEMON=$(abspath $(BUILD))/voice-sidecar $(PYTHON) -m pytest -q -p no:cacheprovider tests/integration worker/tests clients/python/tests
+	@$(PYTEST) $(PY_SUITES)
 
-# The release tests first. The integration tests spend much of their time waiting on real-time
-# audio, so meanwhile the two sanitizer trees build at the lowest CPU priority
-# (scripts/background_build); their tests follow. A failure stops the background build too.
+# Everything without the real model, a browser or the sanitizers: the C++ unit tests and the
+# pytest suites minus SLOW_TESTS. A few minutes; what to run while changing code.
+test-fast: test-unit
+	@$(PYTEST) -m "not ($(SLOW_TESTS))" $(PY_SUITES)
+
+# Every test. The sanitizer trees are built before the timing-sensitive tests, not during them:
+# while they compile in the background at the lowest CPU priority (scripts/background_build),
+# only tests that hold on a loaded machine run (test-fast: the C++ unit tests and the fast pytest
+# set). Then, with the CPU to themselves, the slow tests paced by real-time audio (SLOW_TESTS:
+# the real model, the browser, the chaos), then the sanitizer runs. A failure stops the
+# background build too.
 test: build
 	@BUILDER_LOG=$(BUILD)/sanitizer-build.log scripts/background_build $(MAKE) --no-print-directory build-asan build-tsan \
-	    -- $(MAKE) --no-print-directory test-unit test-python
+	    -- $(MAKE) --no-print-directory test-fast
+	@$(MAKE) --no-print-directory test-slow
 	@$(MAKE) --no-print-directory test-asan test-tsan
+
+# The pytest tests test-fast leaves out.
+test-slow: build
+	@$(PYTEST) -m "$(SLOW_TESTS)" $(PY_SUITES)
 
 # make install [PREFIX=/usr] [DESTDIR=/tmp/pkg]: a build of the daemon whose bundled worker runs in
 # $(PREFIX)/lib/voice-sidecar/venv, put in place by CMake's install rules (the layout is listed in

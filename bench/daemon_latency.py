@@ -25,7 +25,7 @@ import time
 import wave
 from pathlib import Path
 
-from daemon_harness import Daemon, EventTap, loadavg
+from daemon_harness import EventTap, bench_daemon, loadavg, stream_audio
 from user_latency import FRAME, RATE, analyse, build_stream, start_burner
 
 
@@ -43,14 +43,14 @@ def main() -> int:
     pcm = audio.astype("<i2").tobytes()
     with tempfile.TemporaryDirectory(prefix="vs-latency-") as tmp:
         burner = start_burner() if args.load else None
-        d = Daemon(Path(tmp), None, env={"VOICE_WORKER_TIMING": "1"})
+        d = bench_daemon(Path(tmp), None, env={"VOICE_WORKER_TIMING": "1"})
         try:
             d.start_worker()
-            tap = EventTap(d.sock, Path(tmp) / "events.tsv")
+            tap = EventTap(d.socket_path, Path(tmp) / "events.tsv")
             time.sleep(0.5)
             load_before = loadavg()
             if args.source == "upload":
-                t_write, rec = d.stream_audio(pcm, realtime=True)
+                t_write, rec = stream_audio(d, pcm, realtime=True)
             else:
                 wav = Path(tmp) / "speech.wav"
                 with wave.open(str(wav), "wb") as w:

@@ -25,7 +25,7 @@ from pathlib import Path
 
 import numpy as np
 
-from daemon_harness import Daemon, EventTap, loadavg
+from daemon_harness import EventTap, bench_daemon, loadavg
 from user_latency import build_stream
 
 TICK = os.sysconf("SC_CLK_TCK")
@@ -116,11 +116,11 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="vs-resources-") as tmp:
         wav = Path(tmp) / "speech60.wav"
         speech_wav(wav, args.seconds)
-        d = Daemon(Path(tmp) / "d", None)
+        d = bench_daemon(Path(tmp) / "d", None)
         try:
             after_spawn = status(d.pid)
             d.start_worker()
-            tap = EventTap(d.sock, Path(tmp) / "events.tsv")
+            tap = EventTap(d.socket_path, Path(tmp) / "events.tsv")
             load = [loadavg()]
             idle = window(d.pid, 10)
             code, body = d.request("POST", "/v1/recording/start",

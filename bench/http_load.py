@@ -22,12 +22,8 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
 PY = sys.executable
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+sys.path.insert(0, str(REPO / "tests" / "integration"))
+from harness import Daemon, bench_config, merge_config, test_worker_command  # noqa: E402
 
 
 def proc_status(pid: int) -> dict:
@@ -36,57 +32,18 @@ def proc_status(pid: int) -> dict:
             "fds": len(os.listdir(f"/proc/{pid}/fd"))}
 
 
-class Daemon:
-    """`serve` on a free TCP port, or on the Unix socket `unix`; the test worker (with
-    `worker_args`), or the bundled real worker when `real_worker`; `settings` are more --set's."""
-
-    def __init__(self, binary: str, worker_args: str = "", *, real_worker: bool = False,
-                 unix: str | None = None, settings: tuple[str, ...] = (), log: str | None = None) -> None:
-        self.port = 0 if unix else free_port()
-        self.unix = unix
-        env = {**os.environ, "HF_HUB_OFFLINE": "1"}
-        env.pop("JARVIS_VOICE_SIDECAR_WORKER_COMMAND", None)
-        if not real_worker:
-            env["JARVIS_VOICE_SIDECAR_WORKER_COMMAND"] = f"{PY} tests/fixtures/test_worker.py {worker_args}".strip()
-        listen = ["--socket", unix] if unix else ["--address", f"127.0.0.1:{self.port}"]
-        sets = [a for kv in ("pressure.max_cpu_percent=100", "log.level=warn", *settings) for a in ("--set", kv)]
-        self.proc = subprocess.Popen([binary, "serve", *listen, *sets],
-                                     stdout=open(log, "wb") if log else subprocess.DEVNULL,
-                                     stderr=subprocess.STDOUT if log else subprocess.DEVNULL, env=env, cwd=REPO)
-        deadline = time.monotonic() + 15
-        while time.monotonic() < deadline:
-            try:
-                if self.request("GET", "/v1/health")[0] == 200:
-                    return
-            except OSError:
-                time.sleep(0.05)
-        raise RuntimeError("daemon did not answer")
-
-    def request(self, method: str, path: str, timeout: float = 60, body: dict | None = None) -> tuple[int, bytes]:
-        if self.unix:
-            s = socket.socket(socket.AF_UNIX)
-            s.settimeout(timeout)
-            s.connect(self.unix)
-        else:
-            s = socket.create_connection(("127.0.0.1", self.port), timeout=timeout)
-        with s:
-            data = json.dumps(body if body is not None else {}).encode() if method == "POST" else b""
-            head = f"{method} {path} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n"
-            if method == "POST":
-                head += f"Content-Type: application/json\r\nContent-Length: {len(data)}\r\n"
-            s.sendall(head.encode() + b"\r\n" + data)
-            data = b""
-            while chunk := s.recv(65536):
-                data += chunk
-        return int(data.split(b" ", 2)[1]), data
-
-    def json(self, method: str, path: str, body: dict | None = None, timeout: float = 60) -> tuple[int, dict]:
-        code, data = self.request(method, path, timeout, body)
-        return code, json.loads(data.partition(b"\r\n\r\n")[2] or b"null")
-
-    def stop(self) -> None:
-        self.proc.terminate()
-        self.proc.wait(30)
+def load_daemon(binary: str, worker_args: str = "", *, real_worker: bool = False, unix: str | None = None,
+                log: str | None = None, **sections: dict) -> Daemon:
+    """The shared harness's Daemon, started: `serve` on a free TCP port, or on the Unix socket
+    `unix`; the test worker (with `worker_args`), or the bundled real worker when
+    `real_worker`; warnings only in the log (`log`: a file to keep it in); more settings by
+    section."""
+    workdir = Path(tempfile.mkdtemp(prefix="vs-load-"))
+    worker = None if real_worker else test_worker_command(*worker_args.split())
+    config = merge_config(bench_config(workdir, "tcp", worker, log={"level": "warn"}, **sections),
+                          {"listen": {"network": "unix", "address": unix}} if unix else {})
+    return Daemon(config=config, workdir=workdir, env={"HF_HUB_OFFLINE": "1"}, binary=Path(binary),
+                  log_file=Path(log) if log else None).start()
 
 
 def wrk_ms(v: str) -> float:
@@ -118,7 +75,7 @@ def cpu_seconds(pid: int) -> float:
 
 
 def throughput(binary: str, seconds: int) -> list[dict]:
-    d = Daemon(binary)
+    d = load_daemon(binary)
     try:
         rows = []
         for c in (16, 64):
@@ -142,7 +99,7 @@ def open_streams(port: int, n: int) -> list[socket.socket]:
 
 
 def streams_footprint(binary: str, n: int) -> dict:
-    d = Daemon(binary)
+    d = load_daemon(binary)
     try:
         idle = proc_status(d.proc.pid)
         socks = open_streams(d.port, n)
@@ -159,7 +116,7 @@ def streams_footprint(binary: str, n: int) -> dict:
 
 def control_footprint(binary: str, n: int) -> dict:
     # A worker that takes 5 s to be ready: every start waits for it meanwhile.
-    d = Daemon(binary, "--ready-delay-ms 5000")
+    d = load_daemon(binary, "--ready-delay-ms 5000")
     try:
         idle = proc_status(d.proc.pid)
         codes: list[int] = []

@@ -24,10 +24,10 @@ import threading
 import time
 from pathlib import Path
 
-from http_load import REPO, Daemon, cpu_seconds, wrk
+from http_load import REPO, cpu_seconds, load_daemon, wrk
 
 sys.path.insert(0, str(REPO / "tests" / "integration"))
-from harness import speech_samples, write_wav  # noqa: E402
+from harness import Daemon, speech_samples, write_wav  # noqa: E402
 from test_audio_realworker import SENTENCES as REALWORKER_SENTENCES  # noqa: E402
 
 SENTENCES = REALWORKER_SENTENCES[:8]
@@ -84,7 +84,7 @@ class Sampler(threading.Thread):
     def run(self) -> None:
         while not self.done.wait(1.0):
             try:
-                rec = self.d.json("GET", "/v1/control/status", timeout=10)[1]["recording"]
+                rec = self.d.request("GET", "/v1/control/status", timeout=10)[1]["recording"]
             except (OSError, ValueError):
                 continue
             self.max_occupancy = max(self.max_occupancy, rec["occupancy"])
@@ -101,13 +101,13 @@ def series(args: argparse.Namespace, transport: str, wav: Path, workdir: Path) -
     workdir.mkdir(parents=True, exist_ok=True)
     quiet = wait_quiet(args.quiet_below)
     sock = str(workdir / "sidecar.sock") if transport == "unix" else None
-    d = Daemon(args.daemon, real_worker=True, unix=sock, log=str(workdir / f"daemon-{transport}.log"),
-               settings=("worker.start_timeout_ms=60000",))
+    d = load_daemon(args.daemon, real_worker=True, unix=sock, log=str(workdir / f"daemon-{transport}.log"),
+                    worker={"start_timeout_ms": 60000})
     try:
-        code, body = d.json("POST", "/v1/control/start", timeout=90)
+        code, body = d.request("POST", "/v1/control/start", timeout=90)
         assert code == 200, (code, body)
-        worker_pid = d.json("GET", "/v1/control/status")[1]["worker"]["pid"]
-        code, body = d.json("POST", "/v1/recording/start", {"source": "file", "path": str(wav), "realtime": True})
+        worker_pid = d.request("GET", "/v1/control/status")[1]["worker"]["pid"]
+        code, body = d.request("POST", "/v1/recording/start", {"source": "file", "path": str(wav), "realtime": True})
         assert code == 200, (code, body)
         time.sleep(2)  # the stream under way (the worker's first partials) before the load
         sampler = Sampler(d)
@@ -132,12 +132,12 @@ def series(args: argparse.Namespace, transport: str, wav: Path, workdir: Path) -
                     runs.append(row)
         sampler.done.set()
         sampler.join()
-        _, status = d.json("GET", "/v1/control/status")
+        _, status = d.request("GET", "/v1/control/status")
         live_to_the_end = status["recording"]["state"] == "recording"
-        code, rec = d.json("POST", "/v1/recording/stop", timeout=60)
+        code, rec = d.request("POST", "/v1/recording/stop", timeout=60)
         assert code == 200, (code, rec)
-        metrics = d.request("GET", "/v1/metrics")[1].decode()
-        _, status = d.json("GET", "/v1/control/status")
+        metrics = d.request("GET", "/v1/metrics")[1]
+        _, status = d.request("GET", "/v1/control/status")
         return {
             "transport": transport, "quiet_wait": quiet, "load_after": loadavg(), "runs": runs,
             "stream": {"live_for_all_runs": live_to_the_end, "max_ring_occupancy": sampler.max_occupancy,

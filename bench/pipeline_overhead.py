@@ -29,7 +29,7 @@ from pathlib import Path
 
 import numpy as np
 
-from daemon_harness import FRAME_BYTES, PY, TEST_WORKER, Daemon, EventTap, loadavg
+from daemon_harness import FRAME_BYTES, PY, TEST_WORKER, EventTap, bench_daemon, loadavg, stream_audio
 
 PIECE = 16 * 1024  # body bytes per ingest read
 STAMP_WORKER = f"{PY} {Path(__file__).resolve().parent / 'stamp_worker.py'}"
@@ -38,12 +38,12 @@ STAMP_WORKER = f"{PY} {Path(__file__).resolve().parent / 'stamp_worker.py'}"
 def one_run(seconds: float, workdir: Path, stamp: bool) -> dict:
     rng = np.random.default_rng(0)
     pcm = rng.normal(0, 1000, int(seconds * 16000)).clip(-32768, 32767).astype("<i2").tobytes()
-    d = Daemon(workdir, STAMP_WORKER if stamp else TEST_WORKER)
+    d = bench_daemon(workdir, STAMP_WORKER if stamp else TEST_WORKER)
     try:
         d.start_worker()
-        tap = EventTap(d.sock, workdir / "events.tsv")
+        tap = EventTap(d.socket_path, workdir / "events.tsv")
         load_before = loadavg()
-        t_write, rec = d.stream_audio(pcm, realtime=True)
+        t_write, rec = stream_audio(d, pcm, realtime=True)
         load_after = loadavg()
         events = tap.stop()
     finally:

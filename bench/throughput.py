@@ -27,7 +27,7 @@ from pathlib import Path
 
 import numpy as np
 
-from daemon_harness import DAEMON, ECHO_WORKER, PY, REPO, TEST_WORKER, Daemon, EventTap, loadavg
+from daemon_harness import DAEMON, ECHO_WORKER, PY, REPO, TEST_WORKER, EventTap, bench_daemon, loadavg
 
 WORKERS = {"echo": ECHO_WORKER, "test": TEST_WORKER,
            "sink": f"{PY} {Path(__file__).resolve().parent / 'sink_worker.py'} --every 100"}
@@ -62,10 +62,10 @@ def via_transcribe(wav: Path, worker: str, audio_s: float) -> dict:
 
 
 def via_daemon(wav: Path, worker: str, audio_s: float, workdir: Path) -> dict:
-    d = Daemon(workdir, worker)
+    d = bench_daemon(workdir, worker)
     try:
         d.start_worker()
-        tap = EventTap(d.sock, workdir / "events.tsv")
+        tap = EventTap(d.socket_path, workdir / "events.tsv")
         t0 = time.monotonic()
         code, body = d.request("POST", "/v1/recording/start", {"source": "file", "path": str(wav),
                                                                "realtime": False})

@@ -49,7 +49,10 @@ struct WorkerConfig {
   bool auto_recover = true;         // restart after a crash (with backoff)
   bool stop_on_pressure = true;     // stop the worker when the gate closes on memory pressure
   bool resume_on_recovery = true;   // start it again when that pressure ends
-  int start_timeout_ms = 15000;     // spawn → "ready" line; longer counts as a crash
+  // Spawn → "ready" line; longer counts as a crash. Loading tiny.en takes ~3 s on an idle 2-core
+  // machine and over 5 s with both cores busy: 30 s leaves room for a loaded machine (the Go
+  // reference had 15 s).
+  int start_timeout_ms = 30000;
   int stop_timeout_ms = 5000;       // "shutdown" line → SIGTERM to the group
   int kill_timeout_ms = 2000;       // SIGTERM → SIGKILL to the group
   int ping_interval_ms = 1000;      // liveness ping period while running

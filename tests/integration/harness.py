@@ -1,10 +1,18 @@
-"""Runs the real voice-sidecar binary for the integration tests, with real sockets and real
-child processes, and waits for things with deadlines (never sleep-and-hope)."""
+"""The one daemon test harness: runs the real voice-sidecar binary with real sockets and real
+child processes, and waits for things with deadlines (never sleep-and-hope).
+
+Shared by tests/integration (its conftest imports the fixtures below), clients/python/tests
+(sidecar_harness.py adds the client's pieces), bench/ (daemon_harness.py adds real-time
+streaming and the event tap) and scripts/soak. They put this folder on sys.path and
+`import harness`. A Daemon is a config dict written to a file plus the process; base_config()
+is the quick fixture configuration of the tests, bench_config() the real machine's of the
+benchmarks."""
 from __future__ import annotations
 
 import json
 import os
 import re
+import shutil
 import signal
 import socket
 import subprocess
@@ -17,6 +25,7 @@ from pathlib import Path
 from typing import Any, Callable, Iterator
 
 import httpx
+import pytest
 
 REPO = Path(__file__).resolve().parents[2]
 DAEMON = Path(os.environ.get("VS_DAEMON", REPO / "build" / "voice-sidecar"))
@@ -46,6 +55,12 @@ def test_worker_command(*args: str) -> list[str]:
     return [PYTHON, str(TEST_WORKER), *args]
 
 
+def clean_env() -> dict[str, str]:
+    """This process's environment without JARVIS_* settings, which the daemon (and the client's
+    contract) would read in place of the test's own."""
+    return {k: v for k, v in os.environ.items() if not k.startswith("JARVIS_")}
+
+
 def write_pressure(root: Path, available_mb: float = 16000, total_mb: float = 24000,
                    cpu_busy: int = 100, cpu_idle: int = 900) -> None:
     """Writes /proc-like fixture files the gate reads (meminfo and stat)."""
@@ -71,8 +86,9 @@ def process_alive(pid: int) -> bool:
     return state != "Z"
 
 
-def processes_with(marker: str) -> list[int]:
-    """PIDs of live (non-zombie) processes whose command line contains `marker`."""
+def processes_with(marker: str, zombies: bool = False) -> list[int]:
+    """PIDs of live processes whose command line contains `marker`; zombies too with `zombies`
+    (a "nothing left in the process table" check)."""
     found = []
     for entry in os.listdir("/proc"):
         if not entry.isdigit():
@@ -81,7 +97,7 @@ def processes_with(marker: str) -> list[int]:
             cmdline = Path(f"/proc/{entry}/cmdline").read_bytes().replace(b"\0", b" ").decode()
         except OSError:
             continue
-        if marker in cmdline and process_alive(int(entry)):
+        if marker in cmdline and (zombies or process_alive(int(entry))):
             found.append(int(entry))
     return found
 
@@ -102,11 +118,15 @@ def zombie_children(parent: int) -> list[int]:
 
 @dataclass
 class Daemon:
-    """One running `voice-sidecar serve`, configured by a YAML file the test writes."""
+    """One running `voice-sidecar serve`, configured by a YAML file written from `config`.
+    Its log is kept in memory (`log()`), or in `log_file` when set (a benchmark's record);
+    `binary` overrides VS_DAEMON / build/voice-sidecar."""
 
     config: dict
     workdir: Path
     env: dict = field(default_factory=dict)
+    log_file: Path | None = None
+    binary: Path | None = None
     proc: subprocess.Popen | None = None
     log_lines: list[str] = field(default_factory=list)
     base_url: str = ""
@@ -116,14 +136,19 @@ class Daemon:
     def start(self, wait: bool = True) -> "Daemon":
         import yaml  # PyYAML comes with the pinned venv
 
+        self.workdir.mkdir(parents=True, exist_ok=True)
         cfg_path = self.workdir / "voice-sidecar.yaml"
         cfg_path.write_text(yaml.safe_dump(self.config))
-        env = {k: v for k, v in os.environ.items() if not k.startswith("JARVIS_VOICE_SIDECAR_")}
-        env.update(self.env)
-        self.proc = subprocess.Popen([str(DAEMON), "serve", "--config", str(cfg_path)],
-                                     stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, env=env)
-        self._log_reader = threading.Thread(target=self._collect_log, daemon=True)
-        self._log_reader.start()
+        env = {**clean_env(), **self.env}
+        argv = [str(self.binary or DAEMON), "serve", "--config", str(cfg_path)]
+        if self.log_file:
+            with open(self.log_file, "wb") as log:
+                self.proc = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=log, env=env)
+        else:
+            self.proc = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+                                         env=env)
+            self._log_reader = threading.Thread(target=self._collect_log, daemon=True)
+            self._log_reader.start()
         listen = self.config.get("listen", {})
         if listen.get("network") == "unix":
             self.socket_path = listen["address"]
@@ -139,7 +164,28 @@ class Daemon:
         for line in self.proc.stderr:
             self.log_lines.append(line.rstrip("\n"))
 
+    @property
+    def pid(self) -> int:
+        assert self.proc, "the daemon was not started"
+        return self.proc.pid
+
+    @property
+    def address(self) -> "str | tuple[str, int]":
+        """Where http_json() reaches it: the Unix socket's path, or (host, port)."""
+        if self.socket_path:
+            return self.socket_path
+        host, port = self.config["listen"]["address"].rsplit(":", 1)
+        return host, int(port)
+
+    @property
+    def port(self) -> int:
+        address = self.address
+        assert isinstance(address, tuple), "the daemon listens on a Unix socket"
+        return address[1]
+
     def log(self) -> str:
+        if self.log_file:
+            return self.log_file.read_text(errors="replace")
         # Once the daemon has exited, all it wrote is in the pipe: wait for the reader to take it
         # (on a loaded machine it can lag behind the exit).
         if self.proc and self.proc.poll() is not None and self._log_reader:
@@ -168,6 +214,16 @@ class Daemon:
         with self.client() as c:
             return c.post(path, **kw)
 
+    def request(self, method: str, path: str, body: Any = None, timeout: float = 60) -> tuple[int, Any]:
+        """One raw HTTP/1.1 request on its own connection: (status, JSON or text). No client
+        library between the clock and the socket, for the benchmarks and the soak."""
+        return http_json(self.address, method, path, body, timeout)
+
+    def start_worker(self, timeout: float = 180) -> None:
+        code, body = self.request("POST", "/v1/control/start", {"reason": "harness"}, timeout)
+        if code != 200:
+            raise AssertionError(f"control/start: {code} {body}")
+
     def worker(self) -> dict:
         return self.get("/v1/control/status").json()["worker"]
 
@@ -185,6 +241,44 @@ class Daemon:
             self.proc.kill()
             self.proc.wait()
             raise AssertionError(f"daemon did not stop within {timeout} s after signal {sig}:\n{self.log()}")
+
+
+def http_json(address: "str | tuple[str, int]", method: str, path: str, body: Any = None,
+              timeout: float = 60) -> tuple[int, Any]:
+    """One request on its own connection to a Unix socket path or a (host, port): (status, the
+    body as JSON, else as text). A chunked body is de-chunked."""
+    data = b"" if body is None else json.dumps(body).encode()
+    head = f"{method} {path} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n"
+    if body is not None or method == "POST":
+        head += f"Content-Type: application/json\r\nContent-Length: {len(data)}\r\n"
+    family = socket.AF_UNIX if isinstance(address, str) else socket.AF_INET
+    with socket.socket(family) as s:
+        s.settimeout(timeout)
+        s.connect(address)
+        s.sendall(head.encode() + b"\r\n" + data)
+        return read_response(s)
+
+
+def read_response(s: socket.socket) -> tuple[int, Any]:
+    """Reads an answer until the peer closes: (status, the body as JSON, else as text)."""
+    buf = b""
+    while chunk := s.recv(65536):
+        buf += chunk
+    head, _, body = buf.partition(b"\r\n\r\n")
+    code = int(head.split(b" ", 2)[1])
+    if b"transfer-encoding: chunked" in head.lower():
+        out, rest = b"", body
+        while rest:
+            size_s, _, rest = rest.partition(b"\r\n")
+            size = int(size_s, 16)
+            if size == 0:
+                break
+            out, rest = out + rest[:size], rest[size + 2:]
+        body = out
+    try:
+        return code, json.loads(body)
+    except ValueError:
+        return code, body.decode("utf-8", "replace")
 
 
 def sse_events(client: httpx.Client, stop: Callable[[dict], bool], timeout: float) -> list[dict]:
@@ -440,15 +534,24 @@ def speech_samples(sentences: list[str], workdir: Path, pause_s: "float | list[f
     return np.concatenate(parts), spans
 
 
-def base_config(workdir: Path, transport: str, worker_args: tuple[str, ...] = ()) -> dict:
-    """A daemon configuration for tests: fixture pressure files, the test worker, quick timers."""
+def listen_config(workdir: Path, transport: str) -> dict:
+    """A Unix socket in `workdir` (short: a socket path must fit in 107 bytes), or a free TCP port."""
+    if transport == "unix":
+        return {"network": "unix", "address": str(workdir / "run" / "sidecar.sock")}
+    return {"network": "tcp", "address": f"127.0.0.1:{free_port()}"}
+
+
+def base_config(workdir: Path, transport: str | None, worker_args: tuple[str, ...] = (),
+                gate_open: bool = True) -> dict:
+    """A daemon configuration for tests: fixture pressure files (a closed gate unless
+    `gate_open`), the test worker, quick timers. Without `transport`, no listen section (the
+    address then comes from the environment)."""
     proc = workdir / "proc"
-    write_pressure(proc)
+    write_pressure(proc, available_mb=16000 if gate_open else 100)
     (workdir / "cgroup").mkdir(exist_ok=True)
-    listen = ({"network": "unix", "address": str(workdir / "run" / "sidecar.sock")}
-              if transport == "unix" else {"network": "tcp", "address": f"127.0.0.1:{free_port()}"})
+    listen = {"listen": listen_config(workdir, transport)} if transport else {}
     return {
-        "listen": listen,
+        **listen,
         "pressure": {"proc_root": str(proc), "cgroup_root": str(workdir / "cgroup"),
                      "monitor_interval_ms": 100, "sample_timeout_ms": 2000, "reopen_after_samples": 3,
                      "min_available_memory_mb": 1000, "max_memory_percent": 95, "max_cpu_percent": 99},
@@ -460,6 +563,67 @@ def base_config(workdir: Path, transport: str, worker_args: tuple[str, ...] = ()
         # File recordings may read the test's own files, and nothing else.
         "audio": {"file_dirs": [str(workdir)]},
     }
+
+
+def bench_config(workdir: Path, transport: str = "unix", worker_command: list[str] | None = None,
+                 **sections: dict) -> dict:
+    """A daemon configuration for benchmarks: the machine's real /proc, a gate that never closes
+    on CPU, `worker_command` (None: the bundled worker) and more settings by section."""
+    config: dict = {"listen": listen_config(workdir, transport), "pressure": {"max_cpu_percent": 100},
+                    # The benchmarks make their WAVs beside the daemon's directory.
+                    "audio": {"file_dirs": [str(workdir.resolve().parent)]}}
+    if worker_command:
+        config["worker"] = {"command": worker_command}
+    return merge_config(config, sections)
+
+
+def merge_config(config: dict, extra: dict) -> dict:
+    """`config` with `extra`'s sections merged in, key by key."""
+    for section, values in extra.items():
+        config.setdefault(section, {}).update(values)
+    return config
+
+
+def config_file(workdir: Path, config: dict, name: str = "sidecar.json") -> Path:
+    """Writes `config` as JSON (the daemon reads .json as JSON) for a process other than a
+    Daemon to start with, e.g. the client's supervisor."""
+    path = workdir / name
+    path.write_text(json.dumps(config))
+    return path
+
+
+# ---- fixtures (tests/integration/conftest.py and clients/python/tests import them) --------------
+
+
+@pytest.fixture
+def workdir() -> Iterator[Path]:
+    # Short paths under /tmp: a Unix socket path must fit in 107 bytes.
+    d = Path(tempfile.mkdtemp(prefix="vs-"))
+    yield d
+    shutil.rmtree(d, ignore_errors=True)
+
+
+@pytest.fixture
+def make_daemon(workdir: Path) -> Iterator[Callable[..., Daemon]]:
+    """Starts daemons for a test, stops them after: make("unix", worker_args=..., tweak=...,
+    extra={section: {key: value}}, gate_open=False, env=..., start=False)."""
+    if not DAEMON.exists():
+        pytest.skip(f"daemon binary {DAEMON} is not built")
+    started: list[Daemon] = []
+
+    def make(transport: str = "tcp", worker_args: tuple[str, ...] = (), start: bool = True,
+             tweak: Callable[[dict], None] | None = None, env: dict | None = None,
+             gate_open: bool = True, extra: dict | None = None) -> Daemon:
+        config = merge_config(base_config(workdir, transport, worker_args, gate_open), extra or {})
+        if tweak:
+            tweak(config)
+        d = Daemon(config=config, workdir=workdir, env=env or {})
+        started.append(d)
+        return d.start() if start else d
+
+    yield make
+    for d in started:
+        d.stop()
 
 
 def routes_in_source() -> set[tuple[str, str]]:

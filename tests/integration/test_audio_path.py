@@ -56,7 +56,7 @@ def assert_overflow_stop(d, events: EventCollector, hang_began: float, label: st
     warn, crit = events.of("buffer_warn"), events.of("buffer_critical")
     assert len(warn) == 1 and len(crit) == 1, (len(warn), len(crit))
     assert warn[0]["t"] <= crit[0]["t"] <= err["t"]
-    rec = wait_until(lambda: (r := recording(d))["state"] == "stopped" and r, 5, "the recording to stop")
+    rec = wait_until(lambda: (r := recording(d))["state"] == "stopped" and r, 15, "the recording to stop")
     assert rec["reason"] == "overflow"
     assert rec["frames_lost"] > 0
     # What the ring held when it overflowed (5 s = 500 frames) is lost, and said so.

@@ -22,6 +22,8 @@ from harness import base_config
 from harness import (Daemon, EventCollector, metric_value, speech_samples, subscribers, wait_until,
                      write_wav)
 
+pytestmark = pytest.mark.real_model
+
 SENTENCES = [
     "The quick brown fox jumps over the lazy dog near the river bank.",
     "Please send the quarterly report to the finance team by Friday afternoon.",

@@ -163,4 +163,4 @@ def test_check_config_keys_states_every_range():
     r = run_cli("check-config", "--keys")
     assert r.returncode == 0, r.stderr
     assert "ipc.event_buffer = 1024" in r.stdout and "an integer in (0, 65536]" in r.stdout
-    assert "worker.start_timeout_ms = 15000" in r.stdout and "an integer in (0, 3600000]" in r.stdout
+    assert "worker.start_timeout_ms = 30000" in r.stdout and "an integer in (0, 3600000]" in r.stdout

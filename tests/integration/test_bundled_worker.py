@@ -4,10 +4,18 @@ from __future__ import annotations
 
 import re
 
+import pytest
+
+pytestmark = pytest.mark.real_model
+
 
 def test_default_command_runs_the_bundled_worker(make_daemon):
-    d = make_daemon("unix", tweak=lambda c: c["worker"].pop("command"))
-    r = d.post("/v1/control/start", json={"reason": "bundled"})
+    # No command and no start timeout: the defaults, which must hold a model load on a loaded
+    # machine (over 5 s with both cores busy). A start may take that timeout plus the control
+    # call's 5 s, so the client waits longer still.
+    d = make_daemon("unix", tweak=lambda c: [c["worker"].pop(k) for k in ("command", "start_timeout_ms")])
+    with d.client(timeout=60) as c:
+        r = c.post("/v1/control/start", json={"reason": "bundled"})
     assert (r.status_code, r.json()) == (200, {"status": "started"}), r.text
     w = d.worker()
     assert (w["state"], w["engine"], w["model"]) == ("running", "faster-whisper", "tiny.en")

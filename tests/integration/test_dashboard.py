@@ -34,6 +34,8 @@ from selenium.webdriver.support.ui import WebDriverWait
 from harness import Daemon, base_config, speech_samples, write_wav
 from test_audio_realworker import SENTENCES, real_worker_config, wer, words
 
+pytestmark = pytest.mark.browser
+
 CHROMIUM = os.environ.get("VS_CHROMIUM", "/usr/bin/chromium")
 CHROMEDRIVER = os.environ.get("VS_CHROMEDRIVER", "/usr/bin/chromedriver")
 
@@ -160,6 +162,7 @@ def assert_words(heard: str, sentence: str) -> None:
 
 # ---- the tests -------------------------------------------------------------------------------
 
+@pytest.mark.real_model
 def test_page_loads_with_no_console_error(browser: WebDriver, daemon: Daemon) -> None:
     open_dashboard(browser, daemon)
     assert browser.title == "voice-sidecar"
@@ -171,6 +174,7 @@ def test_page_loads_with_no_console_error(browser: WebDriver, daemon: Daemon) ->
     assert severe(browser) == []
 
 
+@pytest.mark.real_model
 def test_start_button_shows_the_worker_running(browser: WebDriver, daemon: Daemon) -> None:
     open_dashboard(browser, daemon)
     assert text_of(browser, "worker-state") == "stopped"
@@ -182,6 +186,7 @@ def test_start_button_shows_the_worker_running(browser: WebDriver, daemon: Daemo
     assert severe(browser) == []
 
 
+@pytest.mark.real_model
 def test_file_recording_shows_partial_then_final_text(browser: WebDriver, daemon: Daemon, speech: dict) -> None:
     ensure_running(browser, daemon)
     path_field = browser.find_element(By.ID, "file-path")
@@ -209,6 +214,7 @@ def test_file_recording_shows_partial_then_final_text(browser: WebDriver, daemon
     assert severe(browser) == []
 
 
+@pytest.mark.real_model
 def test_talk_streams_the_browser_microphone(browser: WebDriver, daemon: Daemon, speech: dict) -> None:
     ensure_running(browser, daemon)
     talk = browser.find_element(By.ID, "btn-talk")

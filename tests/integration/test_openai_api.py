@@ -19,6 +19,8 @@ import pytest
 from harness import DAEMON, Daemon, speech_samples, write_wav
 from test_audio_realworker import SENTENCES, real_worker_config, wer, words
 
+pytestmark = pytest.mark.real_model
+
 TOKEN = "sk-test-voice-sidecar"
 SPOKEN = SENTENCES[:3]
 MAX_WER = 0.25

@@ -83,7 +83,7 @@ def test_worker_that_never_gets_ready_is_killed_and_retried(make_daemon, workdir
     r = d.post("/v1/control/start")
     took = time.monotonic() - t0
     assert r.status_code == 503 and "ready" in r.json()["error"]
-    assert 0.7 <= took <= 5, took
+    assert 0.7 <= took <= 10, took  # 800 ms applied, not the 30 s default (room for a loaded machine)
     wait_until(lambda: len(recorded_starts(starts)) >= 2, 15, "a retry after the start timeout")
     metrics = d.get("/v1/metrics").text
     assert metric(metrics, 'voice_sidecar_worker_crashes_total{cause="start_timeout"}') >= 1
@@ -168,7 +168,7 @@ def test_sigkill_of_daemon_takes_the_worker_down(make_daemon, workdir):
     worker = int((workdir / "pid").read_text())
     d.proc.kill()
     d.proc.wait(10)
-    wait_until(lambda: not process_alive(worker), 5, "the worker to die with the daemon")
+    wait_until(lambda: not process_alive(worker), 15, "the worker to die with the daemon")
 
     # The socket file is stale now; a new daemon on the same path replaces it.
     restarted = make_daemon("unix", tweak=lambda c: c["listen"].update(address=d.config["listen"]["address"]))

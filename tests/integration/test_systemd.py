@@ -20,6 +20,8 @@ import yaml
 
 from harness import DAEMON, REPO, Daemon, base_config, free_port, process_alive, wait_until
 
+pytestmark = pytest.mark.systemd
+
 SYSTEMD_SOCKET_ACTIVATE = shutil.which("systemd-socket-activate")
 SYSTEMD_ANALYZE = shutil.which("systemd-analyze")
 UNITS = REPO / "packaging" / "systemd"
@@ -195,9 +197,8 @@ def test_notify_ready_status_watchdog_reloading_and_stopping_arrive_in_order(wor
     running = notify.wait_for(lambda m: m == f"STATUS=worker running (pid {pid})", "STATUS with the worker's pid")
     # WATCHDOG_USEC=200000: a keep-alive every 100 ms.
     first_ping = notify.wait_for(lambda m: m == "WATCHDOG=1", "WATCHDOG=1")
-    time.sleep(1.0)
-    pings = [m for m in notify.messages if m == "WATCHDOG=1"]
-    assert len(pings) >= 5, f"{len(pings)} keep-alives in about a second, expected about 10"
+    # They keep coming (the log states the period): five, with room for a loaded machine.
+    wait_until(lambda: notify.messages.count("WATCHDOG=1") >= 5, 10, "five WATCHDOG=1 keep-alives")
     wait_log(d, "watchdog: WATCHDOG=1 every 100 ms")
 
     before_reload = len(notify.messages)
@@ -456,10 +457,13 @@ def test_sighup_reloads_gate_thresholds_and_backoff_and_refuses_the_rest(workdir
     rewrite_config(d, lambda c: c["backoff"].update(initial_ms=3000, max_ms=10000))
     d.proc.send_signal(signal.SIGHUP)
     wait_log(d, "reload: backoff.initial_ms: 200 -> 3000")
+    killed_at = time.time()
     os.kill(worker, signal.SIGKILL)
-    w = d.wait_state("backoff", timeout=5)
+    w = d.wait_state("backoff", timeout=15)
     until = datetime.fromisoformat(w["backoff_until"].replace("Z", "+00:00")).timestamp()
-    assert 2.0 < until - time.time() <= 3.2, w
+    # 3 s from the crash the daemon saw, not 200 ms; measured from the kill, so a slow poll on a
+    # loaded machine does not eat into it.
+    assert 2.9 <= until - killed_at <= 5.0, w
 
     # A key that needs a restart is reported and not applied; a broken file changes nothing.
     mark = len(d.log_lines)

@@ -10,6 +10,8 @@ import pytest
 
 from harness import DAEMON
 
+pytestmark = pytest.mark.real_model  # `transcribe` runs the bundled worker
+
 
 @pytest.fixture(scope="module")
 def speech(tmp_path_factory: pytest.TempPathFactory) -> Path:

@@ -127,6 +127,7 @@ def run(coro):
     return asyncio.run(coro)
 
 
+@pytest.mark.real_model
 def test_describe_is_the_packages_info_with_every_asr_field(tcp_daemon):
     d, port, _ = tcp_daemon
 
@@ -159,6 +160,7 @@ def test_describe_is_the_packages_info_with_every_asr_field(tcp_daemon):
             assert raw[f.name] is not None, f"{cls.__name__}.{f.name} is null"
 
 
+@pytest.mark.real_model
 def test_speech_streams_chunks_then_the_final_transcript(tcp_daemon):
     _, port, workdir = tcp_daemon
     sentences = SENTENCES[0:2]
@@ -172,6 +174,7 @@ def test_speech_streams_chunks_then_the_final_transcript(tcp_daemon):
     assert_streamed_and_final(heard, sentences)
 
 
+@pytest.mark.real_model
 def test_other_rates_and_channels_are_resampled(tcp_daemon):
     _, port, workdir = tcp_daemon
     sentences = SENTENCES[2:3]
@@ -191,18 +194,24 @@ def test_other_rates_and_channels_are_resampled(tcp_daemon):
     assert wer(words(sentences[0]), words(heard.transcript)) <= 0.25, heard.transcript
 
 
+@pytest.mark.real_model
 def test_two_clients_are_served_one_after_the_other(tcp_daemon):
-    _, port, workdir = tcp_daemon
+    d, port, workdir = tcp_daemon
     a_pcm, _ = speech_samples(SENTENCES[4:5], workdir, 0.5, lead_s=0.3, tail_s=1.0)
     b_pcm, _ = speech_samples(SENTENCES[5:6], workdir, 0.5, lead_s=0.3, tail_s=1.0)
 
-    async def one(pcm, delay):
-        await asyncio.sleep(delay)  # b connects second: arrival order decides
+    def a_is_recording() -> None:
+        wait_until(lambda: d.get("/v1/control/status").json()["recording"]["state"] == "recording", 30,
+                   "the first client's recording")
+
+    async def one(pcm, after=None):
+        if after:  # b connects once a holds the recording slot: an event, not a head start in time
+            await asyncio.to_thread(after)
         async with AsyncTcpClient("127.0.0.1", port) as c:
             return await transcribe(c, pcm, timeout=120)
 
     async def go():
-        return await asyncio.gather(one(a_pcm, 0), one(b_pcm, 0.2))
+        return await asyncio.gather(one(a_pcm), one(b_pcm, a_is_recording))
 
     a, b = run(go())
     assert wer(words(SENTENCES[4]), words(a.transcript)) <= 0.25, a.transcript
@@ -213,6 +222,7 @@ def test_two_clients_are_served_one_after_the_other(tcp_daemon):
     assert b.first_event_at >= a.stop_sent_at, "the second client was served while the first one spoke"
 
 
+@pytest.mark.real_model
 def test_garbage_gets_an_error_and_the_next_client_is_served(tcp_daemon):
     d, port, _ = tcp_daemon
 
@@ -239,6 +249,7 @@ def test_garbage_gets_an_error_and_the_next_client_is_served(tcp_daemon):
     assert d.get("/v1/health").status_code == 200
 
 
+@pytest.mark.real_model
 def test_worker_sigkilled_mid_utterance_still_yields_the_transcript(tcp_daemon):
     d, port, workdir = tcp_daemon
     sentences = SENTENCES[6:8]
@@ -264,6 +275,7 @@ def test_worker_sigkilled_mid_utterance_still_yields_the_transcript(tcp_daemon):
     wait_until(lambda: d.worker()["state"] == "running" and d.worker()["pid"] != old_pid, 60, "the new worker")
 
 
+@pytest.mark.real_model
 def test_a_client_that_drops_after_audio_stop_is_no_error(tcp_daemon):
     d, port, workdir = tcp_daemon
     pcm, _ = speech_samples(SENTENCES[9:10], workdir, 0.5, lead_s=0.3, tail_s=0.5)
@@ -289,6 +301,7 @@ def test_a_client_that_drops_after_audio_stop_is_no_error(tcp_daemon):
     assert "wyoming" not in log.lower() or ("failed" not in log and "Broken pipe" not in log), log[-2000:]
 
 
+@pytest.mark.real_model
 def test_unix_socket_queue_timeout_and_describe(workdir):
     """AsyncUnixClient against a Unix-socket listener: describe and a transcription work; a second
     client kept waiting past wyoming.queue_timeout_ms gets an `error` saying why."""

