@@ -180,6 +180,11 @@ Recording::Step Recording::hold_while_no_worker() {
 
 Recording::Step Recording::pump_turn() {
   if (!link_ || link_broken_) return hold_while_no_worker();
+  // A new worker catching up on what waited (faster than real time): the ring keeps draining
+  // into the pending queue behind it, as long as the worker takes audio at all. One that takes
+  // nothing for the ring's length leaves the ring to fill, and the overflow stop says so.
+  const bool catching_up = !pending_.empty() && Clock::now() - last_taken_ < ring_duration();
+  const Step held = catching_up ? hold_while_no_worker() : Step::Idle;
   AudioSink& sink = link_->sidecar->sink();
   bool progressed = false, from_ring = false;
   for (int budget = kFramesPerTurn; budget > 0; --budget) {
@@ -230,7 +235,8 @@ Recording::Step Recording::pump_turn() {
     }
     progressed = true;
   }
-  if (from_ring) return Step::TookFromRing;
+  if (progressed) last_taken_ = Clock::now();
+  if (from_ring || held == Step::TookFromRing) return Step::TookFromRing;
   return progressed ? Step::Progressed : Step::Idle;
 }
 
@@ -246,6 +252,7 @@ void Recording::switch_worker(std::shared_ptr<const WorkerLink> link) {
   link_ = std::move(link);
   link_broken_ = false;
   timeline_set_ = false;
+  last_taken_ = Clock::now();
   if (link_) replay_.begin_instance();
 }
 
@@ -352,6 +359,10 @@ void Recording::finish(const std::string& reason, uint64_t unrecoverable) {
   publish(std::move(body));
   spdlog::info("recording stopped ({}): captured {}, sent {}, acked {}, replayed {}, lost {}", reason,
                s.frames_captured, s.frames_sent, s.frames_acked, s.frames_replayed, s.frames_lost);
+}
+
+Clock::duration Recording::ring_duration() const {
+  return std::chrono::milliseconds(static_cast<int64_t>(ring_.capacity()) * kFrameMs);
 }
 
 uint64_t Recording::take_pending() {

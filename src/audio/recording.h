@@ -5,8 +5,9 @@
 // While no worker is ready (a crash, a kill after a ping timeout, a restart), the pump moves the
 // ring's frames into a pending queue bounded by audio.replay_seconds, so a gap longer than the
 // 5 s ring loses nothing: the next worker gets the unacknowledged frames, then the pending ones,
-// then the ring's, faster than real time. A worker that is there but takes no audio still fills
-// the ring and trips the overflow stop (ADR-013).
+// then the ring's, faster than real time, and the ring keeps draining behind them while it
+// catches up. A worker that is there but takes no audio for the ring's length still lets the
+// ring fill and trips the overflow stop (ADR-013).
 //
 // The pump owns every decision on the consumer side: the occupancy levels and their events, the
 // overflow stop (stt_error + recording_stopped{"overflow"} at once, nothing dropped silently),
@@ -91,6 +92,7 @@ class Recording {
   void publish(nlohmann::json body);
   void lose(uint64_t frames, const std::string& why);
   uint64_t take_pending();  // empties pending_, returning how many frames it held
+  std::chrono::steady_clock::duration ring_duration() const;
 
   const std::string input_;
   const RecordingOptions options_;
@@ -103,6 +105,7 @@ class Recording {
   // pump thread only
   ReplayBuffer replay_;
   std::deque<AudioFrame> pending_;  // taken from the ring while no worker is ready; sent before it
+  std::chrono::steady_clock::time_point last_taken_{};  // when the worker last took a frame
   BufferLevels levels_;
   PollPacer pacer_;
   std::shared_ptr<const WorkerLink> link_;
