@@ -218,3 +218,174 @@ def test_a_request_that_can_never_be_one_is_answered_at_once(make_daemon, sent):
     assert answer.startswith(b"HTTP/1.1 400"), answer[:200]
     assert b'"error"' in answer
 
+
+# ---- S8: a memory budget over buffered uploads ---------------------------------------------------
+
+
+def multipart_upload(size: int) -> tuple[bytes, bytes]:
+    """A POST /v1/audio/transcriptions head and a body of `size` bytes whose file is not audio."""
+    part = (b"--b\r\nContent-Disposition: form-data; name=\"model\"\r\n\r\nwhisper-1\r\n"
+            b"--b\r\nContent-Disposition: form-data; name=\"file\"; filename=\"x.wav\"\r\n"
+            b"Content-Type: application/octet-stream\r\n\r\n")
+    tail = b"\r\n--b--\r\n"
+    body = part + b"\x07" * (size - len(part) - len(tail)) + tail
+    head = (b"POST /v1/audio/transcriptions HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n"
+            b"Content-Type: multipart/form-data; boundary=b\r\nContent-Length: " + str(len(body)).encode() + b"\r\n\r\n")
+    return head, body
+
+
+def read_all(s: socket.socket) -> bytes:
+    data = b""
+    while chunk := s.recv(65536):
+        data += chunk
+    return data
+
+
+def test_buffered_uploads_share_a_memory_budget_and_give_it_back(make_daemon):
+    from harness import daemon_pid_rss_kb
+
+    d = make_daemon()
+    assert d.post("/v1/control/start").status_code == 200
+    pid = d.proc.pid
+    head, body = multipart_upload(24 << 20)
+    small_head, small_body = multipart_upload(64 << 10)
+    s = raw_socket(d)
+    s.sendall(small_head + small_body)
+    assert read_all(s).startswith(b"HTTP/1.1 400")  # warmed up: not audio
+    s.close()
+    rss0 = daemon_pid_rss_kb(pid)
+
+    answers: list[bytes] = []
+    peak = [rss0]
+    done = threading.Event()
+
+    def upload() -> None:
+        c = raw_socket(d)
+        c.settimeout(60)
+        try:
+            c.sendall(head + body)
+            answers.append(read_all(c))
+        except OSError as e:
+            answers.append(repr(e).encode())
+        finally:
+            c.close()
+
+    def watch_rss() -> None:
+        while not done.wait(0.05):
+            peak[0] = max(peak[0], daemon_pid_rss_kb(pid))
+
+    watcher = threading.Thread(target=watch_rss, daemon=True)
+    watcher.start()
+    clients = [threading.Thread(target=upload) for _ in range(40)]
+    for t in clients:
+        t.start()
+    for t in clients:
+        t.join(120)
+    done.set()
+    watcher.join()
+
+    statuses = [a[9:12] for a in answers]
+    assert len(answers) == 40, answers
+    assert statuses.count(b"503") >= 20, statuses  # 100 MB (openai.upload_budget_mb) holds four
+    assert set(statuses) <= {b"503", b"400"}, statuses
+    refused = next(a for a in answers if a[9:12] == b"503")
+    assert b"Retry-After: 1" in refused and b"openai.upload_budget_mb" in refused, refused[:600]
+    assert b'"type":"server_error"' in refused.replace(b" ", b""), refused[:600]
+    grew_mb = (peak[0] - rss0) / 1024
+    assert grew_mb < 300, f"RSS grew by {grew_mb:.0f} MB with 40 uploads of 24 MB in flight"
+    # What was buffered is given back: RSS returns to within 20 MB of where it was.
+    wait_until(lambda: daemon_pid_rss_kb(pid) - rss0 < 20 * 1024, 15,
+               f"RSS to come back within 20 MB of {rss0 // 1024} MB")
+    assert d.get("/v1/health").status_code == 200
+
+
+# ---- S9: abandoned work gives the recording slot back ---------------------------------------------
+
+
+def long_wav(seconds: int) -> bytes:
+    """A WAV of `seconds` of near silence at 8 kHz, 8-bit: long audio in few bytes (the test worker
+    acknowledges about as fast as the daemon feeds it, so only length makes a recording last)."""
+    import io
+    import wave
+
+    buf = io.BytesIO()
+    with wave.open(buf, "wb") as w:
+        w.setnchannels(1)
+        w.setsampwidth(1)
+        w.setframerate(8000)
+        w.writeframes(bytes([128, 129]) * (seconds * 4000))
+    return buf.getvalue()
+
+
+def recording(d) -> dict:
+    return d.get("/v1/control/status").json()["recording"]
+
+
+def transcription_request(wav: bytes, stream: bool) -> bytes:
+    fields = b"--b\r\nContent-Disposition: form-data; name=\"model\"\r\n\r\nwhisper-1\r\n"
+    if stream:
+        fields += b"--b\r\nContent-Disposition: form-data; name=\"stream\"\r\n\r\ntrue\r\n"
+    body = (fields + b"--b\r\nContent-Disposition: form-data; name=\"file\"; filename=\"long.wav\"\r\n"
+            b"Content-Type: audio/wav\r\n\r\n" + wav + b"\r\n--b--\r\n")
+    return (b"POST /v1/audio/transcriptions HTTP/1.1\r\nHost: localhost\r\n"
+            b"Content-Type: multipart/form-data; boundary=b\r\nContent-Length: " + str(len(body)).encode()
+            + b"\r\n\r\n" + body)
+
+
+@pytest.mark.parametrize("stream", [False, True], ids=["plain", "stream"])
+def test_an_openai_client_that_leaves_ends_its_transcription_at_once(make_daemon, stream):
+    d = make_daemon()
+    assert d.post("/v1/control/start").status_code == 200
+    s = raw_socket(d)
+    s.sendall(transcription_request(long_wav(1200), stream))
+    wait_until(lambda: recording(d)["state"] == "recording", 10, "the transcription's recording to start")
+    if stream:
+        assert answered_with(s, 10).startswith(b"HTTP/1.1 200")
+    time.sleep(0.3)  # a moment in, as a client that gives up
+    assert recording(d)["state"] == "recording", "the recording ended before the client left: make it longer"
+    s.close()
+    t0 = time.monotonic()
+    rec = wait_until(lambda: (r := recording(d))["state"] == "stopped" and r, 10, "the recording to stop")
+    took = time.monotonic() - t0
+    assert rec["reason"] == "client_gone", rec
+    assert took < 2.0, f"the slot was given back {took:.1f} s after the client left"
+    # The slot is free for the next client.
+    assert d.post("/v1/recording/start", json={"source": "stream"}).status_code == 200
+    assert d.post("/v1/recording/stop").status_code == 200
+
+
+def open_audio_ws(d):
+    from websockets.sync.client import connect
+
+    url = d.base_url.replace("http://", "ws://") + "/v1/audio/ws"
+    return connect(url, subprotocols=["voice-sidecar.audio.v1"], open_timeout=10)
+
+
+def test_a_websocket_client_that_drops_ends_its_recording_at_once(make_daemon):
+    d = make_daemon()
+    assert d.post("/v1/control/start").status_code == 200
+    ws = open_audio_ws(d)
+    ws.send(b"\0" * 320 * 50)
+    wait_until(lambda: recording(d)["frames_captured"] >= 50, 10, "the audio to arrive")
+    ws.socket.shutdown(socket.SHUT_RDWR)  # gone without a close frame
+    ws.socket.close()
+    t0 = time.monotonic()
+    wait_until(lambda: recording(d)["state"] == "stopped", 10, "the recording to stop")
+    assert time.monotonic() - t0 < 2.0
+
+
+def test_an_idle_websocket_ends_after_the_read_timeout(make_daemon):
+    d = make_daemon(tweak=lambda c: c["listen"].update(read_timeout_ms=1000))
+    assert d.post("/v1/control/start").status_code == 200
+    with open_audio_ws(d) as ws:
+        ws.send(b"\0" * 320 * 10)
+        wait_until(lambda: recording(d)["frames_captured"] >= 10, 10, "the audio to arrive")
+        t0 = time.monotonic()
+        # Silent but connected (the client library answers pings): the slot is let go of anyway.
+        rec = wait_until(lambda: (r := recording(d))["state"] == "stopped" and r, 10, "the idle socket to end")
+        took = time.monotonic() - t0
+        assert 0.3 < took < 4.0, f"ended {took:.1f} s after the last message (read timeout 1 s)"
+        assert rec["frames_captured"] == 10, rec
+    assert d.post("/v1/recording/start", json={"source": "stream"}).status_code == 200
+    assert d.post("/v1/recording/stop").status_code == 200
+
