@@ -389,3 +389,20 @@ def test_an_idle_websocket_ends_after_the_read_timeout(make_daemon):
     assert d.post("/v1/recording/start", json={"source": "stream"}).status_code == 200
     assert d.post("/v1/recording/stop").status_code == 200
 
+
+# ---- S12: one large WebSocket message ------------------------------------------------------------
+
+
+def test_a_websocket_message_of_eight_seconds_does_not_overflow(make_daemon):
+    import json
+
+    d = make_daemon()
+    assert d.post("/v1/control/start").status_code == 200
+    frames = 800  # 8 s: more than the 5 s ring
+    with open_audio_ws(d) as ws:
+        ws.send(b"\x10\x00" * (frames * 160))
+        ws.send(json.dumps({"type": "end"}))
+        answer = json.loads(ws.recv(timeout=30))
+    assert answer.get("reason") == "end_of_stream", answer
+    assert answer["frames_captured"] == frames and answer["frames_rejected"] == 0, answer
+    assert answer["frames_lost"] == 0, answer
