@@ -398,7 +398,10 @@ void Session::abandon_work() {
 // ---- streaming replies (SSE) ---------------------------------------------------------------
 
 void Session::start_stream(HttpReply r) {
-  if (std::string why = set_kind(ConnKind::Stream); !why.empty()) return write_reply(busy_reply(why), false);
+  if (std::string why = set_kind(ConnKind::Stream); !why.empty()) {
+    r.stream->abandon();  // nobody will read it: a transcription behind it stops
+    return write_reply(busy_reply(why), false);
+  }
   core_.count(r.status);
   body_ = std::move(r.stream);
   auto res = std::make_shared<http::response<http::empty_body>>(static_cast<http::status>(r.status), version_);
