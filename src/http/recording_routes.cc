@@ -10,6 +10,7 @@
 #include "common/json_text.h"
 #include "common/strings.h"
 #include "http/api_v1.h"
+#include "http/query_param.h"
 #include "sources/file_allowlist.h"
 #include "sources/file_source.h"
 #include "sources/mic_source.h"
@@ -183,20 +184,6 @@ class AudioUpload : public UploadReceiver {
   }
 };
 
-// The value of `name` in an undecoded query string ("a=1&realtime=false"), if it is there.
-std::optional<std::string_view> query_param(std::string_view query, std::string_view name) {
-  while (!query.empty()) {
-    const size_t amp = query.find('&');
-    const std::string_view part = query.substr(0, amp);
-    if (part.starts_with(name) && part.size() > name.size() && part[name.size()] == '=') {
-      return part.substr(name.size() + 1);
-    }
-    if (part == name) return std::string_view();
-    query = amp == std::string_view::npos ? std::string_view() : query.substr(amp + 1);
-  }
-  return std::nullopt;
-}
-
 bool is_websocket_upgrade(const HttpRequest& req) {
   return iequals(req.header("upgrade"), "websocket");
 }
@@ -206,7 +193,9 @@ UploadStart start_upload(const ApiContext& ctx, const HttpRequest& req, const st
   if (auto bad = refuse_audio_type(req.header("content-type"))) return std::move(*bad);
   // ?realtime=false: a recorded file sent as fast as the network goes waits on a full ring
   // (the socket is left unread) instead of overflowing it. The default is a live stream.
-  const auto realtime = query_param(req.query, "realtime");
+  std::string bad_query;
+  const auto realtime = query_param(req.query, "realtime", &bad_query);
+  if (!bad_query.empty()) return error_reply(400, bad_query);
   if (realtime && *realtime != "true" && *realtime != "false") {
     return error_reply(400, "realtime must be true or false; got '" + std::string(*realtime) +
                                 "' (false lets a recorded file be sent faster than real time)");
