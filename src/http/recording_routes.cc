@@ -5,6 +5,8 @@
 #include <boost/asio/post.hpp>
 #include <boost/asio/thread_pool.hpp>
 
+#include <boost/beast/core/string.hpp>
+#include <boost/beast/http/rfc7230.hpp>
 #include <spdlog/spdlog.h>
 
 #include "common/json_text.h"
@@ -248,18 +250,13 @@ std::optional<HttpReply> refuse_audio_type(const std::string& content_type) {
     return refuse(content_type.empty() ? "; none was sent" : "; got '" + content_type + "'");
   }
   std::string rate, channels = "1";
-  size_t pos = content_type.find(';');
-  while (pos != std::string::npos) {
-    const size_t next = content_type.find(';', pos + 1);
-    const std::string_view param = trim(std::string_view(content_type).substr(
-        pos + 1, next == std::string::npos ? std::string::npos : next - pos - 1));
-    const auto eq = param.find('=');
-    if (eq != std::string_view::npos) {
-      const std::string key = to_lower(param.substr(0, eq));
-      if (key == "rate") rate = param.substr(eq + 1);
-      if (key == "channels") channels = param.substr(eq + 1);
-    }
-    pos = next;
+  // The media type's parameters (";rate=16000;channels=1"), as Beast reads them (RFC 9110 §5.6.6).
+  const size_t semicolon = content_type.find(';');
+  const std::string_view params =
+      semicolon == std::string::npos ? std::string_view() : std::string_view(content_type).substr(semicolon);
+  for (const auto& [key, value] : boost::beast::http::param_list(params)) {
+    if (boost::beast::iequals(key, "rate")) rate = std::string(value);
+    if (boost::beast::iequals(key, "channels")) channels = std::string(value);
   }
   if (rate != "16000" || channels != "1") {
     return refuse("; got rate=" + (rate.empty() ? std::string("(none)") : rate) + " channels=" + channels +
