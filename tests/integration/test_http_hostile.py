@@ -390,6 +390,22 @@ def test_an_idle_websocket_ends_after_the_read_timeout(make_daemon):
     assert d.post("/v1/recording/stop").status_code == 200
 
 
+def test_an_idle_upload_ends_after_the_read_timeout(make_daemon):
+    d = make_daemon(tweak=lambda c: c["listen"].update(read_timeout_ms=1000))
+    assert d.post("/v1/control/start").status_code == 200
+    s = raw_socket(d)
+    try:
+        s.sendall(b"POST /v1/audio HTTP/1.1\r\nHost: localhost\r\nContent-Type: audio/L16;rate=16000;channels=1\r\n"
+                  b"Transfer-Encoding: chunked\r\n\r\n" + b"c80\r\n" + b"\0" * 3200 + b"\r\n")
+        wait_until(lambda: recording(d)["frames_captured"] >= 10, 10, "the audio to arrive")
+        t0 = time.monotonic()
+        rec = wait_until(lambda: (r := recording(d))["state"] == "stopped" and r, 10, "the idle upload to end")
+        assert time.monotonic() - t0 < 4.0
+        assert rec["frames_captured"] == 10, rec
+    finally:
+        s.close()
+
+
 # ---- S12: one large WebSocket message ------------------------------------------------------------
 
 
