@@ -103,6 +103,7 @@ struct WyomingConfig {
 // The OpenAI-compatible POST /v1/audio/transcriptions.
 struct OpenAiConfig {
   int max_upload_mb = 25;           // larger uploads are answered 413 (OpenAI's own limit is 25 MB)
+  int upload_budget_mb = 100;       // all uploads buffered at once; past it 503 (one transcribes at a time)
 };
 
 struct LogConfig {

@@ -88,6 +88,8 @@ std::vector<KeyDef> build_table() {
       KEY(http.allowed_hosts, "HTTP_ALLOWED_HOSTS", kAny, "Host values accepted besides loopback names"),
       KEY(http.allowed_origins, "HTTP_ALLOWED_ORIGINS", kAny, "Origins accepted besides the daemon's own"),
       KEY(openai.max_upload_mb, "OPENAI_MAX_UPLOAD_MB", Range(1, 1024), "largest POST /v1/audio/transcriptions upload, MB"),
+      KEY(openai.upload_budget_mb, "OPENAI_UPLOAD_BUDGET_MB", Range(1, 65536),
+          "most MB of transcription uploads buffered at once; past it a new one is answered 503"),
       KEY(log.level, "LOG_LEVEL", kAny, "trace, debug, info, warn or error"),
       KEY(wyoming.listen, "WYOMING_LISTEN", kAny, "Wyoming listener: tcp://HOST:PORT or unix://PATH; empty = off"),
       KEY(wyoming.allow_remote, "WYOMING_ALLOW_REMOTE", kAny, "allow a non-loopback Wyoming address (it has no auth)"),

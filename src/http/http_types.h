@@ -40,6 +40,8 @@ class ReplyStream {
   virtual Pull pull(std::string& out, size_t max_bytes) = 0;
   // Calls `wake` once, from any thread, when pull() would give more; false when it already would.
   virtual bool wake_when_ready(std::function<void()> wake) = 0;
+  // The client went away before the stream's end: stop the work that feeds it, if any.
+  virtual void abandon() {}
 };
 
 struct HttpReply {

@@ -1,8 +1,12 @@
 #include "http/openai_routes.h"
 
+#include <charconv>
+
+#include <boost/beast/core/string.hpp>
 #include <spdlog/spdlog.h>
 
 #include "http/api_v1.h"
+#include "http/body_budget.h"
 #include "http/openai_reply.h"
 #include "http/openai_request.h"
 #include "http/openai_stream.h"
@@ -18,6 +22,7 @@ constexpr const char* kDefaultModel = "tiny.en";  // the bundled worker's, befor
 constexpr const char* kOpenAiAlias = "whisper-1";  // what the SDKs' examples send
 constexpr int kBusyRetryAfterS = 2;
 constexpr int kNoWorkerRetryAfterS = 5;
+constexpr int kBudgetRetryAfterS = 1;
 
 std::string served_model(const ApiContext& ctx) {
   const std::string m = ctx.supervisor.snapshot().model;
@@ -62,16 +67,42 @@ std::optional<OpenAiError> judge(const TranscriptCollector::Result& r) {
   return std::nullopt;
 }
 
-// Buffers the upload (up to the limit; beyond it the rest is read and dropped, so the client
-// gets its 413 instead of a reset connection), then starts the recording when the body is in.
+// Nobody waits for the transcript any more: the recording slot is given back at once.
+void client_gone(const std::weak_ptr<Recording>& recording) {
+  if (auto rec = recording.lock()) rec->request_stop("client_gone");
+}
+
+OpenAiError budget_spent(const BodyBudget& budget) {
+  return error(503, "too many uploads are being buffered at once (" + std::to_string(budget.limit() >> 20) +
+                        " MB in all, openai.upload_budget_mb); retry in a moment",
+               "server_error", kBudgetRetryAfterS);
+}
+
+// Buffers the upload (up to the limit, within the budget all buffered uploads share; beyond
+// either the rest is read and dropped, so the client gets its 413 or 503 instead of a reset
+// connection), then starts the recording when the body is in.
 class TranscriptionUpload : public UploadReceiver {
  public:
-  TranscriptionUpload(const ApiContext& ctx, std::string content_type, size_t limit)
-      : ctx_(ctx), content_type_(std::move(content_type)), limit_(limit) {}
+  // `length`: what Content-Length announced (nullopt for a chunked body); `lease` covers what
+  // of it is within the limit, or is nullopt when the budget had not that much left.
+  TranscriptionUpload(const ApiContext& ctx, std::string content_type, size_t limit, std::optional<size_t> length,
+                      std::shared_ptr<BodyBudget> budget, std::optional<BodyBudget::Lease> lease)
+      : ctx_(ctx), content_type_(std::move(content_type)), limit_(limit), budget_(std::move(budget)),
+        lease_(std::move(lease)) {
+    if (length && *length > limit_) {
+      refused_ = too_large();
+    } else if (!lease_) {
+      refused_ = budget_spent(*budget_);
+    }
+  }
 
   UploadStep on_chunk(std::string_view bytes) override {
     received_ += bytes.size();
-    if (received_ > limit_) {
+    if (received_ > limit_ && !refused_) refused_ = too_large();
+    if (!refused_ && received_ > lease_->bytes() && !lease_->grow(received_ - lease_->bytes())) {
+      refused_ = budget_spent(*budget_);
+    }
+    if (refused_) {
       body_.clear();
       body_.shrink_to_fit();
       // Past twice the limit the client is not a confused SDK but a flood: stop reading.
@@ -81,8 +112,10 @@ class TranscriptionUpload : public UploadReceiver {
     return UploadStep::Continue;
   }
 
+  void abandon() override { client_gone(rec_); }
+
   void finish(bool complete, Respond done) override {
-    if (received_ > limit_) return done(openai_error_reply(too_large()));
+    if (refused_) return done(openai_error_reply(*refused_));
     if (!complete) return done(openai_error_reply(error(400, "the upload ended before its body was complete", "invalid_request_error")));
     const std::string model = served_model(ctx_);
     auto parsed = parse_transcription_request(content_type_, body_, {model, kOpenAiAlias}, model);
@@ -128,6 +161,7 @@ class TranscriptionUpload : public UploadReceiver {
       e.code = "busy";
       return done(openai_error_reply(e));
     }
+    rec_ = rec;
     collector->watch();
     Recording* raw = rec.get();  // the callback runs on that recording's pump thread; the recorder keeps it
     rec->on_finished([collector, raw] { collector->finish(raw->snapshot()); });
@@ -135,7 +169,7 @@ class TranscriptionUpload : public UploadReceiver {
       HttpReply r;
       r.content_type = "text/event-stream";
       r.headers.emplace_back("Cache-Control", "no-cache");
-      r.stream = std::make_shared<OpenAiTranscriptStream>(collector, judge);
+      r.stream = std::make_shared<OpenAiTranscriptStream>(collector, judge, [rec = rec_] { client_gone(rec); });
       return done(std::move(r));
     }
     collector->on_done([done = std::move(done), format = req.format, language = req.language](
@@ -149,9 +183,22 @@ class TranscriptionUpload : public UploadReceiver {
   const ApiContext& ctx_;
   const std::string content_type_;
   const size_t limit_;
+  const std::shared_ptr<BodyBudget> budget_;
+  std::optional<BodyBudget::Lease> lease_;  // before body_: given back (and trimmed) after it is freed
+  std::optional<OpenAiError> refused_;      // the answer once the body is read: 413 or 503
+  std::weak_ptr<Recording> rec_;            // the transcription's, once it runs
   size_t received_ = 0;
   std::string body_;
 };
+
+// What Content-Length announces; nullopt for a chunked body (Beast has checked the header).
+std::optional<size_t> announced(const HttpRequest& req) {
+  const std::string length = req.header("content-length");
+  size_t n = 0;
+  const auto [end, ec] = std::from_chars(length.data(), length.data() + length.size(), n);
+  if (length.empty() || ec != std::errc() || end != length.data() + length.size()) return std::nullopt;
+  return n;
+}
 
 }  // namespace
 
@@ -164,9 +211,19 @@ void install_openai_routes(Router& router, const ApiContext& context) {
     }
     return json_reply(200, {{"object", "list"}, {"data", data}});
   });
-  router.add_upload("POST", "/v1/audio/transcriptions", [ctx](const HttpRequest& req) -> UploadStart {
+  auto budget = BodyBudget::create(static_cast<size_t>(ctx->openai.upload_budget_mb) << 20);
+  router.add_upload("POST", "/v1/audio/transcriptions", [ctx, budget](const HttpRequest& req) -> UploadStart {
     const size_t limit = static_cast<size_t>(ctx->openai.max_upload_mb) << 20;
-    return std::make_unique<TranscriptionUpload>(*ctx, req.header("content-type"), limit);
+    const std::optional<size_t> length = announced(req);
+    // All of an announced body at once (none of one over the limit: it is never buffered);
+    // a chunked one as it comes.
+    auto lease = budget->reserve(length && *length <= limit ? *length : 0);
+    // A client that waits for 100 Continue is told at once, before it sends the body.
+    if (!lease && boost::beast::iequals(req.header("expect"), "100-continue")) {
+      return openai_error_reply(budget_spent(*budget));
+    }
+    return std::make_unique<TranscriptionUpload>(*ctx, req.header("content-type"), limit, length, budget,
+                                                 std::move(lease));
   });
 }
 

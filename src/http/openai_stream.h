@@ -20,15 +20,21 @@ class OpenAiTranscriptStream : public ReplyStream {
  public:
   // `judge` turns the finished recording into an error (or nullopt when it went well).
   using Judge = std::function<std::optional<OpenAiError>(const TranscriptCollector::Result&)>;
-  OpenAiTranscriptStream(std::shared_ptr<TranscriptCollector> collector, Judge judge)
-      : collector_(std::move(collector)), judge_(std::move(judge)) {}
+  // `cancel` stops the recording when the client leaves before the transcript's end.
+  OpenAiTranscriptStream(std::shared_ptr<TranscriptCollector> collector, Judge judge,
+                         std::function<void()> cancel = {})
+      : collector_(std::move(collector)), judge_(std::move(judge)), cancel_(std::move(cancel)) {}
 
   Pull pull(std::string& out, size_t max_bytes) override;
   bool wake_when_ready(std::function<void()> wake) override;
+  void abandon() override {
+    if (!ended_ && cancel_) cancel_();
+  }
 
  private:
   std::shared_ptr<TranscriptCollector> collector_;
   Judge judge_;
+  std::function<void()> cancel_;
   size_t sent_ = 0;      // finals written as deltas
   bool any_text_ = false;
   bool ended_ = false;   // the done (or error) event is written

@@ -5,11 +5,14 @@
 #include <boost/asio/post.hpp>
 #include <boost/asio/thread_pool.hpp>
 
+#include <boost/beast/core/string.hpp>
+#include <boost/beast/http/rfc7230.hpp>
 #include <spdlog/spdlog.h>
 
 #include "common/json_text.h"
 #include "common/strings.h"
 #include "http/api_v1.h"
+#include "http/query_param.h"
 #include "sources/file_allowlist.h"
 #include "sources/file_source.h"
 #include "sources/mic_source.h"
@@ -183,20 +186,6 @@ class AudioUpload : public UploadReceiver {
   }
 };
 
-// The value of `name` in an undecoded query string ("a=1&realtime=false"), if it is there.
-std::optional<std::string_view> query_param(std::string_view query, std::string_view name) {
-  while (!query.empty()) {
-    const size_t amp = query.find('&');
-    const std::string_view part = query.substr(0, amp);
-    if (part.starts_with(name) && part.size() > name.size() && part[name.size()] == '=') {
-      return part.substr(name.size() + 1);
-    }
-    if (part == name) return std::string_view();
-    query = amp == std::string_view::npos ? std::string_view() : query.substr(amp + 1);
-  }
-  return std::nullopt;
-}
-
 bool is_websocket_upgrade(const HttpRequest& req) {
   return iequals(req.header("upgrade"), "websocket");
 }
@@ -206,7 +195,9 @@ UploadStart start_upload(const ApiContext& ctx, const HttpRequest& req, const st
   if (auto bad = refuse_audio_type(req.header("content-type"))) return std::move(*bad);
   // ?realtime=false: a recorded file sent as fast as the network goes waits on a full ring
   // (the socket is left unread) instead of overflowing it. The default is a live stream.
-  const auto realtime = query_param(req.query, "realtime");
+  std::string bad_query;
+  const auto realtime = query_param(req.query, "realtime", &bad_query);
+  if (!bad_query.empty()) return error_reply(400, bad_query);
   if (realtime && *realtime != "true" && *realtime != "false") {
     return error_reply(400, "realtime must be true or false; got '" + std::string(*realtime) +
                                 "' (false lets a recorded file be sent faster than real time)");
@@ -259,18 +250,13 @@ std::optional<HttpReply> refuse_audio_type(const std::string& content_type) {
     return refuse(content_type.empty() ? "; none was sent" : "; got '" + content_type + "'");
   }
   std::string rate, channels = "1";
-  size_t pos = content_type.find(';');
-  while (pos != std::string::npos) {
-    const size_t next = content_type.find(';', pos + 1);
-    const std::string_view param = trim(std::string_view(content_type).substr(
-        pos + 1, next == std::string::npos ? std::string::npos : next - pos - 1));
-    const auto eq = param.find('=');
-    if (eq != std::string_view::npos) {
-      const std::string key = to_lower(param.substr(0, eq));
-      if (key == "rate") rate = param.substr(eq + 1);
-      if (key == "channels") channels = param.substr(eq + 1);
-    }
-    pos = next;
+  // The media type's parameters (";rate=16000;channels=1"), as Beast reads them (RFC 9110 §5.6.6).
+  const size_t semicolon = content_type.find(';');
+  const std::string_view params =
+      semicolon == std::string::npos ? std::string_view() : std::string_view(content_type).substr(semicolon);
+  for (const auto& [key, value] : boost::beast::http::param_list(params)) {
+    if (boost::beast::iequals(key, "rate")) rate = std::string(value);
+    if (boost::beast::iequals(key, "channels")) channels = std::string(value);
   }
   if (rate != "16000" || channels != "1") {
     return refuse("; got rate=" + (rate.empty() ? std::string("(none)") : rate) + " channels=" + channels +

@@ -45,6 +45,9 @@ class UploadReceiver {
   // finish() follows.
   virtual UploadStep end_of_body(bool /*complete*/) { return UploadStep::Continue; }
   virtual void finish(bool complete, Respond done) = 0;
+  // After finish(): the client went away before the answer could be written. Stop the work
+  // done for it (a transcription ends its recording): an answer that still comes is dropped.
+  virtual void abandon() {}
 };
 using UploadStart = std::variant<HttpReply, std::unique_ptr<UploadReceiver>>;
 

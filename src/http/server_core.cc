@@ -4,7 +4,8 @@
 
 namespace vs {
 
-ServerCore::ServerCore(const Router& r, const ListenConfig& c, size_t io_threads) : router(r), config(c) {
+ServerCore::ServerCore(const Router& r, const ListenConfig& c, size_t io_threads, ConnectionLimits l)
+    : router(r), config(c), limits(l) {
   for (size_t i = 0; i < std::max<size_t>(1, io_threads); ++i) {
     ios.push_back(std::make_unique<boost::asio::io_context>(1));
     keep_running.push_back(boost::asio::make_work_guard(*ios.back()));
@@ -19,27 +20,45 @@ bool ServerCore::admit(const std::shared_ptr<Session>& session) {
   std::shared_ptr<Session> evicted;
   {
     std::lock_guard lock(sessions_mu_);
-    if (sessions_.size() >= kMaxConnections) {
-      // The longest wait for a request: a client that holds a slot without asking anything.
-      auto oldest = sessions_.end();
+    if (sessions_.size() >= limits.max_connections) {
+      std::vector<ConnView> open;
+      std::vector<std::list<std::shared_ptr<Session>>::iterator> at;
+      open.reserve(sessions_.size());
+      at.reserve(sessions_.size());
       for (auto it = sessions_.begin(); it != sessions_.end(); ++it) {
-        if ((*it)->phase() != Session::Phase::AwaitingRequest) continue;
-        if (oldest == sessions_.end() || (*it)->waiting_since() < (*oldest)->waiting_since()) oldest = it;
+        open.push_back({(*it)->kind(), (*it)->since()});
+        at.push_back(it);
       }
-      if (oldest == sessions_.end()) return false;
+      const auto victim = pick_eviction(open);
+      if (!victim) return false;
       // Out of the registry now, so the slot is free at once and no later admit picks it again.
-      evicted = std::move(*oldest);
-      sessions_.erase(oldest);
+      evicted = std::move(*at[*victim]);
+      sessions_.erase(at[*victim]);
     }
     sessions_.push_back(session);
+    ++counts_[static_cast<size_t>(ConnKind::Idle)];
+    session->admitted_ = true;
   }
-  if (evicted) boost::asio::post(evicted->executor(), [evicted] { evicted->close(); });
+  if (evicted) boost::asio::post(evicted->executor(), [evicted] { evicted->evict(); });
   return true;
 }
 
-void ServerCore::forget(const Session* session) {
+std::string ServerCore::become(ConnKind from, ConnKind to) {
+  std::lock_guard lock(sessions_mu_);
+  ConnCounts others = counts_;
+  --others[static_cast<size_t>(from)];
+  if (from != to) {
+    if (std::string why = refuse_kind(others, to, limits); !why.empty()) return why;
+  }
+  --counts_[static_cast<size_t>(from)];
+  ++counts_[static_cast<size_t>(to)];
+  return {};
+}
+
+void ServerCore::forget(const Session* session, ConnKind kind) {
   std::shared_ptr<Session> last;  // released outside the lock
   std::lock_guard lock(sessions_mu_);
+  --counts_[static_cast<size_t>(kind)];
   for (auto it = sessions_.begin(); it != sessions_.end(); ++it) {
     if (it->get() == session) {
       last = std::move(*it);

@@ -1,6 +1,7 @@
 // ServerCore is what an HttpServer's sessions share: one io_context per I/O thread (one per core,
 // each session lives on one of them and never changes thread), the registry of open sessions
-// with the connection and stream limits, and the per-status response counts.
+// with what each is doing (its ConnKind) and the limits connection_policy.h applies to them, and
+// the per-status response counts.
 //
 // Sessions hold the core by reference: it outlives them, because HttpServer::stop() closes every
 // session and joins the I/O threads before the core can go. Anything that answers a session from
@@ -27,6 +28,7 @@
 #include <boost/asio/post.hpp>
 
 #include "config/config.h"
+#include "http/connection_policy.h"
 #include "http/router.h"
 
 namespace vs {
@@ -34,15 +36,11 @@ namespace vs {
 class Session;
 
 struct ServerCore : std::enable_shared_from_this<ServerCore> {
-  // Past this many open connections a new one evicts the connection that has waited longest for
-  // a request head (an idle keep-alive or a slow client); only when none waits is it refused.
-  static constexpr size_t kMaxConnections = 2048;
-  static constexpr int kMaxStreams = 1024;  // concurrent GET /v1/events
-
-  ServerCore(const Router& r, const ListenConfig& c, size_t io_threads);
+  ServerCore(const Router& r, const ListenConfig& c, size_t io_threads, ConnectionLimits limits = {});
 
   const Router& router;
   const ListenConfig config;
+  const ConnectionLimits limits;
   std::atomic<bool> stopping{false};
 
   // ---- I/O threads ----
@@ -57,13 +55,16 @@ struct ServerCore : std::enable_shared_from_this<ServerCore> {
   }
 
   // ---- sessions ----
-  // Registers a new session, evicting the longest-waiting idle one when the server is full.
-  // False when full of busy sessions: the caller refuses the connection.
+  // Registers a new session (as Idle). At the hard cap it first evicts the connection
+  // pick_eviction() names; false when none may go: the caller refuses the connection.
   bool admit(const std::shared_ptr<Session>& session);
-  void forget(const Session* session);
+  // The session now does `to` instead of `from`. For a long-lived kind the answer may be no: the
+  // 503 sentence, and the session stays what it was.
+  std::string become(ConnKind from, ConnKind to);
+  // A closed session leaves the registry and its kind's count.
+  void forget(const Session* session, ConnKind kind);
   std::vector<std::shared_ptr<Session>> sessions() const;
   size_t connections() const;
-  std::atomic<int> streams{0};
 
   // ---- counters ----
   void count(int status) {
@@ -74,6 +75,7 @@ struct ServerCore : std::enable_shared_from_this<ServerCore> {
  private:
   mutable std::mutex sessions_mu_;
   std::list<std::shared_ptr<Session>> sessions_;
+  ConnCounts counts_{};  // open sessions by kind, evicted ones included until they close
   std::atomic<size_t> next_io_{0};
   std::array<std::atomic<uint64_t>, 600> responses{};
 };

@@ -26,10 +26,12 @@ constexpr auto kKeepalive = 1s;       // an idle event stream says so this often
 constexpr auto kUploadRetry = 2ms;    // a paused upload asks its receiver again after this
 constexpr unsigned kHeaderLimit = kRequestHeadLimit;
 constexpr size_t kStreamWriteBytes = 16 * 1024;
-// An event stream's socket buffers little: a client that cannot keep up falls behind the bus's
-// ring (and is told so with `lagged`) within seconds, instead of behind megabytes of kernel
-// buffer it would take minutes to drain; and 1,000 streams cannot pin gigabytes of it.
-constexpr int kStreamSendBuffer = 64 * 1024;
+// A connection's socket buffers little: an event stream's client that cannot keep up falls
+// behind the bus's ring (and is told so with `lagged`) within seconds, instead of behind
+// megabytes of kernel buffer it would take minutes to drain; 2,000 connections cannot pin
+// gigabytes of it; and a client that pipelines requests and reads no answer stalls after a few
+// answers instead of costing the server a hundred each (issue 16, S4).
+constexpr int kSendBuffer = 64 * 1024;
 
 const std::string kServer = std::string("voice-sidecar/") + kVersion;
 
@@ -46,37 +48,65 @@ bool gone(beast::error_code ec) {
          ec == asio::error::connection_reset || ec == asio::error::operation_aborted;
 }
 
+// A 503 for a connection the policy will not let become an upload or a stream.
+HttpReply busy_reply(const std::string& why) {
+  HttpReply r = error_reply(503, why);
+  r.headers.emplace_back("Retry-After", "1");
+  return r;
+}
+
 int64_t now_ticks() { return std::chrono::steady_clock::now().time_since_epoch().count(); }
 
 }  // namespace
 
 Session::Session(Protocol::socket socket, ServerCore& core)
-    : stream_(std::move(socket)), core_(core), executor_(stream_.get_executor()), waiting_since_(now_ticks()) {}
+    : stream_(std::move(socket)), core_(core), executor_(stream_.get_executor()), since_(now_ticks()) {}
 
-void Session::start() { read_request(); }
+void Session::start() {
+  beast::error_code ignored;
+  stream_.socket().set_option(asio::socket_base::send_buffer_size(kSendBuffer), ignored);
+  read_request();
+}
 
-void Session::set_phase(Phase p) {
-  if (p == Phase::AwaitingRequest) waiting_since_.store(now_ticks(), std::memory_order_relaxed);
-  phase_.store(p, std::memory_order_relaxed);
+std::string Session::set_kind(ConnKind kind) {
+  const ConnKind from = kind_.load(std::memory_order_relaxed);
+  if (admitted_ && !closed_) {
+    if (std::string why = core_.become(from, kind); !why.empty()) return why;
+  }
+  if (from != kind) since_.store(now_ticks(), std::memory_order_relaxed);
+  kind_.store(kind, std::memory_order_relaxed);
+  return {};
 }
 
 void Session::close() {
   if (closed_) return;
   closed_ = true;
-  if (phase() == Phase::Streaming) --core_.streams;
+  abandon_work();
   beast::error_code ignored;
   stream_.socket().shutdown(Protocol::socket::shutdown_both, ignored);
   stream_.close();
   if (retry_) retry_->cancel();
   if (keepalive_) keepalive_->cancel();
-  core_.forget(this);  // may drop the registry's reference; callers hold their own
+  // May drop the registry's reference; callers hold their own.
+  if (admitted_) core_.forget(this, kind());
+}
+
+void Session::evict() {
+  if (closed_) return;
+  spdlog::debug("HTTP: connection evicted to make room for a new one");
+  keep_alive_ = false;
+  beast::error_code ignored;
+  stream_.socket().shutdown(Protocol::socket::shutdown_both, ignored);
+  stream_.socket().cancel(ignored);
+  if (retry_) retry_->cancel();
+  if (keepalive_) keepalive_->cancel();
 }
 
 // ---- request and reply ---------------------------------------------------------------------
 
 void Session::read_request() {
   if (closed_) return;
-  set_phase(Phase::AwaitingRequest);
+  set_kind(ConnKind::Idle);
   head_.emplace();
   head_->header_limit(kHeaderLimit);
   head_->body_limit(boost::none);  // the route decides: a limit for JSON, none for an upload
@@ -91,6 +121,13 @@ void Session::read_request() {
 void Session::gather_head() {
   const std::string_view have(static_cast<const char*>(buffer_.data().data()), buffer_.size());
   const size_t end = have.find("\r\n\r\n", head_scanned_ > 3 ? head_scanned_ - 3 : 0);
+  if (end == std::string_view::npos) {
+    // Bytes that can never become a head (a bare LF, a TLS handshake) are answered now, not
+    // when the read timeout ends the wait for a CRLF CRLF that will not come.
+    if (auto refused = check_head_start(have, head_scanned_ > 0 ? head_scanned_ - 1 : 0)) {
+      return write_reply(error_reply(refused->status, refused->message), false);
+    }
+  }
   head_scanned_ = have.size();
   if (end == std::string_view::npos && have.size() < kHeaderLimit) {
     stream_.async_read_some(buffer_.prepare(beast::read_size(buffer_, 65536)),
@@ -106,7 +143,6 @@ void Session::gather_head() {
   }
   if (end != std::string_view::npos && end + 4 <= kHeaderLimit) {
     if (auto refused = check_request_head(have.substr(0, end + 4))) {
-      set_phase(Phase::Busy);
       return write_reply(error_reply(refused->status, refused->message), false);
     }
   }
@@ -121,7 +157,7 @@ void Session::parse_head() {
 void Session::on_header(beast::error_code ec) {
   if (closed_) return;
   if (gone(ec)) return close();
-  set_phase(Phase::Busy);
+  set_kind(ConnKind::Handling);
   if (ec) return write_reply(error_reply(400, "malformed HTTP request: " + ec.message()), false);
   const auto& raw = head_->get();
   version_ = raw.version();
@@ -187,6 +223,7 @@ Respond Session::responder() {
 
 void Session::answer(HttpReply r) {
   if (closed_) return;
+  awaiting_answer_ = false;
   // An upload's receiver is done once it has answered, but this may run inside its finish():
   // it is let go of after this turn.
   if (receiver_) asio::post(executor_, [done_with = std::move(receiver_)] {});
@@ -196,6 +233,7 @@ void Session::answer(HttpReply r) {
 }
 
 void Session::write_reply(const HttpReply& r, bool keep_alive) {
+  set_kind(ConnKind::Writing);
   core_.count(r.status);
   response_.emplace(static_cast<http::status>(r.status), version_);
   set_headers(*response_, r);
@@ -205,6 +243,12 @@ void Session::write_reply(const HttpReply& r, bool keep_alive) {
   stream_.expires_after(kWriteTimeout);
   http::async_write(stream_, *response_, [self = shared_from_this(), keep_alive](beast::error_code ec, size_t) {
     if (ec || !keep_alive) return self->close();
+    if (self->watching_) {  // only the watch's read is pending: end it, and read on after it
+      self->read_after_watch_ = true;
+      beast::error_code ignored;
+      self->stream_.socket().cancel(ignored);
+      return;
+    }
     self->read_request();
   });
 }
@@ -222,6 +266,7 @@ UploadStart Session::open_upload(const HttpRequest& req) {
 }
 
 void Session::start_upload(HttpRequest req) {
+  if (std::string why = set_kind(ConnKind::Upload); !why.empty()) return write_reply(busy_reply(why), false);
   UploadStart start = open_upload(req);
   if (auto* refused = std::get_if<HttpReply>(&start)) return write_reply(*refused, false);
   receiver_ = std::move(std::get<std::unique_ptr<UploadReceiver>>(start));
@@ -308,26 +353,56 @@ void Session::end_upload(bool complete) {
 
 void Session::conclude_upload(bool complete) {
   Respond done = responder();
+  awaiting_answer_ = true;
   try {
     receiver_->finish(complete, done);
   } catch (const std::exception& e) {
     done(error_reply(500, std::string("internal error: ") + e.what()));
   }
+  if (awaiting_answer_) watch_while_waiting();
+}
+
+// The answer to an upload can take long (a transcription runs first). Meanwhile a read stays
+// pending: a client that closes makes it complete, and the route hears at once that nobody waits
+// (issue 16, S9) instead of finishing work for no one. Bytes that do arrive (a pipelined next
+// request) are kept for the next read. A WebSocket is watched by its own reads.
+void Session::watch_while_waiting() {
+  if (closed_ || ws_ || watching_) return;
+  watching_ = true;
+  stream_.expires_never();
+  stream_.async_read_some(buffer_.prepare(beast::read_size(buffer_, 4096)),
+                          [self = shared_from_this()](beast::error_code ec, size_t n) {
+                            self->watching_ = false;
+                            if (self->closed_) return;
+                            self->buffer_.commit(n);
+                            if (self->read_after_watch_) {
+                              self->read_after_watch_ = false;
+                              return self->read_request();
+                            }
+                            if (!self->awaiting_answer_) {
+                              // The answer is a stream: this read goes on as its close watch.
+                              if (self->body_) return ec ? self->close() : self->watch_for_close();
+                              return;  // the answer's write goes on
+                            }
+                            if (ec) return self->close();         // gone: close() abandons the work
+                            if (self->buffer_.size() < kHeaderLimit) self->watch_while_waiting();
+                          });
+}
+
+void Session::abandon_work() {
+  if (core_.stopping) return;  // the daemon's shutdown stops every recording itself
+  if (receiver_ && awaiting_answer_) receiver_->abandon();
+  if (body_ && !stream_ended_) body_->abandon();
 }
 
 // ---- streaming replies (SSE) ---------------------------------------------------------------
 
 void Session::start_stream(HttpReply r) {
-  if (core_.streams.fetch_add(1) >= ServerCore::kMaxStreams) {
-    --core_.streams;
-    return write_reply(error_reply(503, "too many event streams (" + std::to_string(ServerCore::kMaxStreams) +
-                                            "); close one and try again"),
-                       false);
+  if (std::string why = set_kind(ConnKind::Stream); !why.empty()) {
+    r.stream->abandon();  // nobody will read it: a transcription behind it stops
+    return write_reply(busy_reply(why), false);
   }
-  set_phase(Phase::Streaming);
   core_.count(r.status);
-  beast::error_code ignored;
-  stream_.socket().set_option(asio::socket_base::send_buffer_size(kStreamSendBuffer), ignored);
   body_ = std::move(r.stream);
   auto res = std::make_shared<http::response<http::empty_body>>(static_cast<http::status>(r.status), version_);
   set_headers(*res, r);
@@ -346,7 +421,7 @@ void Session::start_stream(HttpReply r) {
 // A client that closes its end makes this read complete: the stream ends at once instead of at
 // its next write. Whatever a client sends on a stream is read and dropped.
 void Session::watch_for_close() {
-  if (closed_) return;
+  if (closed_ || watching_) return;  // the upload's watch is pending still: it watches on
   stream_.expires_never();  // the reads of a stream have no deadline; each write has its own
   stream_.async_read_some(asio::buffer(discard_), [self = shared_from_this()](beast::error_code ec, size_t) {
     if (ec) return self->close();
@@ -359,6 +434,7 @@ void Session::pump_stream() {
   std::string text;
   switch (body_->pull(text, kStreamWriteBytes)) {
     case ReplyStream::Pull::End:
+      stream_ended_ = true;
       return close();
     case ReplyStream::Pull::Data:
       return write_stream(std::move(text));

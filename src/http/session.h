@@ -30,18 +30,20 @@ namespace vs {
 class Session : public std::enable_shared_from_this<Session> {
  public:
   using Protocol = boost::asio::generic::stream_protocol;
-  enum class Phase { AwaitingRequest, Busy, Streaming };
 
   Session(Protocol::socket socket, ServerCore& core);
 
   void start();
   // Closes the connection and leaves the registry; safe to call more than once. Session thread.
   void close();
+  // Ends the connection to make room for another (ServerCore::admit): whatever is pending fails
+  // as if the client had gone, so an upload still finishes its recording. Session thread.
+  void evict();
 
-  Phase phase() const { return phase_.load(std::memory_order_relaxed); }
-  // Since when the session has waited for a request (meaningful in AwaitingRequest).
-  std::chrono::steady_clock::time_point waiting_since() const {
-    return std::chrono::steady_clock::time_point(std::chrono::steady_clock::duration(waiting_since_.load()));
+  // What the session does now, and since when (any thread; for the connection policy).
+  ConnKind kind() const { return kind_.load(std::memory_order_relaxed); }
+  std::chrono::steady_clock::time_point since() const {
+    return std::chrono::steady_clock::time_point(std::chrono::steady_clock::duration(since_.load()));
   }
   const boost::asio::any_io_executor& executor() const { return executor_; }
 
@@ -65,6 +67,8 @@ class Session : public std::enable_shared_from_this<Session> {
   void pause_upload();
   void end_upload(bool complete);
   void conclude_upload(bool complete);
+  void watch_while_waiting();  // notices a client that leaves before its answer
+  void abandon_work();          // tells the route nobody waits for its answer any more
 
   void start_stream(HttpReply reply);
   void watch_for_close();
@@ -78,16 +82,21 @@ class Session : public std::enable_shared_from_this<Session> {
   void start_websocket(HttpRequest request);
   void accept_websocket(std::string first_message, int close_code);
   void read_message();
+  void ws_idle_deadline(bool on);
   void on_message(boost::beast::error_code ec);
   void send_websocket(std::string text, int close_code);
 
-  void set_phase(Phase p);
+  // Moves the session to `kind` in the core's counts; for a long-lived kind the core may refuse:
+  // then the 503 sentence, and the kind is unchanged.
+  std::string set_kind(ConnKind kind);
 
+  friend struct ServerCore;  // sets admitted_
   Stream stream_;
   ServerCore& core_;
   const boost::asio::any_io_executor executor_;
-  std::atomic<Phase> phase_{Phase::AwaitingRequest};
-  std::atomic<int64_t> waiting_since_;
+  std::atomic<ConnKind> kind_{ConnKind::Idle};
+  std::atomic<int64_t> since_;
+  bool admitted_ = false;  // counted by the core: close() takes it out again
   bool closed_ = false;
 
   boost::beast::flat_buffer buffer_;
@@ -103,6 +112,9 @@ class Session : public std::enable_shared_from_this<Session> {
   std::unique_ptr<UploadReceiver> receiver_;
   std::unique_ptr<std::array<char, 16 * 1024>> chunk_;
   std::optional<boost::asio::steady_timer> retry_;
+  bool awaiting_answer_ = false;   // the receiver has finished the body; its answer is to come
+  bool watching_ = false;          // a read is pending only to notice the client leave
+  bool read_after_watch_ = false;  // the answer is written: the next request follows the watch
 
   std::shared_ptr<WebSocket> ws_;  // shared: its type is complete only in session_websocket.cc
 
@@ -110,6 +122,7 @@ class Session : public std::enable_shared_from_this<Session> {
   std::shared_ptr<ReplyStream> body_;
   std::string out_;
   bool writing_ = false;
+  bool stream_ended_ = false;  // the body said End: nothing to abandon
   bool keepalive_due_ = false;
   std::optional<boost::asio::steady_timer> keepalive_;
   std::array<char, 512> discard_{};

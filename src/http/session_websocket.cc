@@ -50,6 +50,11 @@ struct Session::WebSocket {
 void Session::start_websocket(HttpRequest req) {
   const WebSocketOffer offer = read_websocket_offer(req.header("sec-websocket-protocol"));
   if (offer.bearer && req.header("authorization").empty()) req.headers["authorization"] = "Bearer " + *offer.bearer;
+  if (std::string why = set_kind(ConnKind::WebSocket); !why.empty()) {
+    HttpReply busy = error_reply(503, why);
+    busy.headers.emplace_back("Retry-After", "1");
+    return write_reply(busy, false);
+  }
   UploadStart start = open_upload(req);
   if (auto* refused = std::get_if<HttpReply>(&start)) {
     const int status = refused->status;
@@ -69,7 +74,9 @@ void Session::start_websocket(HttpRequest req) {
 void Session::accept_websocket(std::string first_message, int close_code) {
   const bool audio = read_websocket_offer(head_->get()[beast::http::field::sec_websocket_protocol]).audio;
   stream_.expires_never();  // the WebSocket keeps its own deadlines (and pings an idle peer)
-  ws_->ws.set_option(websocket::stream_base::timeout::suggested(beast::role_type::server));
+  auto timeouts = websocket::stream_base::timeout::suggested(beast::role_type::server);
+  timeouts.idle_timeout = websocket::stream_base::none();  // set while a message is awaited
+  ws_->ws.set_option(timeouts);
   ws_->ws.set_option(websocket::stream_base::decorator([audio](websocket::response_type& res) {
     if (audio) res.set(beast::http::field::sec_websocket_protocol, kAudioSubprotocol);
   }));
@@ -86,18 +93,37 @@ void Session::accept_websocket(std::string first_message, int close_code) {
   });
 }
 
+// A client that sends nothing for listen.read_timeout_ms is gone (issue 16, S9: an idle one
+// held the recording slot for Beast's suggested 300 s): the read fails and the upload ends.
+// Pings do not count, so a browser that answers them but sends no audio is let go too. The
+// deadline runs only while a message is awaited, not while the ring makes room or the answer
+// is prepared.
+void Session::ws_idle_deadline(bool on) {
+  websocket::stream_base::timeout timeouts;
+  ws_->ws.get_option(timeouts);
+  timeouts.idle_timeout = on ? std::chrono::milliseconds(core_.config.read_timeout_ms)
+                             : websocket::stream_base::none();
+  timeouts.keep_alive_pings = false;
+  ws_->ws.set_option(timeouts);
+}
+
 void Session::read_message() {
   if (closed_) return;
+  ws_idle_deadline(true);
   ws_->message.clear();
   ws_->ws.async_read(ws_->message, [self = shared_from_this()](beast::error_code ec, size_t) { self->on_message(ec); });
 }
 
 void Session::on_message(beast::error_code ec) {
   if (closed_) return;
+  ws_idle_deadline(false);
   if (ec) {
     // Closed without {"type":"end"} or gone: what arrived is still transcribed, as for an upload
     // whose client went away.
-    if (ec != websocket::error::closed && ec != asio::error::eof && ec != asio::error::connection_reset &&
+    if (ec == beast::error::timeout) {
+      spdlog::info("audio WebSocket: no message for {} ms (listen.read_timeout_ms); ending it",
+                   core_.config.read_timeout_ms);
+    } else if (ec != websocket::error::closed && ec != asio::error::eof && ec != asio::error::connection_reset &&
         ec != asio::error::operation_aborted) {
       spdlog::info("audio WebSocket ended by an error: {}", ec.message());
     }

@@ -75,7 +75,34 @@ std::optional<HeadRefusal> check_codings(std::string_view joined) {
   return std::nullopt;
 }
 
+// A TLS record of type handshake (22) for protocol version 3.x: a ClientHello.
+bool tls_handshake(std::string_view bytes) {
+  return bytes.size() >= 2 && bytes[0] == '\x16' && bytes[1] == '\x03';
+}
+
 }  // namespace
+
+std::optional<HeadRefusal> check_head_start(std::string_view received, size_t checked) {
+  if (tls_handshake(received)) {
+    return bad("this is a plain-HTTP server and a TLS handshake arrived; use http://, not https://");
+  }
+  for (size_t i = checked; i < received.size(); ++i) {
+    if (received[i] == '\n' && (i == 0 || received[i - 1] != '\r')) {
+      return bad("a line of the request head ends in a bare LF; end each line with CRLF (RFC 9112 §2.2)");
+    }
+  }
+  // The method: a token up to the first space, after any empty lines. Only the start is looked
+  // at, so a head trickled in byte by byte costs linear time.
+  constexpr size_t kMethodWindow = 64;
+  const std::string_view start = received.substr(0, kMethodWindow);
+  size_t pos = 0;
+  while (start.substr(pos, 2) == "\r\n") pos += 2;
+  for (; pos < start.size() && start[pos] != ' '; ++pos) {
+    if (start[pos] == '\r' && pos + 1 == received.size()) break;  // the rest of a CRLF may follow
+    if (!is_tchar(start[pos])) return bad("a request must start with a method such as GET or POST");
+  }
+  return std::nullopt;
+}
 
 std::optional<HeadRefusal> check_request_head(std::string_view head) {
   size_t pos = 0;

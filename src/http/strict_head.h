@@ -10,8 +10,10 @@
 //     chunked is not last, or appears twice                       400  (§6.3, §7)
 //   Transfer-Encoding with a coding other than chunked            501  (§6.1)
 //
-// What Beast refuses itself (a bad Content-Length, two that differ, bare LF line ends, a head
-// over the limit) is left to it.
+// What Beast refuses itself (a bad Content-Length, two that differ, a head over the limit) is left
+// to it. check_head_start() judges a head still arriving: what can never become a request (a
+// bare LF line end, which Beast would wait on until the read timeout since the head's end is
+// looked for as CRLF CRLF; a TLS handshake; a method that is not a token) is refused at once.
 #pragma once
 
 #include <optional>
@@ -28,5 +30,10 @@ struct HeadRefusal {
 // `head`: the request line and header lines up to and including the empty line that ends them.
 // nullopt when the head passes (or is too broken to judge: Beast's parser then reports it).
 std::optional<HeadRefusal> check_request_head(std::string_view head);
+
+// `received`: the bytes of a head so far (not yet ending in CRLF CRLF), of which the first
+// `checked` passed an earlier call. A refusal when they can never become an acceptable request
+// head, nullopt while they still may.
+std::optional<HeadRefusal> check_head_start(std::string_view received, size_t checked = 0);
 
 }  // namespace vs

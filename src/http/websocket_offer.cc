@@ -3,7 +3,7 @@
 #include <array>
 #include <cstdint>
 
-#include "common/strings.h"
+#include <boost/beast/http/rfc7230.hpp>
 
 namespace vs {
 namespace {
@@ -42,10 +42,9 @@ std::optional<std::string> decode_base64url(std::string_view text) {
 
 WebSocketOffer read_websocket_offer(std::string_view protocols) {
   WebSocketOffer offer;
-  while (!protocols.empty()) {
-    const size_t comma = protocols.find(',');
-    const std::string_view item = trim(protocols.substr(0, comma));
-    protocols = comma == std::string_view::npos ? std::string_view() : protocols.substr(comma + 1);
+  // Sec-WebSocket-Protocol is a list of tokens (RFC 6455 §11.3.4); Beast reads such lists.
+  for (const auto& token : boost::beast::http::token_list(protocols)) {
+    const std::string_view item(token.data(), token.size());
     if (item == kAudioSubprotocol) offer.audio = true;
     constexpr std::string_view kBearer = "bearer.";
     if (item.size() > kBearer.size() && item.substr(0, kBearer.size()) == kBearer) {

@@ -17,7 +17,7 @@ void StreamSource::start(RingWriter& out, OnEnd on_end) {
 void StreamSource::stop() noexcept { ended_ = true; }
 
 bool StreamSource::push(const AudioFrame& frame) {
-  if (!waits_) return out_->push(frame);
+  if (!holding_) return out_->push(frame);
   if (held_.empty() && out_->offer(frame)) return true;
   held_.push_back(frame);
   return true;
@@ -32,6 +32,8 @@ StreamSource::Fed StreamSource::drain() {
 StreamSource::Fed StreamSource::feed(std::string_view bytes) {
   if (!out_ || ended_ || out_->closed()) return Fed::Ended;
   bytes_ += bytes.size();
+  // Frames held back go first: what comes after them waits its turn.
+  holding_ = waits_ || bytes.size() >= kHoldBackBytes || !held_.empty();
   const auto* p = reinterpret_cast<const uint8_t*>(bytes.data());
   size_t n = bytes.size();
   const FrameChunker::Emit push = [this](const AudioFrame& f) { return this->push(f); };
@@ -63,6 +65,7 @@ StreamSource::Fed StreamSource::feed(std::string_view bytes) {
 StreamSource::Fed StreamSource::finish() {
   if (!out_ || ended_) return Fed::Ended;
   if (!last_frame_cut_) {
+    holding_ = waits_ || !held_.empty();
     chunker_.finish([this](const AudioFrame& f) { return push(f); });
     last_frame_cut_ = true;
   }

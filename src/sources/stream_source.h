@@ -3,7 +3,9 @@
 // thread. A live stream (the default) goes into the ring like a microphone's: never waiting, so
 // a worker that stops taking audio trips the overflow stop instead of stalling the sender. A
 // waiting stream (a recorded file uploaded as fast as the network goes) keeps what does not fit
-// and says Full: its receiver stops reading and calls drain() until it says Accepted.
+// and says Full: its receiver stops reading and calls drain() until it says Accepted. A live
+// stream does the same with one large piece (a second of audio or more: a WebSocket message may
+// carry many), which would otherwise overflow a ring that has room for the usual small pieces.
 //
 //   auto src = std::make_unique<StreamSource>();
 //   StreamSource* feed = src.get();
@@ -25,6 +27,8 @@ namespace vs {
 class StreamSource : public AudioSource {
  public:
   enum class Fed { Accepted, Full, Ended };
+  // A piece this large goes in as the ring makes room, even on a live stream.
+  static constexpr size_t kHoldBackBytes = 32000;  // 1 s of 16 kHz s16le
 
   explicit StreamSource(bool waits = false) : waits_(waits) {}
   void start(RingWriter& out, OnEnd on_end) override;
@@ -49,6 +53,7 @@ class StreamSource : public AudioSource {
   bool push(const AudioFrame& frame);
 
   const bool waits_;
+  bool holding_ = false;  // the current feed keeps what does not fit (waits_ or a large piece)
   std::deque<AudioFrame> held_;  // waiting streams: frames that did not fit yet
   RingWriter* out_ = nullptr;
   OnEnd on_end_;

@@ -13,7 +13,7 @@ import pytest
 
 from harness import EventCollector, raw_socket, subscribers, wait_until
 
-MAX_CONNECTIONS = 2048  # ServerCore::kMaxConnections
+MAX_CONNECTIONS = 2048  # ConnectionLimits::max_connections (src/http/connection_policy.h)
 
 
 def open_stream(d, rcvbuf: int | None = None) -> socket.socket:

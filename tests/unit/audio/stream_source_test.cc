@@ -44,5 +44,35 @@ TEST(StreamSource, AWaitingStreamFinishesWithoutWaitingAndLosesNothing) {
   EXPECT_EQ(ended, 1);
 }
 
+// Issue 16, S12: one WebSocket message may carry more audio than the ring holds.
+TEST(StreamSource, ALiveStreamHoldsBackALargePieceInsteadOfOverflowing) {
+  AudioRing ring(4);
+  RingWriter writer(ring);
+  StreamSource source;  // live
+  source.start(writer, [](const SourceEnd&) {});
+  const size_t frames = StreamSource::kHoldBackBytes / kFrameBytes + 1;  // more than a second
+  EXPECT_EQ(source.feed(frames_of_bytes(frames)), StreamSource::Fed::Full);
+  EXPECT_EQ(writer.rejected(), 0u);
+  size_t taken = 0;
+  while (source.drain() == StreamSource::Fed::Full) {
+    while (ring.size() > 0) {
+      ring.pop();
+      ++taken;
+    }
+  }
+  taken += ring.size();
+  EXPECT_EQ(taken, frames);
+  EXPECT_EQ(writer.rejected(), 0u) << "every frame of the piece went in";
+}
+
+TEST(StreamSource, ALiveStreamStillOverflowsOnSmallPiecesAFullRingCannotTake) {
+  AudioRing ring(2);
+  RingWriter writer(ring);
+  StreamSource source;
+  source.start(writer, [](const SourceEnd&) {});
+  EXPECT_EQ(source.feed(frames_of_bytes(3)), StreamSource::Fed::Ended);  // the ring refused one
+  EXPECT_EQ(writer.rejected(), 1u) << "a stalled worker still trips the overflow stop";
+}
+
 }  // namespace
 }  // namespace vs

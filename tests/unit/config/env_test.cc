@@ -157,6 +157,8 @@ INSTANTIATE_TEST_SUITE_P(
                 [](const Config& c) { return c.log.level == "trace"; }},
         EnvCase{"OPENAI_MAX_UPLOAD_MB", "2", "openai.max_upload_mb",
                 [](const Config& c) { return c.openai.max_upload_mb == 2; }},
+        EnvCase{"OPENAI_UPLOAD_BUDGET_MB", "50", "openai.upload_budget_mb",
+                [](const Config& c) { return c.openai.upload_budget_mb == 50; }},
         EnvCase{"WYOMING_LISTEN", "tcp://127.0.0.1:10300", "wyoming.listen",
                 [](const Config& c) { return c.wyoming.listen == "tcp://127.0.0.1:10300"; }},
         EnvCase{"WYOMING_ALLOW_REMOTE", "true", "wyoming.allow_remote",

@@ -80,6 +80,7 @@ wyoming:
   queue_timeout_ms: 1500
 openai:
   max_upload_mb: 7
+  upload_budget_mb: 300
 log:
   level: debug
 control_timeout_ms: 9000
@@ -139,6 +140,7 @@ void expect_full(const LoadedConfig& loaded, const std::string& path) {
   EXPECT_EQ(c.http.allowed_origins, std::vector<std::string>{"http://localhost:3000"});
   EXPECT_EQ(c.log.level, "debug");
   EXPECT_EQ(c.openai.max_upload_mb, 7);
+  EXPECT_EQ(c.openai.upload_budget_mb, 300);
   EXPECT_EQ(c.control_timeout_ms, 9000);
   for (const auto& [key, origin] : loaded.origins) {
     if (key == "auth.token_file") continue;  // cannot go with auth.token, set above: token_file_test.cc
@@ -179,7 +181,7 @@ TEST(ConfigFile, JsonSetsEveryKey) {
     "audio": {"buffer_seconds": 2.5, "replay_seconds": 10, "flush_timeout_ms": 3000, "file_dirs": ["/srv/audio"]},
     "http": {"allowed_hosts": ["voice.lan"], "allowed_origins": ["http://localhost:3000"]},
     "wyoming": {"listen": "unix:///tmp/wy.sock", "allow_remote": false, "queue_timeout_ms": 1500},
-    "openai": {"max_upload_mb": 7},
+    "openai": {"max_upload_mb": 7, "upload_budget_mb": 300},
     "log": {"level": "debug"},
     "control_timeout_ms": 9000
   })");

@@ -108,5 +108,34 @@ TEST(StrictHead, ABrokenRequestLineIsLeftToBeast) {
   EXPECT_FALSE(check_request_head(""));
 }
 
+TEST(StrictHeadStart, ABareLfIsRefusedAtOnce) {
+  const auto refused = check_head_start("GET / HTTP/1.1\n\n");
+  ASSERT_TRUE(refused);
+  EXPECT_EQ(refused->status, 400);
+  EXPECT_NE(refused->message.find("bare LF"), std::string::npos);
+  EXPECT_TRUE(check_head_start("GET / HTTP/1.1\r\nHost: x\n"));
+  EXPECT_TRUE(check_head_start("\n"));
+}
+
+TEST(StrictHeadStart, ATlsClientHelloIsRefusedAtOnce) {
+  const std::string hello("\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03", 11);
+  const auto refused = check_head_start(hello);
+  ASSERT_TRUE(refused);
+  EXPECT_NE(refused->message.find("TLS"), std::string::npos);
+}
+
+TEST(StrictHeadStart, AMethodMustBeAToken) {
+  EXPECT_TRUE(check_head_start(std::string("\x80\x01", 2)));
+  EXPECT_TRUE(check_head_start("GE{T / HTTP/1.1\r\n"));
+}
+
+TEST(StrictHeadStart, WhatMayStillBecomeARequestWaits) {
+  EXPECT_FALSE(check_head_start(""));
+  EXPECT_FALSE(check_head_start("GE"));
+  EXPECT_FALSE(check_head_start("\r"));
+  EXPECT_FALSE(check_head_start("\r\nGET / HTTP/1.1\r"));
+  EXPECT_FALSE(check_head_start("POST /v1/audio HTTP/1.1\r\nHost: x\r\nContent-Type: audio/L16\r\n"));
+}
+
 }  // namespace
 }  // namespace vs
