@@ -33,9 +33,21 @@ bool clean_end(const std::string& reason) {
 }  // namespace
 
 WyomingSession::WyomingSession(Protocol::socket socket, std::shared_ptr<WyomingShared> shared)
-    : socket_(std::move(socket)), shared_(std::move(shared)), executor_(socket_.get_executor()), timer_(executor_) {}
+    : socket_(std::move(socket)),
+      shared_(std::move(shared)),
+      executor_(socket_.get_executor()),
+      timer_(executor_),
+      watchdog_(executor_),
+      quiet_since_(Clock::now()) {
+  publish_idle();  // admitted idle: a connection that never speaks may be evicted
+}
 
-void WyomingSession::start() { read(); }
+void WyomingSession::start() {
+  quiet_since_ = Clock::now();
+  publish_idle();
+  watch();
+  read();
+}
 
 void WyomingSession::close() {
   if (closed_) return;
@@ -44,8 +56,18 @@ void WyomingSession::close() {
   socket_.shutdown(Protocol::socket::shutdown_both, ignored);
   socket_.close(ignored);
   timer_.cancel();
+  watchdog_.cancel();
+  stop_recording("client_closed");  // the slot is free as soon as the recording has ended
   release();
+  out_.clear();
+  out_bytes_ = 0;
   shared_->forget(this);
+}
+
+// Stops the recording this connection feeds, if any, with `reason` (the first reason wins: after
+// audio-stop it stays end_of_stream).
+void WyomingSession::stop_recording(const std::string& reason) {
+  if (recording_ && !recording_->finished()) recording_->request_stop(reason);
 }
 
 // Gives up what the connection holds in the daemon: its place in the queue or its turn, and the
@@ -55,10 +77,67 @@ void WyomingSession::release() {
   events_ = EventStream{};
   ticket_.reset();  // a turn not yet used goes to the next connection
   turn_.reset();
-  if (recording_ && !recording_->finished()) recording_->request_stop("requested");
+  stop_recording("requested");
   recording_.reset();
   source_ = nullptr;
   state_ = State::Idle;
+}
+
+std::optional<WyomingSession::Clock::time_point> WyomingSession::idle_since() const {
+  const int64_t ns = idle_since_ns_.load(std::memory_order_relaxed);
+  if (ns == kBusy) return std::nullopt;
+  return Clock::time_point(std::chrono::nanoseconds(ns));
+}
+
+void WyomingSession::publish_idle() {
+  const bool idle = !closed_ && state_ == State::Idle && !close_after_write_ && !writing_ && out_.empty();
+  idle_since_ns_.store(idle ? std::chrono::duration_cast<std::chrono::nanoseconds>(quiet_since_.time_since_epoch()).count()
+                            : kBusy,
+                       std::memory_order_relaxed);
+}
+
+// ---- the deadlines --------------------------------------------------------------------------
+// One timer for the three client deadlines; it wakes at the earliest that applies and looks
+// again (the marks it measures from only move forward, so a wake-up before a deadline re-arms).
+
+void WyomingSession::watch() {
+  if (closed_ || lingering_) return;
+  const auto& ctx = shared_->context;
+  const auto now = Clock::now();
+  Clock::time_point at = now + std::min(ctx.idle_timeout, ctx.read_timeout);  // nothing applies: look again
+  if (writing_) at = std::min(at, write_since_ + ctx.idle_timeout);
+  const bool awaiting_input = !paused_ && !out_full_ && !close_after_write_;
+  if (awaiting_input && state_ == State::Idle) at = std::min(at, quiet_since_ + ctx.idle_timeout);
+  if (awaiting_input && state_ == State::Recording) at = std::min(at, quiet_since_ + ctx.read_timeout);
+  watchdog_.expires_at(at);
+  watchdog_.async_wait([weak = weak_from_this()](boost::system::error_code ec) {
+    if (ec) return;
+    if (auto self = weak.lock()) self->on_watchdog();
+  });
+}
+
+void WyomingSession::on_watchdog() {
+  if (closed_ || lingering_) return;
+  const auto& ctx = shared_->context;
+  const auto now = Clock::now();
+  if (writing_ && now >= write_since_ + ctx.idle_timeout) {
+    spdlog::info("wyoming: the client read nothing of what we wrote for {} ms (wyoming.idle_timeout_ms); closing",
+                 ctx.idle_timeout.count());
+    return close();
+  }
+  const bool awaiting_input = !paused_ && !out_full_ && !close_after_write_;
+  if (awaiting_input && state_ == State::Idle && now >= quiet_since_ + ctx.idle_timeout) {
+    spdlog::info("wyoming: closing a connection idle for {} ms (wyoming.idle_timeout_ms)", ctx.idle_timeout.count());
+    return close();
+  }
+  if (awaiting_input && state_ == State::Recording && now >= quiet_since_ + ctx.read_timeout) {
+    stop_recording("read_timeout");
+    fail("no audio for " + std::to_string(ctx.read_timeout.count()) +
+                    " ms in the middle of a transcription (wyoming.read_timeout_ms), so the turn is given up; send "
+                    "audio-chunk events without long gaps and end with audio-stop",
+                "read_timeout");
+  }
+  watch();  // after an error too: the client must still read it
 }
 
 // After an `error`: the client may still be sending (its audio waited in the socket while it
@@ -69,6 +148,7 @@ void WyomingSession::linger_then_close() {
   boost::system::error_code ignored;
   socket_.shutdown(Protocol::socket::shutdown_send, ignored);
   lingering_ = true;
+  watchdog_.cancel();
   timer_.expires_after(kLinger);
   timer_.async_wait([weak = weak_from_this()](boost::system::error_code ec) {
     if (ec) return;
@@ -88,7 +168,7 @@ void WyomingSession::discard_until_eof() {
 // ---- reading and decoding -------------------------------------------------------------------
 
 void WyomingSession::read() {
-  if (closed_ || paused_ || reading_ || close_after_write_) return;
+  if (closed_ || paused_ || out_full_ || reading_ || close_after_write_) return;
   reading_ = true;
   socket_.async_read_some(asio::buffer(in_), [self = shared_from_this()](boost::system::error_code ec, size_t n) {
     self->on_read(ec, n);
@@ -104,13 +184,14 @@ void WyomingSession::on_read(boost::system::error_code ec, size_t n) {
     if (!peer_gone(ec)) spdlog::info("wyoming: read failed: {}", ec.message());
     return close();
   }
+  quiet_since_ = Clock::now();
   decoder_.feed(std::string_view(in_.data(), n));
   handle_events();
 }
 
 void WyomingSession::handle_events() {
   handling_ = true;
-  while (!closed_ && !paused_ && !close_after_write_) {
+  while (!closed_ && !paused_ && !out_full_ && !close_after_write_) {
     std::optional<WyomingEvent> ev;
     try {
       ev = decoder_.next();
@@ -122,11 +203,13 @@ void WyomingSession::handle_events() {
     }
   }
   handling_ = false;
+  publish_idle();
   read();
 }
 
 void WyomingSession::resume() {
   paused_ = false;
+  quiet_since_ = Clock::now();  // the client's silence counts from when we listen again
   if (!handling_) handle_events();  // inside the loop, clearing the flag is enough
 }
 
@@ -135,7 +218,10 @@ void WyomingSession::handle(WyomingEvent ev) {
     send(info_event(shared_->context.model ? shared_->context.model() : ModelInfo{}));
   } else if (ev.type == "ping") {
     WyomingEvent pong{"pong"};
-    if (const auto it = ev.data.find("text"); it != ev.data.end() && it->is_string()) pong.data["text"] = *it;
+    if (const auto it = ev.data.find("text");
+        it != ev.data.end() && it->is_string() && it->get_ref<const std::string&>().size() <= kMaxPongText) {
+      pong.data["text"] = *it;
+    }
     send(pong);
   } else if (ev.type == "transcribe") {
     if (state_ == State::Idle) want_turn();
@@ -360,6 +446,7 @@ void WyomingSession::end_transcription() {
   format_.reset();
   stop_pending_ = false;
   state_ = State::Idle;
+  quiet_since_ = Clock::now();  // idle from now: the client has its transcript to read
   if (!clean_end(reason)) {
     return fail("the recording stopped: " + reason + (follower_.text().empty() ? "" : "; heard so far: " + follower_.text()),
                 "recording_" + reason);
@@ -370,15 +457,26 @@ void WyomingSession::end_transcription() {
 
 // ---- writing --------------------------------------------------------------------------------
 
+// What waits to be written is bounded: above kOutboundHighWater we stop reading (a client that
+// does not read what it asked for cannot ask for more), past kMaxOutboundBytes we close.
 void WyomingSession::send(const WyomingEvent& ev) {
   if (closed_) return;
   out_.push_back(encode_wyoming(ev));
+  out_bytes_ += out_.back().size();
+  if (out_bytes_ > kMaxOutboundBytes) {
+    spdlog::info("wyoming: the client does not read; {} bytes wait to be written (limit {}); closing", out_bytes_,
+                 kMaxOutboundBytes);
+    return close();
+  }
+  if (out_bytes_ > kOutboundHighWater) out_full_ = true;
   write_next();
 }
 
 void WyomingSession::write_next() {
   if (writing_ || out_.empty() || closed_) return;
   writing_ = true;
+  write_since_ = Clock::now();
+  publish_idle();
   asio::async_write(socket_, asio::buffer(out_.front()),
                     [self = shared_from_this()](boost::system::error_code ec, size_t) {
                       self->writing_ = false;
@@ -387,10 +485,17 @@ void WyomingSession::write_next() {
                         if (!peer_gone(ec)) spdlog::info("wyoming: write failed: {}", ec.message());
                         return self->close();
                       }
+                      self->out_bytes_ -= self->out_.front().size();
                       self->out_.pop_front();
                       // transcript-stop is out: the next connection's turn may begin.
                       if (self->out_.empty() && self->state_ == State::Idle) self->turn_.reset();
                       if (self->out_.empty() && self->close_after_write_) return self->linger_then_close();
+                      self->publish_idle();
+                      if (self->out_full_ && self->out_bytes_ <= kOutboundHighWater / 2) {
+                        self->out_full_ = false;
+                        self->quiet_since_ = Clock::now();
+                        if (!self->handling_) self->handle_events();
+                      }
                       self->write_next();
                     });
 }
@@ -404,6 +509,7 @@ void WyomingSession::fail(const std::string& text, const std::string& code) {
   pause();
   timer_.cancel();
   release();
+  publish_idle();
 }
 
 }  // namespace vs

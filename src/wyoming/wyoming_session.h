@@ -9,11 +9,18 @@
 // The recording's events come from the bus (wake_when_ready → a post to this session's thread)
 // and go through a TranscriptFollower. A malformed event gets an `error` and the connection
 // closes. Nothing here blocks: every step is a completion on the session's io_context.
+// Bounds against a hostile or broken client: outside a transcription a connection that sends
+// nothing for idle_timeout is closed; mid-transcription a gap of read_timeout in its audio ends
+// the turn with an `error`; what we write is bounded in bytes (reading stops above a high-water
+// mark, the connection closes past a hard limit, a pong echoes at most kMaxPongText); a close
+// stops the recording at once.
 //
 // Internal to src/wyoming: includes Asio.
 #pragma once
 
 #include <array>
+#include <atomic>
+#include <chrono>
 #include <deque>
 #include <memory>
 #include <optional>
@@ -40,10 +47,18 @@ class WyomingSession : public std::enable_shared_from_this<WyomingSession> {
 
   WyomingSession(Protocol::socket socket, std::shared_ptr<WyomingShared> shared);
 
+  using Clock = std::chrono::steady_clock;
+  static constexpr size_t kOutboundHighWater = 256 * 1024;      // reading stops while more waits to be written
+  static constexpr size_t kMaxOutboundBytes = 4 * 1024 * 1024;  // past this, the connection closes
+  static constexpr size_t kMaxPongText = 1024;                  // a longer ping text is not echoed
+
   void start();
   // Closes the connection; a recording it was feeding is stopped. Session thread; idempotent.
   void close();
   const boost::asio::any_io_executor& executor() const { return executor_; }
+  // Since when the connection is idle (outside a transcription, nothing left to write), nullopt
+  // while busy. Any thread: admit() evicts the longest-idle connection when all are taken.
+  std::optional<Clock::time_point> idle_since() const;
 
  private:
   enum class State { Idle, Queued, Recording, Finishing };
@@ -76,6 +91,12 @@ class WyomingSession : public std::enable_shared_from_this<WyomingSession> {
   void release();
   void linger_then_close();
   void discard_until_eof();
+  void stop_recording(const std::string& reason);
+
+  // the deadlines: idle, read (mid-transcription) and write (a client that reads nothing)
+  void watch();
+  void on_watchdog();
+  void publish_idle();
 
   Protocol::socket socket_;
   std::shared_ptr<WyomingShared> shared_;
@@ -89,6 +110,8 @@ class WyomingSession : public std::enable_shared_from_this<WyomingSession> {
   bool handling_ = false;  // inside handle_events()
 
   std::deque<std::string> out_;
+  size_t out_bytes_ = 0;
+  bool out_full_ = false;  // over kOutboundHighWater: no reading until the client has read
   bool writing_ = false;
   bool close_after_write_ = false;
   bool lingering_ = false;  // the error is written: discarding input until the client closes
@@ -109,6 +132,12 @@ class WyomingSession : public std::enable_shared_from_this<WyomingSession> {
   bool retrying_drain_ = false;     // timer_ waits to offer held frames again
   EventStream events_;
   TranscriptFollower follower_;
+
+  boost::asio::steady_timer watchdog_;
+  Clock::time_point quiet_since_{};  // the last input, or when reading became possible again
+  Clock::time_point write_since_{};  // when the pending write began
+  static constexpr int64_t kBusy = INT64_MAX;
+  std::atomic<int64_t> idle_since_ns_{kBusy};  // idle_since() for other threads
 };
 
 }  // namespace vs
