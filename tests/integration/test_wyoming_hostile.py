@@ -150,6 +150,7 @@ def test_idle_connections_filling_every_slot_do_not_lock_out_a_real_client(wyomi
         for s in idle:
             s.close()
     p99 = statistics.quantiles(latencies, n=100)[98]
+    print(f"health p99 {p99 * 1000:.1f} ms over {len(latencies)} calls")
     assert p99 <= 0.050, f"health p99 {p99 * 1000:.1f} ms over {len(latencies)} calls"
 
 
@@ -216,6 +217,27 @@ def test_a_client_that_never_reads_cannot_grow_the_daemons_memory(wyoming_daemon
     wait_until(lambda: daemon_pid_rss_kb(pid) < baseline + 20 * 1024, 15,
                f"RSS to come back within 20 MB of {baseline} kB")
     assert describe_info(port, timeout=5)[0] == "info"
+
+
+def test_a_client_that_reads_nothing_is_closed_after_the_idle_timeout(wyoming_daemon):
+    d, port = wyoming_daemon(idle_timeout_ms=1500)
+    ping = frame("ping", {"text": "z" * 1000})
+    s = connect(port, rcvbuf=4096)
+    s.settimeout(0.2)
+    t_end = time.monotonic() + 20
+    closed_at = None
+    try:
+        while time.monotonic() < t_end and closed_at is None:
+            try:
+                s.send(ping)
+            except socket.timeout:
+                pass  # the daemon stopped reading: what it wrote waits for us
+            except OSError:
+                closed_at = time.monotonic()
+        assert closed_at is not None, "a client that reads nothing was never closed"
+    finally:
+        s.close()
+    assert "read nothing of what we wrote" in d.log()
 
 
 def test_a_long_ping_text_is_not_echoed(wyoming_daemon):
