@@ -230,7 +230,13 @@ struct Step {
                            " (wyoming.idle_timeout_ms); closing");
       return close("client_closed");
     }
-    if (s.phase == Phase::Queued && now >= s.queue_deadline && !e.turn_granted) {
+    if (s.phase == Phase::Queued && now >= s.queue_deadline) {
+      if (e.turn_granted) {
+        // Granted just now, the grant on its way (or the recorder busy, which RecordingBusy
+        // answers): look again in a moment rather than refuse a turn we hold.
+        s.queue_deadline = now + p.busy_retry;
+        return;
+      }
       return fail("busy: another transcription holds the one speech worker; waited " + ms(p.queue_timeout) +
                       " for a turn (wyoming.queue_timeout_ms) with " + std::to_string(e.ahead) +
                       " connection(s) ahead",

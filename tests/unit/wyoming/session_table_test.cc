@@ -102,8 +102,10 @@ TEST_F(SessionTable, AQueuedClientGetsBusyAtTheQueueDeadline) {
   received(Kind::Transcribe);
   EXPECT_EQ(deadline(state, policy), now + policy.queue_timeout);
   now += policy.queue_timeout;
-  // Granted at the last instant: the grant is on its way, so no error.
+  // Granted at the last instant: the grant is on its way, so no error yet; a moment more.
   EXPECT_TRUE(feed(wev::Tick{true, 0}).empty());
+  EXPECT_EQ(deadline(state, policy), now + policy.busy_retry);
+  now += policy.busy_retry;
   const auto a = feed(wev::Tick{false, 2});
   const auto* err = find<wact::SendError>(a);
   ASSERT_TRUE(err);
