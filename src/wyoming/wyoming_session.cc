@@ -5,6 +5,7 @@
 
 #include "audio/recorder.h"
 #include "sources/stream_source.h"
+#include "wyoming/heap_trim.h"
 
 namespace vs {
 
@@ -16,6 +17,10 @@ using wyoming::Kind;
 using wyoming::Phase;
 
 namespace {
+
+// A connection that held more than this (decoded input or queued output) gives its memory back
+// to the system when it closes.
+constexpr size_t kTrimAfterBytes = 256 * 1024;
 
 // A peer that went away: normal for Wyoming clients (they drop the connection once they have
 // their transcript), so never worth more than a debug line.
@@ -176,6 +181,8 @@ void WyomingSession::carry_out(const wyoming::SessionAction& action) {
           ticket_.reset();
           turn_.reset();
           stop_recording("client_closed");  // the table said why first; this is a safety net
+          decoder_ = WyomingDecoder{};
+          if (held_much_) trim_heap_later(executor_);
           shared_->forget(this);
         } else if constexpr (std::is_same_v<A, wact::Log>) {
           switch (a.level) {
@@ -208,6 +215,7 @@ void WyomingSession::on_read(boost::system::error_code ec, size_t n) {
   // After an error: what the client sends is discarded until it closes.
   if (state_.phase != Phase::Lingering && state_.phase != Phase::Failing) {
     decoder_.feed(std::string_view(in_.data(), n));
+    held_much_ = held_much_ || decoder_.buffered() > kTrimAfterBytes;
   }
   dispatch(wev::Input{});  // after_step handles what was decoded and reads again
 }
@@ -344,6 +352,7 @@ void WyomingSession::follow_events() {
 void WyomingSession::send(const WyomingEvent& ev) {
   if (state_.phase == Phase::Closed) return;
   out_.push_back(encode_wyoming(ev));
+  held_much_ = held_much_ || state_.out_bytes + out_.back().size() > kTrimAfterBytes;
   dispatch(wev::Queued{out_.back().size()});  // the table bounds what waits
   write_next();
 }

@@ -100,6 +100,7 @@ class WyomingSession : public std::enable_shared_from_this<WyomingSession> {
 
   std::deque<std::string> out_;
   bool writing_ = false;
+  bool held_much_ = false;  // megabytes went through: trim the heap after the close
 
   boost::asio::steady_timer watchdog_;  // deadline(state_): a Tick
   std::optional<Clock::time_point> watchdog_at_;

@@ -219,6 +219,35 @@ def test_a_client_that_never_reads_cannot_grow_the_daemons_memory(wyoming_daemon
     assert describe_info(port, timeout=5)[0] == "info"
 
 
+def test_every_slot_taken_by_never_reading_clients_is_bounded_and_given_back(wyoming_daemon):
+    # 64 clients sending 1 MiB pings: each connection holds at most its decoder's event and a
+    # bounded write queue; after the close the heap is trimmed (glibc keeps freed arenas).
+    d, port = wyoming_daemon()
+    pid = d.proc.pid
+    baseline = daemon_pid_rss_kb(pid)
+    ping = frame("ping", {"text": "x" * (1024 * 1024 - 64)})
+    socks = [connect(port, rcvbuf=4096) for _ in range(MAX_CONNECTIONS)]
+    peak = baseline
+    try:
+        for s in socks:
+            s.settimeout(0.02)
+        t_end = time.monotonic() + 8
+        while time.monotonic() < t_end:
+            for s in socks:
+                try:
+                    s.send(ping)
+                except (socket.timeout, OSError):
+                    pass
+            peak = max(peak, daemon_pid_rss_kb(pid))
+    finally:
+        for s in socks:
+            s.close()
+    print(f"{len(socks)} never-reading clients: RSS baseline {baseline} kB, peak {peak} kB")
+    assert peak < baseline + MAX_CONNECTIONS * 4 * 1024, f"RSS rose from {baseline} to {peak} kB"
+    wait_until(lambda: daemon_pid_rss_kb(pid) < baseline + 20 * 1024, 15,
+               f"RSS to come back within 20 MB of {baseline} kB")
+
+
 def test_a_client_that_reads_nothing_is_closed_after_the_idle_timeout(wyoming_daemon):
     d, port = wyoming_daemon(idle_timeout_ms=1500)
     ping = frame("ping", {"text": "z" * 1000})
