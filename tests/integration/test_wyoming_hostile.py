@@ -266,7 +266,8 @@ def test_a_client_that_reads_nothing_is_closed_after_the_idle_timeout(wyoming_da
         assert closed_at is not None, "a client that reads nothing was never closed"
     finally:
         s.close()
-    assert "read nothing of what we wrote" in d.log()
+    # Why it closed (the log reader may trail the daemon on a loaded machine).
+    wait_until(lambda: "read nothing of what we wrote" in d.log(), 10, "the daemon to say why it closed")
 
 
 def test_a_long_ping_text_is_not_echoed(wyoming_daemon):
