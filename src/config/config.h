@@ -98,6 +98,8 @@ struct WyomingConfig {
   std::string listen;               // "" = off; "tcp://HOST:PORT" or "unix://PATH"
   bool allow_remote = false;        // Wyoming has no auth: a non-loopback address needs this
   int queue_timeout_ms = 30000;     // a connection waits this long for the one recording slot
+  int idle_timeout_ms = 30000;      // a connection outside a transcription that sends nothing is closed
+  int read_timeout_ms = 5000;       // mid-transcription, audio must keep coming: a gap this long ends the turn
 };
 
 // The OpenAI-compatible POST /v1/audio/transcriptions.

@@ -94,6 +94,10 @@ std::vector<KeyDef> build_table() {
       KEY(wyoming.listen, "WYOMING_LISTEN", kAny, "Wyoming listener: tcp://HOST:PORT or unix://PATH; empty = off"),
       KEY(wyoming.allow_remote, "WYOMING_ALLOW_REMOTE", kAny, "allow a non-loopback Wyoming address (it has no auth)"),
       KEY(wyoming.queue_timeout_ms, "WYOMING_QUEUE_TIMEOUT_MS", kTimeoutMs, "a Wyoming client waits this long for its turn"),
+      KEY(wyoming.idle_timeout_ms, "WYOMING_IDLE_TIMEOUT_MS", kTimeoutMs,
+          "a Wyoming connection outside a transcription that sends nothing (or reads nothing) this long is closed"),
+      KEY(wyoming.read_timeout_ms, "WYOMING_READ_TIMEOUT_MS", kTimeoutMs,
+          "mid-transcription, no audio for this long ends the turn with an error"),
       KEY(control_timeout_ms, "CONTROL_TIMEOUT_MS", kTimeoutMs, "a control call waits this beyond the worker's"),
   };
   std::sort(t.begin(), t.end(), [](const KeyDef& a, const KeyDef& b) { return a.key < b.key; });

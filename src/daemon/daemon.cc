@@ -196,6 +196,8 @@ int run_daemon(const LoadedConfig& loaded, const ConfigSources& sources) {
                            },
                            std::chrono::milliseconds(config.wyoming.queue_timeout_ms),
                            [&supervisor] { return why_no_audio(supervisor.snapshot()); }};
+    context.idle_timeout = std::chrono::milliseconds(config.wyoming.idle_timeout_ms);
+    context.read_timeout = std::chrono::milliseconds(config.wyoming.read_timeout_ms);
     wyoming = std::make_unique<WyomingServer>(std::move(wyoming_socket), std::move(context),
                                               [&server]() -> boost::asio::io_context& { return server->next_io_context(); });
     wyoming->start();

@@ -20,15 +20,38 @@ constexpr auto kCloseLimit = std::chrono::seconds(2);
 void admit(const std::shared_ptr<WyomingShared>& shared, AcceptLoop::Protocol::socket socket) {
   if (shared->stopping) return;
   auto session = std::make_shared<WyomingSession>(std::move(socket), shared);
-  if (shared->admit(session)) {
+  std::shared_ptr<WyomingSession> evicted;
+  if (shared->admit(session, evicted)) {
+    if (evicted) {
+      spdlog::info("wyoming: {} connections open; closing the longest idle for a new one", WyomingShared::kMaxConnections);
+      asio::post(evicted->executor(), [evicted] { evicted->close(); });
+    }
     asio::post(session->executor(), [session] { session->start(); });
   } else {
-    spdlog::warn("wyoming: {} connections open; refusing another", WyomingShared::kMaxConnections);
+    spdlog::warn("wyoming: {} connections open, none idle; refusing another", WyomingShared::kMaxConnections);
     asio::post(session->executor(), [session] { session->close(); });
   }
 }
 
 }  // namespace
+
+bool WyomingShared::admit(const std::shared_ptr<WyomingSession>& s, std::shared_ptr<WyomingSession>& evicted) {
+  std::lock_guard lock(mu);
+  if (sessions.size() >= kMaxConnections) {
+    auto oldest = sessions.end();
+    std::optional<std::chrono::steady_clock::time_point> oldest_since;
+    for (auto it = sessions.begin(); it != sessions.end(); ++it) {
+      const auto since = (*it)->idle_since();
+      if (since && (!oldest_since || *since < *oldest_since)) oldest = it, oldest_since = since;
+    }
+    if (oldest == sessions.end()) return false;
+    // Out of the registry now, so the slot is free at once and no later admit picks it again.
+    evicted = std::move(*oldest);
+    sessions.erase(oldest);
+  }
+  sessions.push_back(s);
+  return true;
+}
 
 struct WyomingServer::Impl {
   ListenSocket socket;

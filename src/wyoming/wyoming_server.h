@@ -3,6 +3,9 @@
 // Recorder, ring and pump as the HTTP sources, answered with transcript-start/-chunk while
 // speaking and transcript + transcript-stop after audio-stop. One recording at a time: other
 // connections wait their turn in arrival order for at most queue_timeout, then get an `error`.
+// A silent connection is closed after idle_timeout, a transcription whose audio stops for
+// read_timeout ends with an `error`, and when all kMaxConnections are open the longest-idle one
+// makes room for a new one.
 //
 // It owns no thread: its acceptor and connections run on the io_contexts `next_io` hands out
 // (the HTTP server's I/O threads), and like every session there nothing blocks.
@@ -38,6 +41,10 @@ struct WyomingContext {
   std::chrono::milliseconds queue_timeout{30000};
   // Why the worker cannot take audio now (why_no_audio), empty when it can.
   std::function<std::string()> why_no_audio = [] { return std::string(); };
+  // A connection outside a transcription that sends nothing (or reads nothing we write) this long
+  // is closed; mid-transcription, a gap in the client's audio this long ends its turn.
+  std::chrono::milliseconds idle_timeout{30000};
+  std::chrono::milliseconds read_timeout{5000};
 };
 
 class WyomingServer {

@@ -5,17 +5,22 @@
 
 #include "audio/recorder.h"
 #include "sources/stream_source.h"
+#include "wyoming/heap_trim.h"
 
 namespace vs {
 
 namespace asio = boost::asio;
-using namespace std::chrono_literals;
+namespace wev = wyoming::wev;
+namespace wact = wyoming::wact;
+using wyoming::Fed;
+using wyoming::Kind;
+using wyoming::Phase;
 
 namespace {
 
-constexpr auto kBusyRetry = 100ms;  // the recorder runs an HTTP recording: look again this often
-constexpr auto kFullRetry = 2ms;    // the ring was full: offer the held frames again after this
-constexpr auto kLinger = 1s;        // after an error, how long the client gets to close first
+// A connection that held more than this (decoded input or queued output) gives its memory back
+// to the system when it closes.
+constexpr size_t kTrimAfterBytes = 256 * 1024;
 
 // A peer that went away: normal for Wyoming clients (they drop the connection once they have
 // their transcript), so never worth more than a debug line.
@@ -25,70 +30,175 @@ bool peer_gone(boost::system::error_code ec) {
          ec == asio::error::connection_aborted;
 }
 
-// Reasons a recording ends with its transcript intact; any other (overflow, ...) is an error.
-bool clean_end(const std::string& reason) {
-  return reason == "end_of_stream" || reason == "requested" || reason == "shutdown";
+wyoming::SessionPolicy policy_of(const WyomingContext& c) {
+  wyoming::SessionPolicy p;
+  p.queue_timeout = c.queue_timeout;
+  p.idle_timeout = c.idle_timeout;
+  p.read_timeout = c.read_timeout;
+  return p;
 }
+
+Kind kind_of(const std::string& type) {
+  if (type == "describe") return Kind::Describe;
+  if (type == "ping") return Kind::Ping;
+  if (type == "transcribe") return Kind::Transcribe;
+  if (type == "audio-start") return Kind::AudioStart;
+  if (type == "audio-chunk") return Kind::AudioChunk;
+  if (type == "audio-stop") return Kind::AudioStop;
+  return Kind::Other;
+}
+
+size_t ping_text_bytes(const WyomingEvent& ev) {
+  const auto it = ev.data.find("text");
+  return it != ev.data.end() && it->is_string() ? it->get_ref<const std::string&>().size() : 0;
+}
+
+Fed fed_of(StreamSource::Fed f) {
+  switch (f) {
+    case StreamSource::Fed::Accepted: return Fed::Accepted;
+    case StreamSource::Fed::Full: return Fed::Full;
+    case StreamSource::Fed::Ended: return Fed::Ended;
+  }
+  return Fed::Ended;
+}
+
+// Two results of one action: the worse one counts (Ended over Full over Accepted).
+Fed worse(Fed a, Fed b) { return static_cast<int>(a) > static_cast<int>(b) ? a : b; }
 
 }  // namespace
 
 WyomingSession::WyomingSession(Protocol::socket socket, std::shared_ptr<WyomingShared> shared)
-    : socket_(std::move(socket)), shared_(std::move(shared)), executor_(socket_.get_executor()), timer_(executor_) {}
-
-void WyomingSession::start() { read(); }
-
-void WyomingSession::close() {
-  if (closed_) return;
-  closed_ = true;
-  boost::system::error_code ignored;
-  socket_.shutdown(Protocol::socket::shutdown_both, ignored);
-  socket_.close(ignored);
-  timer_.cancel();
-  release();
-  shared_->forget(this);
+    : socket_(std::move(socket)),
+      shared_(std::move(shared)),
+      executor_(socket_.get_executor()),
+      policy_(policy_of(shared_->context)),
+      watchdog_(executor_),
+      retry_(executor_) {
+  state_.quiet_since = Clock::now();
+  publish_idle();  // admitted idle: a connection that never speaks may be evicted
 }
 
-// Gives up what the connection holds in the daemon: its place in the queue or its turn, and the
-// recording it feeds. After audio-stop the source's end_of_stream stays the recording's reason
-// (the first reason wins); before it, the audio so far is still transcribed.
-void WyomingSession::release() {
-  events_ = EventStream{};
-  ticket_.reset();  // a turn not yet used goes to the next connection
-  turn_.reset();
-  if (recording_ && !recording_->finished()) recording_->request_stop("requested");
-  recording_.reset();
-  source_ = nullptr;
-  state_ = State::Idle;
+void WyomingSession::start() { dispatch(wev::Started{}); }
+
+void WyomingSession::close() { dispatch(wev::PeerGone{}); }
+
+std::optional<WyomingSession::Clock::time_point> WyomingSession::idle_since() const {
+  const int64_t ns = idle_since_ns_.load(std::memory_order_relaxed);
+  if (ns == kBusy) return std::nullopt;
+  return Clock::time_point(std::chrono::nanoseconds(ns));
 }
 
-// After an `error`: the client may still be sending (its audio waited in the socket while it
-// was queued). Closing with unread bytes would reset the connection and could destroy the error
-// before the client reads it, so stop sending, discard what comes until the client closes (or a
-// second passes), then close.
-void WyomingSession::linger_then_close() {
-  boost::system::error_code ignored;
-  socket_.shutdown(Protocol::socket::shutdown_send, ignored);
-  lingering_ = true;
-  timer_.expires_after(kLinger);
-  timer_.async_wait([weak = weak_from_this()](boost::system::error_code ec) {
-    if (ec) return;
-    if (auto self = weak.lock()) self->close();
-  });
-  if (!reading_) discard_until_eof();  // else the pending read's completion goes on discarding
+void WyomingSession::publish_idle() {
+  const auto idle = wyoming::idle_since(state_);
+  idle_since_ns_.store(idle ? std::chrono::duration_cast<std::chrono::nanoseconds>(idle->time_since_epoch()).count()
+                            : kBusy,
+                       std::memory_order_relaxed);
 }
 
-void WyomingSession::discard_until_eof() {
-  if (closed_) return;
-  reading_ = true;
-  socket_.async_read_some(asio::buffer(in_), [self = shared_from_this()](boost::system::error_code ec, size_t n) {
-    self->on_read(ec, n);
-  });
+// ---- the table ------------------------------------------------------------------------------
+
+void WyomingSession::dispatch(wyoming::SessionEvent event) {
+  pending_.push_back(std::move(event));
+  if (dispatching_) return;  // the loop below takes it
+  dispatching_ = true;
+  while (!pending_.empty()) {
+    wyoming::SessionEvent e = std::move(pending_.front());
+    pending_.pop_front();
+    wyoming::SessionStep t = wyoming::step(std::move(state_), e, Clock::now(), policy_);
+    state_ = std::move(t.state);
+    for (const auto& a : t.actions) carry_out(a);
+  }
+  dispatching_ = false;
+  after_step();
+}
+
+// What follows from the state rather than from one action: the idle mark for eviction, the
+// watchdog, and reading.
+void WyomingSession::after_step() {
+  publish_idle();
+  if (state_.phase == Phase::Closed) return;
+  arm_watchdog();
+  if (wyoming::reads(state_)) handle_events();
+}
+
+void WyomingSession::carry_out(const wyoming::SessionAction& action) {
+  std::visit(
+      [this](const auto& a) {
+        using A = std::decay_t<decltype(a)>;
+        if constexpr (std::is_same_v<A, wact::SendInfo>) {
+          send(info_event(shared_->context.model ? shared_->context.model() : ModelInfo{}));
+        } else if constexpr (std::is_same_v<A, wact::SendPong>) {
+          WyomingEvent pong{"pong"};
+          if (a.echo_text && current_) {
+            if (const auto it = current_->data.find("text"); it != current_->data.end() && it->is_string()) {
+              pong.data["text"] = *it;
+            }
+          }
+          send(pong);
+        } else if constexpr (std::is_same_v<A, wact::SendError>) {
+          send(WyomingEvent{"error", {{"text", a.text}, {"code", a.code}}});
+        } else if constexpr (std::is_same_v<A, wact::SendTranscript>) {
+          for (const WyomingEvent& out : follower_.finish()) send(out);
+        } else if constexpr (std::is_same_v<A, wact::SetFormat>) {
+          try {
+            format_ = pcm_format_of(current_->data);
+            converter_.emplace(*format_);
+          } catch (const WyomingProtocolError& e) {
+            pending_.push_back(wev::Malformed{e.what()});
+          }
+        } else if constexpr (std::is_same_v<A, wact::JoinQueue>) {
+          std::weak_ptr<WyomingShared> shared = shared_;
+          ticket_ = shared_->turns.join([weak = weak_from_this(), shared, ex = executor_] {
+            if (auto s = shared.lock()) s->post(ex, [weak] {
+                if (auto self = weak.lock()) self->dispatch(wev::TurnGranted{});
+              });
+          });
+        } else if constexpr (std::is_same_v<A, wact::LeaveQueue>) {
+          ticket_.reset();  // a turn not yet used goes to the next connection
+        } else if constexpr (std::is_same_v<A, wact::StartRecording>) {
+          start_recording();
+        } else if constexpr (std::is_same_v<A, wact::Feed>) {
+          pending_.push_back(wev::FeedResult{feed_chunk()});
+        } else if constexpr (std::is_same_v<A, wact::Finish>) {
+          pending_.push_back(wev::FeedResult{finish_stream()});
+        } else if constexpr (std::is_same_v<A, wact::Drain>) {
+          pending_.push_back(wev::FeedResult{source_ ? fed_of(source_->drain()) : Fed::Ended});
+        } else if constexpr (std::is_same_v<A, wact::StopRecording>) {
+          stop_recording(a.reason);
+        } else if constexpr (std::is_same_v<A, wact::ReleaseTurn>) {
+          turn_.reset();
+        } else if constexpr (std::is_same_v<A, wact::ArmRetry>) {
+          arm_retry(a.at);
+        } else if constexpr (std::is_same_v<A, wact::ShutdownSend>) {
+          boost::system::error_code ignored;
+          socket_.shutdown(Protocol::socket::shutdown_send, ignored);
+        } else if constexpr (std::is_same_v<A, wact::Close>) {
+          boost::system::error_code ignored;
+          socket_.shutdown(Protocol::socket::shutdown_both, ignored);
+          socket_.close(ignored);
+          watchdog_.cancel();
+          retry_.cancel();
+          ticket_.reset();
+          turn_.reset();
+          stop_recording("client_closed");  // the table said why first; this is a safety net
+          decoder_ = WyomingDecoder{};
+          if (held_much_) trim_heap_later(executor_);
+          shared_->forget(this);
+        } else if constexpr (std::is_same_v<A, wact::Log>) {
+          switch (a.level) {
+            case wact::Level::Debug: spdlog::debug("wyoming: {}", a.text); break;
+            case wact::Level::Info: spdlog::info("wyoming: {}", a.text); break;
+            case wact::Level::Warn: spdlog::warn("wyoming: {}", a.text); break;
+          }
+        }
+      },
+      action);
 }
 
 // ---- reading and decoding -------------------------------------------------------------------
 
 void WyomingSession::read() {
-  if (closed_ || paused_ || reading_ || close_after_write_) return;
+  if (reading_ || state_.phase == Phase::Closed || !wyoming::reads(state_)) return;
   reading_ = true;
   socket_.async_read_some(asio::buffer(in_), [self = shared_from_this()](boost::system::error_code ec, size_t n) {
     self->on_read(ec, n);
@@ -97,104 +207,46 @@ void WyomingSession::read() {
 
 void WyomingSession::on_read(boost::system::error_code ec, size_t n) {
   reading_ = false;
-  if (closed_) return;
-  if (lingering_) return ec ? close() : discard_until_eof();
-  if (close_after_write_) return;  // an error is on its way out; what the client sent is moot
+  if (state_.phase == Phase::Closed) return;
   if (ec) {
     if (!peer_gone(ec)) spdlog::info("wyoming: read failed: {}", ec.message());
-    return close();
+    return dispatch(wev::PeerGone{});
   }
-  decoder_.feed(std::string_view(in_.data(), n));
-  handle_events();
+  // After an error: what the client sends is discarded until it closes.
+  if (state_.phase != Phase::Lingering && state_.phase != Phase::Failing) {
+    decoder_.feed(std::string_view(in_.data(), n));
+    held_much_ = held_much_ || decoder_.buffered() > kTrimAfterBytes;
+  }
+  dispatch(wev::Input{});  // after_step handles what was decoded and reads again
 }
 
+// The decoded events, one step each, while the table lets the session read.
 void WyomingSession::handle_events() {
+  if (handling_) return;  // an action inside the loop below: the loop goes on by itself
   handling_ = true;
-  while (!closed_ && !paused_ && !close_after_write_) {
+  while (state_.phase != Phase::Lingering && wyoming::reads(state_)) {
     std::optional<WyomingEvent> ev;
     try {
       ev = decoder_.next();
-      if (!ev) break;
-      handle(std::move(*ev));
     } catch (const WyomingProtocolError& e) {
-      handling_ = false;
-      return fail(std::string("malformed event: ") + e.what(), "bad_event");
+      dispatch(wev::Malformed{e.what()});
+      break;
     }
+    if (!ev) break;
+    current_ = &*ev;
+    dispatch(wev::Received{kind_of(ev->type), ev->type == "ping" ? ping_text_bytes(*ev) : 0});
+    current_ = nullptr;
   }
   handling_ = false;
   read();
 }
 
-void WyomingSession::resume() {
-  paused_ = false;
-  if (!handling_) handle_events();  // inside the loop, clearing the flag is enough
-}
+// ---- the recording --------------------------------------------------------------------------
 
-void WyomingSession::handle(WyomingEvent ev) {
-  if (ev.type == "describe") {
-    send(info_event(shared_->context.model ? shared_->context.model() : ModelInfo{}));
-  } else if (ev.type == "ping") {
-    WyomingEvent pong{"pong"};
-    if (const auto it = ev.data.find("text"); it != ev.data.end() && it->is_string()) pong.data["text"] = *it;
-    send(pong);
-  } else if (ev.type == "transcribe") {
-    if (state_ == State::Idle) want_turn();
-  } else if (ev.type == "audio-start") {
-    on_audio_start(ev);
-  } else if (ev.type == "audio-chunk") {
-    on_audio_chunk(ev);
-  } else if (ev.type == "audio-stop") {
-    on_audio_stop();
-  } else {
-    // The protocol asks servers to drop what they do not know (select-program, ...).
-    spdlog::debug("wyoming: ignoring a {} event", ev.type);
-  }
-}
-
-// ---- the turn: one recording at a time ------------------------------------------------------
-
-void WyomingSession::want_turn() {
-  state_ = State::Queued;
-  pause();  // the client's audio waits in its socket, not in our memory
-  queue_deadline_ = std::chrono::steady_clock::now() + shared_->context.queue_timeout;
-  timer_.expires_at(queue_deadline_);
-  timer_.async_wait([weak = weak_from_this()](boost::system::error_code ec) {
-    if (ec) return;
-    if (auto self = weak.lock()) self->on_queue_timeout();
-  });
-  std::weak_ptr<WyomingShared> shared = shared_;
-  ticket_ = shared_->turns.join([weak = weak_from_this(), shared, ex = executor_] {
-    if (auto s = shared.lock()) s->post(ex, [weak] {
-        if (auto self = weak.lock()) self->on_turn();
-      });
-  });
-}
-
-void WyomingSession::on_turn() {
-  if (closed_ || state_ != State::Queued) return;
-  timer_.cancel();
-  try_start_recording();
-}
-
-void WyomingSession::on_queue_timeout() {
-  if (closed_ || state_ != State::Queued) return;
-  if (ticket_ && ticket_->holds_turn()) return;  // granted just now: on_turn is on its way
-  const size_t ahead = ticket_ ? ticket_->ahead() : 0;
-  ticket_.reset();
-  state_ = State::Idle;
-  fail("busy: another transcription holds the one speech worker; waited " +
-           std::to_string(shared_->context.queue_timeout.count()) + " ms for a turn (wyoming.queue_timeout_ms) with " +
-           std::to_string(ahead) + " connection(s) ahead",
-       "busy");
-}
-
-void WyomingSession::try_start_recording() {
-  if (closed_ || state_ != State::Queued) return;
+void WyomingSession::start_recording() {
   auto& ctx = shared_->context;
   if (const std::string why = ctx.why_no_audio(); !why.empty()) {
-    state_ = State::Idle;
-    ticket_.reset();
-    return fail(why, "worker_unavailable");
+    return pending_.push_back(wev::RecordingRefused{why, "worker_unavailable"});
   }
   events_ = ctx.bus.subscribe();  // before the start: recording_started must not be missed
   follower_ = TranscriptFollower{};
@@ -208,139 +260,83 @@ void WyomingSession::try_start_recording() {
     rec = ctx.recorder.start(std::move(source), "wyoming", &busy);
   } catch (const std::exception& e) {
     events_ = EventStream{};
-    state_ = State::Idle;
-    ticket_.reset();
-    return fail(std::string("cannot start a recording: ") + e.what(), "recording_failed");
+    return pending_.push_back(
+        wev::RecordingRefused{std::string("cannot start a recording: ") + e.what(), "recording_failed"});
   }
   if (!rec) {
-    // An HTTP recording holds the recorder: wait for it within the same queue deadline.
     events_ = EventStream{};
-    if (std::chrono::steady_clock::now() + kBusyRetry >= queue_deadline_) {
-      state_ = State::Idle;
-      ticket_.reset();
-      return fail("busy: " + busy + "; waited " + std::to_string(ctx.queue_timeout.count()) +
-                      " ms for it to end (wyoming.queue_timeout_ms)",
-                  "busy");
-    }
-    timer_.expires_after(kBusyRetry);
-    timer_.async_wait([weak = weak_from_this()](boost::system::error_code ec) {
-      if (ec) return;
-      if (auto self = weak.lock()) self->try_start_recording();
-    });
-    return;
+    return pending_.push_back(wev::RecordingBusy{busy});
   }
   recording_ = rec;
   source_ = raw;
-  source_ended_ = false;
-  stop_pending_ = false;
-  state_ = State::Recording;
   // The turn belongs to the recording until it has finished (its last final written), however
   // it ends: the next connection then finds the recorder free.
   turn_ = std::move(ticket_);
   rec->on_finished([turn = turn_]() mutable { turn.reset(); });
-  follow_events();
-  resume();
-}
-
-// ---- audio ----------------------------------------------------------------------------------
-
-void WyomingSession::on_audio_start(const WyomingEvent& ev) {
-  format_ = pcm_format_of(ev.data);
-  converter_.emplace(*format_);
-  if (state_ == State::Idle) want_turn();
-}
-
-void WyomingSession::on_audio_chunk(const WyomingEvent& ev) {
-  if (state_ != State::Recording) {
-    spdlog::debug("wyoming: audio-chunk outside a transcription, dropped");
-    return;
-  }
-  // Each chunk says its own format; one that differs from audio-start's gets its own converter.
-  const PcmFormat f = ev.data.contains("rate") ? pcm_format_of(ev.data) : format_.value_or(PcmFormat{});
-  if (!converter_ || converter_->format() != f) {
-    if (converter_) feed(converter_->flush());
-    converter_.emplace(f);
-  }
-  feed(converter_->convert(ev.payload));
-}
-
-void WyomingSession::on_audio_stop() {
-  if (state_ != State::Recording) return;
-  if (converter_) feed(converter_->flush());
-  state_ = State::Finishing;
-  pause();  // until transcript-stop is written
-  if (source_ended_ || !source_) return;
-  if (retrying_drain_) {
-    stop_pending_ = true;  // finished once the held frames are in
-    return;
-  }
-  // end_of_stream: the pump drains, flushes the worker, waits for the acks. The last frame may
-  // not fit yet: then it goes in once the ring has room, like any held frame.
-  if (source_->finish() == StreamSource::Fed::Full) {
-    stop_pending_ = true;
-    retry_drain();
-  }
-}
-
-void WyomingSession::feed(std::string pcm) {
-  if (!source_ || source_ended_ || pcm.empty()) return;
-  switch (source_->feed(pcm)) {
-    case StreamSource::Fed::Accepted:
-      break;
-    case StreamSource::Fed::Full:
-      pause();
-      if (!retrying_drain_) retry_drain();
-      break;
-    case StreamSource::Fed::Ended:
-      source_ended_ = true;  // the recording stopped; its recording_stopped is on the bus
-      break;
-  }
-}
-
-void WyomingSession::retry_drain() {
-  retrying_drain_ = true;
-  timer_.expires_after(kFullRetry);
-  timer_.async_wait([weak = weak_from_this()](boost::system::error_code ec) {
-    auto self = weak.lock();
-    if (!self) return;
-    self->retrying_drain_ = false;
-    if (ec || self->closed_ || !self->source_) return;
-    switch (self->source_->drain()) {
-      case StreamSource::Fed::Full:
-        return self->retry_drain();
-      case StreamSource::Fed::Ended:
-        self->source_ended_ = true;
-        break;
-      case StreamSource::Fed::Accepted:
-        if (self->stop_pending_) {
-          self->stop_pending_ = false;
-          if (self->source_->finish() == StreamSource::Fed::Full) {
-            self->stop_pending_ = true;
-            self->retry_drain();
-          }
-          return;  // Finishing: reading stays paused until the transcript is out
-        }
-        break;
-    }
-    if (self->state_ == State::Recording) self->resume();
+  pending_.push_back(wev::RecordingStarted{});
+  // After this step, once the table is in Recording.
+  asio::post(executor_, [weak = weak_from_this()] {
+    if (auto self = weak.lock()) self->follow_events();
   });
 }
 
-// ---- the recording's events -> transcript events ---------------------------------------------
+Fed WyomingSession::feed(std::string pcm) {
+  if (!source_) return Fed::Ended;
+  if (pcm.empty()) return Fed::Accepted;
+  return fed_of(source_->feed(pcm));
+}
 
+// Each chunk says its own format; one that differs from audio-start's gets its own converter.
+Fed WyomingSession::feed_chunk() {
+  try {
+    const PcmFormat f = current_->data.contains("rate") ? pcm_format_of(current_->data) : format_.value_or(PcmFormat{});
+    Fed result = Fed::Accepted;
+    if (!converter_ || converter_->format() != f) {
+      if (converter_) result = feed(converter_->flush());
+      converter_.emplace(f);
+    }
+    return worse(result, feed(converter_->convert(current_->payload)));
+  } catch (const WyomingProtocolError& e) {
+    pending_.push_back(wev::Malformed{e.what()});
+    return Fed::Accepted;
+  }
+}
+
+// audio-stop: the converter's tail, then the end of the stream (again after a Full: finish()
+// goes on where it stopped).
+Fed WyomingSession::finish_stream() {
+  if (!source_) return Fed::Ended;
+  Fed result = Fed::Accepted;
+  if (converter_) {
+    result = feed(converter_->flush());
+    converter_.reset();
+  }
+  return worse(result, fed_of(source_->finish()));
+}
+
+void WyomingSession::stop_recording(const std::string& reason) {
+  events_ = EventStream{};
+  if (recording_ && !recording_->finished()) recording_->request_stop(reason);
+  recording_.reset();
+  source_ = nullptr;
+  converter_.reset();
+  format_.reset();
+}
+
+// The recording's events → transcript events, until it has stopped.
 void WyomingSession::follow_events() {
-  while (!closed_ && (state_ == State::Recording || state_ == State::Finishing)) {
+  while (state_.phase == Phase::Recording || state_.phase == Phase::Finishing) {
     NextResult r = events_.poll();
     if (auto* ev = std::get_if<EventPtr>(&r)) {
       for (const WyomingEvent& out : follower_.on_event(*(*ev)->body)) send(out);
-      if (follower_.stopped()) return end_transcription();
+      if (follower_.stopped()) return dispatch(wev::TranscriptDone{follower_.stop_reason(), follower_.text()});
       continue;
     }
     if (auto* lag = std::get_if<Lagged>(&r)) {
       spdlog::warn("wyoming: fell {} events behind the bus; the transcript may miss text", lag->missed);
       continue;
     }
-    if (std::holds_alternative<Closed>(r)) return close();  // the daemon is shutting down
+    if (std::holds_alternative<Closed>(r)) return dispatch(wev::BusClosed{});  // the daemon is shutting down
     std::weak_ptr<WyomingShared> shared = shared_;
     const bool armed = events_.wake_when_ready([weak = weak_from_this(), shared, ex = executor_] {
       if (auto s = shared.lock()) s->post(ex, [weak] {
@@ -351,59 +347,59 @@ void WyomingSession::follow_events() {
   }
 }
 
-void WyomingSession::end_transcription() {
-  const std::string reason = follower_.stop_reason();
-  events_ = EventStream{};
-  recording_.reset();
-  source_ = nullptr;
-  converter_.reset();
-  format_.reset();
-  stop_pending_ = false;
-  state_ = State::Idle;
-  if (!clean_end(reason)) {
-    return fail("the recording stopped: " + reason + (follower_.text().empty() ? "" : "; heard so far: " + follower_.text()),
-                "recording_" + reason);
-  }
-  for (const WyomingEvent& out : follower_.finish()) send(out);
-  resume();
-}
-
 // ---- writing --------------------------------------------------------------------------------
 
 void WyomingSession::send(const WyomingEvent& ev) {
-  if (closed_) return;
+  if (state_.phase == Phase::Closed) return;
   out_.push_back(encode_wyoming(ev));
+  held_much_ = held_much_ || state_.out_bytes + out_.back().size() > kTrimAfterBytes;
+  dispatch(wev::Queued{out_.back().size()});  // the table bounds what waits
   write_next();
 }
 
 void WyomingSession::write_next() {
-  if (writing_ || out_.empty() || closed_) return;
+  if (writing_ || out_.empty() || state_.phase == Phase::Closed) return;
   writing_ = true;
   asio::async_write(socket_, asio::buffer(out_.front()),
                     [self = shared_from_this()](boost::system::error_code ec, size_t) {
                       self->writing_ = false;
-                      if (self->closed_) return;
+                      if (self->state_.phase == Phase::Closed) return;
                       if (ec) {
                         if (!peer_gone(ec)) spdlog::info("wyoming: write failed: {}", ec.message());
-                        return self->close();
+                        return self->dispatch(wev::PeerGone{});
                       }
+                      const size_t n = self->out_.front().size();
                       self->out_.pop_front();
-                      // transcript-stop is out: the next connection's turn may begin.
-                      if (self->out_.empty() && self->state_ == State::Idle) self->turn_.reset();
-                      if (self->out_.empty() && self->close_after_write_) return self->linger_then_close();
                       self->write_next();
+                      self->dispatch(wev::Written{n});
                     });
 }
 
-// An `error` event, then the connection closes (the daemon and other connections go on).
-void WyomingSession::fail(const std::string& text, const std::string& code) {
-  if (closed_ || close_after_write_) return;
-  spdlog::info("wyoming: {} ({})", text, code);
-  send(WyomingEvent{"error", {{"text", text}, {"code", code}}});
-  close_after_write_ = true;
-  pause();
-  timer_.cancel();
-  release();
+// ---- timers ---------------------------------------------------------------------------------
+
+// Re-armed only for an earlier deadline: one that moved later (the client spoke) or went away
+// makes the next Tick early, and a Tick with nothing due only leads here again.
+void WyomingSession::arm_watchdog() {
+  const auto at = wyoming::deadline(state_, policy_);
+  if (!at || (watchdog_at_ && *watchdog_at_ <= *at)) return;
+  watchdog_at_ = at;
+  watchdog_.expires_at(*at);
+  watchdog_.async_wait([weak = weak_from_this()](boost::system::error_code ec) {
+    if (ec) return;
+    auto self = weak.lock();
+    if (!self) return;
+    self->watchdog_at_.reset();
+    const bool granted = self->ticket_ && self->ticket_->holds_turn();
+    self->dispatch(wev::Tick{granted, self->ticket_ ? self->ticket_->ahead() : 0});
+  });
+}
+
+void WyomingSession::arm_retry(Clock::time_point at) {
+  retry_.expires_at(at);
+  retry_.async_wait([weak = weak_from_this()](boost::system::error_code ec) {
+    if (ec) return;
+    if (auto self = weak.lock()) self->dispatch(wev::RetryDue{});
+  });
 }
 
 }  // namespace vs

@@ -1,19 +1,25 @@
-// WyomingSession is one Wyoming connection, on one I/O thread, from accept to close. It reads
-// bytes, decodes events (frame_codec.h) and answers them:
-//   describe → info · ping → pong · unknown types → dropped (as the protocol asks)
-//   transcribe / audio-start → wait for the turn (reading paused: the client's audio backs up
-//     in its socket), then one recording from a StreamSource · audio-chunk → converted
-//     (PcmConverter) and fed; when the ring is full, reading pauses until it has room ·
-//   audio-stop → the source ends, the worker flushes; reading pauses until the recording has
-//     stopped and transcript + transcript-stop are written.
+// WyomingSession is one Wyoming connection, on one I/O thread, from accept to close. It does the
+// I/O and carries out what the session table decides (session_table.h): every decision — answer,
+// queue for the turn, start / feed / stop the recording, pause reading, the idle, read, write and
+// queue deadlines, the bound on what waits to be written, close — is a row of step(); this class
+// owns the socket, the two timers, the decoder, the outbound queue, the turn ticket and the
+// recording handles, turns what happens to them into events, and the table's actions back into
+// I/O.
+//
+//   describe → info · ping → pong · transcribe / audio-start → the turn (reading paused: the
+//   client's audio backs up in its socket), then one recording from a StreamSource ·
+//   audio-chunk → converted (PcmConverter) and fed · audio-stop → the source ends, the worker
+//   flushes, transcript + transcript-stop are written.
+//
 // The recording's events come from the bus (wake_when_ready → a post to this session's thread)
-// and go through a TranscriptFollower. A malformed event gets an `error` and the connection
-// closes. Nothing here blocks: every step is a completion on the session's io_context.
+// and go through a TranscriptFollower. Nothing here blocks: every step is a completion on the
+// session's io_context.
 //
 // Internal to src/wyoming: includes Asio.
 #pragma once
 
 #include <array>
+#include <atomic>
 #include <deque>
 #include <memory>
 #include <optional>
@@ -25,6 +31,7 @@
 #include "events/event_bus.h"
 #include "wyoming/frame_codec.h"
 #include "wyoming/pcm_converter.h"
+#include "wyoming/session_table.h"
 #include "wyoming/transcript_follower.h"
 #include "wyoming/turn_queue.h"
 #include "wyoming/wyoming_shared.h"
@@ -37,6 +44,7 @@ class StreamSource;
 class WyomingSession : public std::enable_shared_from_this<WyomingSession> {
  public:
   using Protocol = boost::asio::generic::stream_protocol;
+  using Clock = wyoming::Clock;
 
   WyomingSession(Protocol::socket socket, std::shared_ptr<WyomingShared> shared);
 
@@ -44,71 +52,73 @@ class WyomingSession : public std::enable_shared_from_this<WyomingSession> {
   // Closes the connection; a recording it was feeding is stopped. Session thread; idempotent.
   void close();
   const boost::asio::any_io_executor& executor() const { return executor_; }
+  // Since when the connection is idle (outside a transcription, nothing left to write), nullopt
+  // while busy. Any thread: admit() evicts the longest-idle connection when all are taken.
+  std::optional<Clock::time_point> idle_since() const;
 
  private:
-  enum class State { Idle, Queued, Recording, Finishing };
+  // the table: one event through step(), then its actions (which may queue more events)
+  void dispatch(wyoming::SessionEvent event);
+  void carry_out(const wyoming::SessionAction& action);
+  void after_step();
+  void publish_idle();
 
   // reading and decoding
   void read();
   void on_read(boost::system::error_code ec, size_t n);
   void handle_events();
-  void handle(WyomingEvent ev);
-  void pause() { paused_ = true; }
-  void resume();
 
-  // the transcription
-  void want_turn();
-  void on_turn();
-  void try_start_recording();
-  void on_queue_timeout();
-  void on_audio_start(const WyomingEvent& ev);
-  void on_audio_chunk(const WyomingEvent& ev);
-  void on_audio_stop();
-  void feed(std::string pcm);
-  void retry_drain();
+  // the actions that are more than a line
+  void start_recording();
+  wyoming::Fed feed(std::string pcm);
+  wyoming::Fed feed_chunk();
+  wyoming::Fed finish_stream();
+  void stop_recording(const std::string& reason);
   void follow_events();
-  void end_transcription();
 
   // writing
   void send(const WyomingEvent& ev);
   void write_next();
-  void fail(const std::string& text, const std::string& code);
-  void release();
-  void linger_then_close();
-  void discard_until_eof();
+
+  // timers
+  void arm_watchdog();
+  void arm_retry(Clock::time_point at);
 
   Protocol::socket socket_;
   std::shared_ptr<WyomingShared> shared_;
   const boost::asio::any_io_executor executor_;
-  bool closed_ = false;
+  const wyoming::SessionPolicy policy_;
+  wyoming::SessionState state_;
+  std::deque<wyoming::SessionEvent> pending_;  // events the actions of a step gave rise to
+  bool dispatching_ = false;
+  const WyomingEvent* current_ = nullptr;      // the decoded event being handled (its payload, its data)
 
   std::array<char, 16 * 1024> in_{};
   WyomingDecoder decoder_;
   bool reading_ = false;   // a read is pending
-  bool paused_ = false;    // no read until resume()
   bool handling_ = false;  // inside handle_events()
 
   std::deque<std::string> out_;
   bool writing_ = false;
-  bool close_after_write_ = false;
-  bool lingering_ = false;  // the error is written: discarding input until the client closes
+  bool held_much_ = false;  // megabytes went through: trim the heap after the close
 
-  State state_ = State::Idle;
+  boost::asio::steady_timer watchdog_;  // deadline(state_): a Tick
+  std::optional<Clock::time_point> watchdog_at_;
+  boost::asio::steady_timer retry_;     // act::ArmRetry: a RetryDue
+
   std::unique_ptr<TurnQueue::Ticket> ticket_;
   // The turn while transcribing: held by the recording until it has finished and by this session
   // until its transcript-stop is written, so the next connection starts after both.
   std::shared_ptr<TurnQueue::Ticket> turn_;
-  boost::asio::steady_timer timer_;  // the queue deadline, then the busy retries and ring-full retries
-  std::chrono::steady_clock::time_point queue_deadline_{};
   std::optional<PcmFormat> format_;
   std::optional<PcmConverter> converter_;
   std::shared_ptr<Recording> recording_;
   StreamSource* source_ = nullptr;  // owned by recording_
-  bool source_ended_ = false;
-  bool stop_pending_ = false;       // audio-stop arrived while the ring was full
-  bool retrying_drain_ = false;     // timer_ waits to offer held frames again
   EventStream events_;
   TranscriptFollower follower_;
+
+  static constexpr int64_t kBusy = INT64_MAX;
+  std::atomic<int64_t> idle_since_ns_{kBusy};  // idle_since() for other threads
 };
 
 }  // namespace vs

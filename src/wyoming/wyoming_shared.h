@@ -1,6 +1,6 @@
 // What a WyomingServer's sessions share: the daemon's recorder and bus, the model description,
 // the turn queue for the one recording slot, and the registry of open sessions (so stop() can
-// close them all). Held by shared_ptr by the server and every session, so a late completion
+// close them all, and admit() can evict the longest-idle one). Held by shared_ptr by the server and every session, so a late completion
 // never finds it gone. Internal to src/wyoming: includes Asio.
 #pragma once
 
@@ -36,12 +36,10 @@ struct WyomingShared {
     if (!stopping.load()) boost::asio::post(ex, std::forward<Handler>(h));
   }
 
-  bool admit(const std::shared_ptr<WyomingSession>& s) {
-    std::lock_guard lock(mu);
-    if (sessions.size() >= kMaxConnections) return false;
-    sessions.push_back(s);
-    return true;
-  }
+  // Registers `s`. When kMaxConnections are open, the connection idle the longest (outside a
+  // transcription, nothing to read or write) makes room and is returned, to be closed on its
+  // thread; with none idle, `s` is refused (false).
+  bool admit(const std::shared_ptr<WyomingSession>& s, std::shared_ptr<WyomingSession>& evicted);
   void forget(const WyomingSession* s) {
     std::shared_ptr<WyomingSession> last;  // released outside the lock
     std::lock_guard lock(mu);

@@ -164,13 +164,17 @@ INSTANTIATE_TEST_SUITE_P(
         EnvCase{"WYOMING_ALLOW_REMOTE", "true", "wyoming.allow_remote",
                 [](const Config& c) { return c.wyoming.allow_remote; }},
         EnvCase{"WYOMING_QUEUE_TIMEOUT_MS", "1500", "wyoming.queue_timeout_ms",
-                [](const Config& c) { return c.wyoming.queue_timeout_ms == 1500; }}));
+                [](const Config& c) { return c.wyoming.queue_timeout_ms == 1500; }},
+        EnvCase{"WYOMING_IDLE_TIMEOUT_MS", "2500", "wyoming.idle_timeout_ms",
+                [](const Config& c) { return c.wyoming.idle_timeout_ms == 2500; }},
+        EnvCase{"WYOMING_READ_TIMEOUT_MS", "750", "wyoming.read_timeout_ms",
+                [](const Config& c) { return c.wyoming.read_timeout_ms == 750; }}));
 
 TEST(EnvTable, EveryKeyWithAnEnvNameIsCoveredAbove) {
   // A reminder to add a case above when a key is added to the table.
   size_t with_env = 0;
   for (const auto& k : config_detail::config_keys()) with_env += !k.env.empty();
-  EXPECT_EQ(with_env, 55u);  // TOKEN_FILE needs a real file: token_file_test.cc covers it
+  EXPECT_EQ(with_env, 58u);  // TOKEN_FILE needs a real file: token_file_test.cc covers it
 }
 
 TEST(Env, UnknownPrefixedNameIsAnError) {

@@ -78,6 +78,8 @@ wyoming:
   listen: tcp://127.0.0.1:10300
   allow_remote: true
   queue_timeout_ms: 1500
+  idle_timeout_ms: 2500
+  read_timeout_ms: 750
 openai:
   max_upload_mb: 7
   upload_budget_mb: 300
@@ -180,7 +182,8 @@ TEST(ConfigFile, JsonSetsEveryKey) {
             "event_buffer_bytes": 100000},
     "audio": {"buffer_seconds": 2.5, "replay_seconds": 10, "flush_timeout_ms": 3000, "file_dirs": ["/srv/audio"]},
     "http": {"allowed_hosts": ["voice.lan"], "allowed_origins": ["http://localhost:3000"]},
-    "wyoming": {"listen": "unix:///tmp/wy.sock", "allow_remote": false, "queue_timeout_ms": 1500},
+    "wyoming": {"listen": "unix:///tmp/wy.sock", "allow_remote": false, "queue_timeout_ms": 1500,
+                "idle_timeout_ms": 2500, "read_timeout_ms": 750},
     "openai": {"max_upload_mb": 7, "upload_budget_mb": 300},
     "log": {"level": "debug"},
     "control_timeout_ms": 9000

@@ -71,6 +71,27 @@ TEST(WyomingDecoder, MalformedInputIsAnError) {
   }
 }
 
+// S1: nlohmann's recursive copy and dump overflow the stack far below the size limits; JSON
+// nested 100,000 deep (200 KB) must be refused as malformed, in the data block and the header.
+TEST(WyomingDecoder, JsonNestedTooDeeplyIsAnErrorNotACrash) {
+  const size_t depth = 100'000;
+  const std::string deep = "{\"a\": " + std::string(depth, '[') + std::string(depth, ']') + "}";
+  const std::string in_block =
+      "{\"type\": \"describe\", \"data_length\": " + std::to_string(deep.size()) + "}\n" + deep;
+  try {
+    decode_all(in_block);
+    ADD_FAILURE() << "a data block nested 100,000 deep was accepted";
+  } catch (const WyomingProtocolError& e) {
+    EXPECT_NE(std::string(e.what()).find("data block"), std::string::npos) << e.what();
+  }
+  const std::string inline_data = "{\"type\": \"x\", \"data\": " + std::string(30'000, '[') +
+                                  std::string(30'000, ']') + "}\n";  // under the header limit
+  EXPECT_THROW(decode_all(inline_data), WyomingProtocolError);
+  // 63 levels (64 is the limit) still pass.
+  const std::string ok = "{\"type\": \"x\", \"data\": {\"a\": " + std::string(60, '[') + std::string(60, ']') + "}}\n";
+  EXPECT_EQ(decode_all(ok).size(), 1u);
+}
+
 TEST(WyomingDecoder, AHeaderLineIsBounded) {
   WyomingDecoder d;
   const std::string piece(16 * 1024, ' ');
