@@ -131,6 +131,21 @@ def refused_count(socks: list[socket.socket], status: bytes = b"503") -> int:
     return n
 
 
+def still_waiting(socks: list[socket.socket]) -> int:
+    """How many of `socks` are open with no answer yet: the ones the daemon holds on to. The others
+    were refused (a 503 waits to be read) or closed to make room for a newer connection, which is
+    which depends on how fast the daemon is next to the crowd (under load, more are evicted)."""
+    n = 0
+    for s in socks:
+        try:
+            s.recv(1, socket.MSG_DONTWAIT | socket.MSG_PEEK)
+        except BlockingIOError:
+            n += 1
+        except OSError:
+            pass
+    return n
+
+
 # ---- S4: busy connections cannot lock out health ------------------------------------------------
 
 
@@ -139,11 +154,12 @@ def test_trickled_uploads_at_the_real_cap_cannot_lock_out_health(make_daemon):
     crowd = [transcription_upload(d) for _ in range(MAX_CONNECTIONS + 252)]
     trickle = Trickle(crowd)
     try:
-        settle(lambda: refused_count(crowd) >= len(crowd) - MAX_UPLOADS)
+        settle(lambda: still_waiting(crowd) <= MAX_UPLOADS)
         assert_health_holds(d)
         assert d.post("/v1/control/stop").status_code == 200
-        # The uploads past the uploads' cap were refused at once, with a reason.
-        assert refused_count(crowd) >= len(crowd) - MAX_UPLOADS
+        # The daemon holds no more uploads than the uploads' cap: those past it were refused at
+        # once, with a reason (or, at the hard cap, closed to make room).
+        assert still_waiting(crowd) <= MAX_UPLOADS
         sample = next(s for s in reversed(crowd) if refused_count([s]))
         assert b"too many uploads" in sample.recv(4096)
     finally:
@@ -163,11 +179,13 @@ def test_event_streams_and_uploads_cannot_lock_out_health(make_daemon):
         crowd += uploads
         trickle = Trickle(uploads)
         try:
-            settle(lambda: refused_count(uploads) >= 52)
+            settle(lambda: still_waiting(uploads) <= len(uploads) - 52)
             assert_health_holds(d)
             assert d.post("/v1/control/stop").status_code == 200
-            # Streams and uploads together leave slots for requests: the last uploads were refused.
-            assert refused_count(uploads) >= 52
+            # Streams and uploads together leave slots for requests: the last uploads were refused
+            # (or closed to make room), and those refused were told why.
+            assert still_waiting(uploads) <= len(uploads) - 52
+            assert refused_count(uploads) >= 1
         finally:
             trickle.close()
     finally:
