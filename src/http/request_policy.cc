@@ -4,19 +4,33 @@
 
 #include <algorithm>
 
+#include <boost/url/authority_view.hpp>
+#include <boost/url/parse.hpp>
+
 #include "common/strings.h"
 
 namespace vs {
 namespace {
 
-// "host:port" -> "host"; "[::1]:9860" -> "::1"; "::1" stays.
+// "host:port" -> "host"; "[::1]:9860" -> "::1", by RFC 3986's authority grammar (Boost.URL). A
+// value that is no authority (a bare "::1", "user@host") is taken whole: only an exact address
+// or listed name can then pass.
 std::string host_part(const std::string& host) {
-  if (!host.empty() && host.front() == '[') {
-    const auto close = host.find(']');
-    return close == std::string::npos ? host : host.substr(1, close - 1);
-  }
-  if (std::count(host.begin(), host.end(), ':') == 1) return host.substr(0, host.find(':'));
-  return host;
+  const auto authority = boost::urls::parse_authority(host);
+  if (!authority || authority->has_userinfo()) return host;
+  return std::string(authority->encoded_host_address());
+}
+
+// An Origin is the daemon's own when it is http(s)://<the Host the request was sent to>, with
+// nothing else (no user, path, query or fragment: browsers send none).
+bool is_own_origin(const std::string& origin, const std::string& host) {
+  if (host.empty()) return false;
+  const auto uri = boost::urls::parse_absolute_uri(origin);
+  if (!uri) return false;
+  const auto scheme = uri->scheme_id();
+  if (scheme != boost::urls::scheme::http && scheme != boost::urls::scheme::https) return false;
+  if (uri->has_userinfo() || !uri->encoded_path().empty() || uri->has_query() || uri->has_fragment()) return false;
+  return uri->encoded_authority() == host;
 }
 
 bool listed(const std::vector<std::string>& list, const std::string& value) {
@@ -52,8 +66,7 @@ std::optional<HttpReply> refuse_foreign(const HttpRequest& request, const Reques
   }
   if (const auto it = request.headers.find("origin"); it != request.headers.end()) {
     const std::string origin = to_lower(trim(it->second));
-    const bool own = !host.empty() && (origin == "http://" + host || origin == "https://" + host);
-    if (!own && !listed(policy.allowed_origins, origin)) {
+    if (!is_own_origin(origin, host) && !listed(policy.allowed_origins, origin)) {
       return forbidden("Origin '" + origin + "' may not use this daemon: only its own pages may; list "
                        "other origins in http.allowed_origins");
     }

@@ -9,7 +9,8 @@
 // - State-changing requests (POST) carry JSON: a Content-Type other than application/json is
 //   refused, and so is a body without one. Audio routes check their own types.
 //
-// Pure, so the whole table of cases is unit-tested.
+// Host and Origin are parsed by RFC 3986's grammar (Boost.URL). Pure, so the whole table of
+// cases is unit-tested.
 #pragma once
 
 #include <optional>

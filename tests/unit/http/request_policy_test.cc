@@ -22,7 +22,8 @@ TEST(RequestPolicy, LoopbackNamesAndAddressesAreLoopback) {
                         "127.1:9860", "0x7f.1", "[::ffff:127.0.0.1]:80"}) {
     EXPECT_TRUE(is_loopback_host(h)) << h;
   }
-  for (const char* h : {"evil.example", "localhost.evil.example", "10.0.0.1", "[::2]", "0.0.0.0", ""}) {
+  for (const char* h : {"evil.example", "localhost.evil.example", "10.0.0.1", "[::2]", "0.0.0.0", "",
+                        "user@127.0.0.1", "127.0.0.1@evil.example", "[::1", "localhost:9860:1"}) {
     EXPECT_FALSE(is_loopback_host(h)) << h;
   }
 }
@@ -47,6 +48,12 @@ TEST(RequestPolicy, OnlyTheDaemonsOwnOrListedOriginsMayCall) {
   EXPECT_TRUE(refuse_foreign(post({{"host", "localhost:9860"}, {"origin", "null"}}), p));
   EXPECT_TRUE(refuse_foreign(post({{"host", "localhost:9860"}, {"origin", "http://localhost:3000"}}), p));
   EXPECT_FALSE(refuse_foreign(post({{"host", "localhost:9860"}, {"origin", "http://localhost:9860"}}), p));
+  EXPECT_FALSE(refuse_foreign(post({{"host", "[::1]:9860"}, {"origin", "https://[::1]:9860"}}), p));
+  // The daemon's own authority, but not an origin a browser sends: refused.
+  for (const char* o : {"ftp://localhost:9860", "http://user@localhost:9860", "http://localhost:9860/",
+                        "http://localhost:9860?x", "localhost:9860", "http://localhost:98600"}) {
+    EXPECT_TRUE(refuse_foreign(post({{"host", "localhost:9860"}, {"origin", o}}), p)) << o;
+  }
   p.allowed_origins = {"http://localhost:3000"};
   EXPECT_FALSE(refuse_foreign(post({{"host", "localhost:9860"}, {"origin", "http://localhost:3000"}}), p));
 }
