@@ -1,5 +1,7 @@
 #include "audio/recorder.h"
 
+#include "audio/recording_id.h"
+
 namespace vs {
 namespace {
 
@@ -28,6 +30,7 @@ Recorder::~Recorder() { stop("shutdown"); }
 
 RecordingOptions Recorder::options() {
   RecordingOptions o;
+  o.id = new_recording_id();
   o.ring_frames = frames_for_seconds(config_.buffer_seconds);
   o.replay_frames = frames_for_seconds(config_.replay_seconds);
   o.flush_timeout = std::chrono::milliseconds(config_.flush_timeout_ms);
@@ -49,8 +52,11 @@ std::shared_ptr<Recording> Recorder::start(std::unique_ptr<AudioSource> source, 
   rec->start();  // throws SourceError: nothing changes
   std::lock_guard lock(mu_);
   if (last_) {
-    add_counts(finished_, last_->snapshot());
+    const RecordingSnapshot past = last_->snapshot();
+    add_counts(finished_, past);
     ++finished_.recordings;
+    recent_.push_front({past, last_->started_event()});
+    if (recent_.size() > kRecentRecordings) recent_.pop_back();
   }
   last_ = rec;
   return rec;
@@ -79,6 +85,46 @@ void Recorder::stop_async(const std::string& reason, std::function<void(std::opt
   // A raw pointer: the callback runs on the recording's own pump thread, while it is alive.
   Recording* r = rec.get();
   rec->on_finished([r, done = std::move(done)] { done(r->snapshot()); });
+}
+
+void Recorder::stop_async(const std::string& id, const std::string& reason,
+                          std::function<void(std::optional<RecordingSnapshot>)> done) {
+  std::shared_ptr<Recording> rec;
+  {
+    std::lock_guard lock(mu_);
+    if (last_ && last_->id() == id) rec = last_;
+  }
+  if (!rec) return done(find(id));
+  if (rec->finished()) return done(rec->snapshot());
+  rec->request_stop(reason);
+  Recording* r = rec.get();
+  rec->on_finished([r, done = std::move(done)] { done(r->snapshot()); });
+}
+
+std::vector<RecordingSnapshot> Recorder::list() const {
+  std::lock_guard lock(mu_);
+  std::vector<RecordingSnapshot> all;
+  if (last_) all.push_back(last_->snapshot());
+  for (const Past& p : recent_) all.push_back(p.snapshot);
+  return all;
+}
+
+std::optional<RecordingSnapshot> Recorder::find(const std::string& id) const {
+  std::lock_guard lock(mu_);
+  if (last_ && last_->id() == id) return last_->snapshot();
+  for (const Past& p : recent_) {
+    if (p.snapshot.id == id) return p.snapshot;
+  }
+  return std::nullopt;
+}
+
+uint64_t Recorder::started_event(const std::string& id) const {
+  std::lock_guard lock(mu_);
+  if (last_ && last_->id() == id) return last_->started_event();
+  for (const Past& p : recent_) {
+    if (p.snapshot.id == id) return p.started_event;
+  }
+  return 0;
 }
 
 std::shared_ptr<Recording> Recorder::current() const {

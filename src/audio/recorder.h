@@ -1,6 +1,7 @@
-// Recorder runs at most one Recording at a time and remembers the last one: the recording API's
-// core (POST /v1/recording/start|stop, POST /v1/audio, status.recording, the audio metrics) and
-// that of `voice-sidecar transcribe`.
+// Recorder runs at most one Recording at a time, gives each an id (recording_id.h) and
+// remembers the last kRecentRecordings: the recording API's core (/v1/recordings, the older
+// /v1/recording/start|stop, POST /v1/audio, status.recording, the audio metrics) and that of
+// `voice-sidecar transcribe`.
 //
 //   Recorder recorder(config.audio, supervisor.worker_link(), bus);
 //   std::string busy;
@@ -8,11 +9,13 @@
 //   RecordingSnapshot s = recorder.stop("requested");                      // waits for the last final
 #pragma once
 
+#include <deque>
 #include <functional>
 #include <memory>
 #include <mutex>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "audio/latency_histogram.h"
 #include "audio/recording.h"
@@ -31,6 +34,8 @@ struct RecorderTotals {
 
 class Recorder {
  public:
+  static constexpr size_t kRecentRecordings = 16;
+
   Recorder(const AudioConfig& config, const WorkerLinkSlot& worker, EventBus& bus);
   ~Recorder();  // stops a running recording ("shutdown")
 
@@ -44,8 +49,18 @@ class Recorder {
   // The same without waiting: `done` gets the stopped recording's snapshot (nullopt when none
   // was running) once it has finished, on the pump thread or at once.
   void stop_async(const std::string& reason, std::function<void(std::optional<RecordingSnapshot>)> done);
+  // Stops recording `id` like stop_async; `done` gets nullopt when no recording has that id, and
+  // at once the snapshot of one that has stopped already.
+  void stop_async(const std::string& id, const std::string& reason,
+                  std::function<void(std::optional<RecordingSnapshot>)> done);
   // The running recording (null when none runs).
   std::shared_ptr<Recording> current() const;
+  // The running recording and the recent ones, newest first.
+  std::vector<RecordingSnapshot> list() const;
+  // Recording `id`, running or recent; nullopt when unknown (or long gone).
+  std::optional<RecordingSnapshot> find(const std::string& id) const;
+  // The bus id of recording `id`'s recording_started event (0 when unknown).
+  uint64_t started_event(const std::string& id) const;
   // The running recording, or the last one, or an idle snapshot.
   RecordingSnapshot snapshot() const;
   RecorderTotals totals() const;
@@ -62,6 +77,11 @@ class Recorder {
   std::mutex start_mu_;  // one start at a time, so two cannot both find the recorder idle
   std::shared_ptr<Recording> last_;
   RecorderTotals finished_;  // sums of the recordings before last_
+  struct Past {
+    RecordingSnapshot snapshot;
+    uint64_t started_event = 0;
+  };
+  std::deque<Past> recent_;  // the recordings before last_, newest first
 };
 
 }  // namespace vs

@@ -33,6 +33,7 @@ Recording::Recording(std::unique_ptr<AudioSource> source, std::string input, Rec
       ring_(options_.ring_frames),
       writer_(ring_),
       replay_(options_.replay_frames) {
+  snap_.id = options_.id;
   snap_.state = "recording";
   snap_.source = source_->kind();
   snap_.input = input_;
@@ -50,7 +51,7 @@ void Recording::start() {
     std::lock_guard lock(mu_);
     snap_.started_at = std::chrono::system_clock::now();
   }
-  publish({{"type", "recording_started"}, {"source", snap_.source}, {"input", input_}});
+  started_event_ = publish({{"type", "recording_started"}, {"source", snap_.source}, {"input", input_}});
   pump_ = std::thread([this] { run(); });
   const std::string kind = snap_.source;
   try {
@@ -187,21 +188,28 @@ Recording::Step Recording::pump_turn() {
   const Step held = catching_up ? hold_while_no_worker() : Step::Idle;
   AudioSink& sink = link_->sidecar->sink();
   bool progressed = false, from_ring = false;
+  if (!timeline_set_) {
+    // Before this instance's first frame, so that its first answers (which can overtake the
+    // next pump turn) are on the recording's timeline too: its next seq is the recording's
+    // next frame, and its times move by the difference.
+    const ReplayBuffer::Entry* e = replay_.next_unsent();
+    const uint64_t first = e ? e->index : next_index_;
+    link_->state->set_timeline((static_cast<int64_t>(first) - static_cast<int64_t>(sink.next_seq())) * kFrameMs,
+                               options_.id);
+    timeline_set_ = true;
+  }
   for (int budget = kFramesPerTurn; budget > 0; --budget) {
     uint64_t seq = 0;
-    uint64_t index = 0;
     SendResult r;
     // Unacknowledged frames of an earlier instance go first, in their order, then what waited
     // while no worker was ready, then new audio.
     if (ReplayBuffer::Entry* e = replay_.next_unsent()) {
-      index = e->index;
       r = sink.send_frame(e->pcm, Clock::now() + kSendWait, &seq);
       if (r == SendResult::Ok) {
         replay_.resent(*e, seq);
         ++replayed_;
       }
     } else if (!pending_.empty()) {
-      index = next_index_;
       r = sink.send_frame(pending_.front(), Clock::now() + kSendWait, &seq);
       if (r == SendResult::Ok) {
         replay_.sent(next_index_++, pending_.front(), seq);
@@ -209,7 +217,6 @@ Recording::Step Recording::pump_turn() {
         ++sent_;
       }
     } else if (const AudioFrame* f = ring_.front()) {
-      index = next_index_;
       r = sink.send_frame(*f, Clock::now() + kSendWait, &seq);
       if (r == SendResult::Ok) {
         replay_.sent(next_index_++, *f, seq);
@@ -228,11 +235,6 @@ Recording::Step Recording::pump_turn() {
     }
     if (r == SendResult::Closed) link_broken_ = true;  // the supervisor will swap the link
     if (r != SendResult::Ok) break;                    // Full: the worker is behind
-    if (!timeline_set_) {
-      // This instance's seq `seq` is the recording's frame `index`: its times move by the difference.
-      link_->state->set_timeline_offset((static_cast<int64_t>(index) - static_cast<int64_t>(seq)) * kFrameMs);
-      timeline_set_ = true;
-    }
     progressed = true;
   }
   if (progressed) last_taken_ = Clock::now();
@@ -377,6 +379,9 @@ void Recording::lose(uint64_t frames, const std::string& why) {
   publish({{"type", "audio_lost"}, {"frames", frames}, {"reason", why}});
 }
 
-void Recording::publish(nlohmann::json body) { bus_.publish(std::move(body)); }
+uint64_t Recording::publish(nlohmann::json body) {
+  if (!options_.id.empty()) body["recording"] = options_.id;
+  return bus_.publish(std::move(body));
+}
 
 }  // namespace vs

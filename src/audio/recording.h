@@ -45,6 +45,7 @@
 namespace vs {
 
 struct RecordingOptions {
+  std::string id;               // every event of the recording carries it as "recording"
   size_t ring_frames = 500;     // audio.buffer_seconds
   size_t replay_frames = 3000;  // audio.replay_seconds
   std::chrono::milliseconds flush_timeout{15000};
@@ -74,6 +75,10 @@ class Recording {
 
   RecordingSnapshot snapshot() const;
   AudioSource& source() { return *source_; }
+  const std::string& id() const { return options_.id; }
+  // The bus id of its recording_started event: a stream of its events starts there
+  // (EventBus::subscribe_after(started_event() - 1)), however late its client comes.
+  uint64_t started_event() const { return started_event_.load(); }
 
  private:
   enum class Step { Idle, Progressed, TookFromRing };
@@ -89,7 +94,7 @@ class Recording {
   void end_on_overflow();
   void finish(const std::string& reason, uint64_t unrecoverable);
   void begin_ending(const std::string& reason);
-  void publish(nlohmann::json body);
+  uint64_t publish(nlohmann::json body);  // with "recording": id; returns the bus's event id
   void lose(uint64_t frames, const std::string& why);
   uint64_t take_pending();  // empties pending_, returning how many frames it held
   std::chrono::steady_clock::duration ring_duration() const;
@@ -128,6 +133,7 @@ class Recording {
   std::atomic<bool> finished_{false};
   std::vector<std::function<void()>> on_finished_;
   std::atomic<int> level_{0};     // BufferLevel, for snapshot()
+  std::atomic<uint64_t> started_event_{0};
   std::mutex join_mu_;
   std::thread pump_;
 };

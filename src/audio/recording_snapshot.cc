@@ -11,7 +11,8 @@ nlohmann::json text_or_null(const std::string& s) { return s.empty() ? nlohmann:
 }  // namespace
 
 void to_json(nlohmann::json& out, const RecordingSnapshot& r) {
-  out = {{"state", r.state},
+  out = {{"id", text_or_null(r.id)},
+         {"state", r.state},
          {"source", text_or_null(r.source)},
          {"input", text_or_null(r.input)},
          {"reason", text_or_null(r.reason)},

@@ -14,6 +14,7 @@
 namespace vs {
 
 struct RecordingSnapshot {
+  std::string id;              // empty while idle (no recording yet)
   std::string state = "idle";  // idle (never recorded), recording (until the last ack), stopped
   std::string source;          // file, mic, stream
   std::string input;           // the file's path or the device, when there is one

@@ -3,6 +3,7 @@
 #include "common/json_text.h"
 #include "common/strings.h"
 #include "http/openai_routes.h"
+#include "http/query_param.h"
 #include "http/recording_routes.h"
 #include "http/sse_body.h"
 
@@ -136,7 +137,21 @@ void install_api_v1(Router& router, const ApiContext& ctx) {
     // A client that reconnects with Last-Event-ID gets what the ring still holds after it (or
     // `lagged`); a new one sees every event from now on.
     const auto last_id = parse_event_id(req.header("last-event-id"));
-    r.stream = std::make_shared<SseBody>(last_id ? ctx.bus.subscribe_after(*last_id) : ctx.bus.subscribe());
+    std::string bad_query;
+    const auto recording = query_param(req.query, "recording", &bad_query);
+    if (!bad_query.empty()) return error_reply(400, bad_query);
+    if (!recording) {
+      r.stream = std::make_shared<SseBody>(last_id ? ctx.bus.subscribe_after(*last_id) : ctx.bus.subscribe());
+      return r;
+    }
+    // One recording's events, from its recording_started on (as far as the bus still holds
+    // them), however late the client comes; the stream ends after its recording_stopped.
+    const std::string id(*recording);
+    const uint64_t started = ctx.recorder.started_event(id);
+    if (started == 0) {
+      return error_reply(404, "no recording '" + id + "': GET /v1/recordings lists the running and recent ones");
+    }
+    r.stream = std::make_shared<SseBody>(ctx.bus.subscribe_after(last_id ? *last_id : started - 1), id);
     return r;
   });
 

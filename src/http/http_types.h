@@ -22,10 +22,15 @@ struct HttpRequest {
   std::string query;                           // after '?', undecoded ("" when none)
   std::map<std::string, std::string> headers;  // names lower-cased
   std::string body;
+  std::map<std::string, std::string> params;   // a route pattern's {name} segments, set by the Router
 
   std::string header(const std::string& lower_name) const {
     auto it = headers.find(lower_name);
     return it == headers.end() ? std::string() : it->second;
+  }
+  std::string param(const std::string& name) const {
+    auto it = params.find(name);
+    return it == params.end() ? std::string() : it->second;
   }
 };
 

@@ -92,7 +92,9 @@ std::variant<std::unique_ptr<AudioSource>, HttpReply> open_source(const StartReq
   }
 }
 
-HttpReply open_and_start(const ApiContext& ctx, const StartRequest& r, const std::string& file) {
+// `created`: the status of a recording started (201 for POST /v1/recordings, 200 for the older
+// POST /v1/recording/start).
+HttpReply open_and_start(const ApiContext& ctx, const StartRequest& r, const std::string& file, int created) {
   auto opened = open_source(r, file);
   if (auto* bad = std::get_if<HttpReply>(&opened)) return *bad;
   std::string busy;
@@ -100,14 +102,16 @@ HttpReply open_and_start(const ApiContext& ctx, const StartRequest& r, const std
     const std::string input = r.source == "file" ? file : r.device;
     auto rec = ctx.recorder.start(std::move(std::get<std::unique_ptr<AudioSource>>(opened)), input, &busy);
     if (!rec) return error_reply(409, busy);
-    return json_reply(200, rec->snapshot());
+    HttpReply reply = json_reply(created, rec->snapshot());
+    if (created == 201) reply.headers.emplace_back("Location", "/v1/recordings/" + rec->id());
+    return reply;
   } catch (const SourceError& e) {
     return error_reply(400, e.what());
   }
 }
 
 void start_recording(const ApiContext& ctx, const std::shared_ptr<Opener>& opener, const HttpRequest& req,
-                     Respond done) {
+                     int created, Respond done) {
   auto parsed = parse_start(req.body);
   if (auto* bad = std::get_if<HttpReply>(&parsed)) return done(*bad);
   StartRequest r = std::get<StartRequest>(std::move(parsed));
@@ -118,9 +122,14 @@ void start_recording(const ApiContext& ctx, const std::shared_ptr<Opener>& opene
     if (auto* bad = std::get_if<HttpReply>(&allowed)) return done(*bad);
     file = std::get<std::string>(std::move(allowed));
   }
-  boost::asio::post(opener->thread, [&ctx, r = std::move(r), file = std::move(file), done = std::move(done)] {
-    done(open_and_start(ctx, r, file));
+  boost::asio::post(opener->thread, [&ctx, r = std::move(r), file = std::move(file), created, done = std::move(done)] {
+    done(open_and_start(ctx, r, file, created));
   });
+}
+
+HttpReply unknown_recording(const std::string& id) {
+  return error_reply(404, "no recording '" + id + "': GET /v1/recordings lists the running and the " +
+                              std::to_string(Recorder::kRecentRecordings) + " most recent ones");
 }
 
 // ---- POST /v1/audio ----------------------------------------------------------------------
@@ -268,8 +277,27 @@ std::optional<HttpReply> refuse_audio_type(const std::string& content_type) {
 void install_recording_routes(Router& router, const ApiContext& context) {
   const ApiContext* ctx = &context;
   const auto opener = std::make_shared<Opener>(context.file_dirs);
+  // Recordings as resources: each has an id, and its events carry it (DESIGN.md §2).
+  router.add_async("POST", "/v1/recordings", [ctx, opener](const HttpRequest& req, Respond done) {
+    start_recording(*ctx, opener, req, 201, std::move(done));
+  });
+  router.add("GET", "/v1/recordings", [ctx](const HttpRequest&) {
+    return json_reply(200, {{"recordings", ctx->recorder.list()}});
+  });
+  router.add("GET", "/v1/recordings/{id}", [ctx](const HttpRequest& req) {
+    if (auto found = ctx->recorder.find(req.param("id"))) return json_reply(200, *found);
+    return unknown_recording(req.param("id"));
+  });
+  router.add_async("POST", "/v1/recordings/{id}/stop", [ctx](const HttpRequest& req, Respond done) {
+    const std::string id = req.param("id");
+    ctx->recorder.stop_async(id, "requested", [id, done](std::optional<RecordingSnapshot> stopped) {
+      done(stopped ? json_reply(200, *stopped) : unknown_recording(id));
+    });
+  });
+  // The single-recording routes of earlier clients: start is POST /v1/recordings answering 200,
+  // stop stops the most recent recording.
   router.add_async("POST", "/v1/recording/start", [ctx, opener](const HttpRequest& req, Respond done) {
-    start_recording(*ctx, opener, req, std::move(done));
+    start_recording(*ctx, opener, req, 200, std::move(done));
   });
   router.add_async("POST", "/v1/recording/stop", [ctx](const HttpRequest&, Respond done) {
     // Like /v1/control/stop: 200 also when nothing runs (the answer is the last recording).

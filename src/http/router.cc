@@ -21,11 +21,43 @@ void Router::add_upload(const std::string& method, const std::string& path, Uplo
   routes_[path][method] = Route{{}, std::move(handler), access};
 }
 
+namespace {
+
+// Matches `path` against a pattern with {name} segments; fills `params` when it does.
+bool match_pattern(std::string_view pattern, std::string_view path, std::map<std::string, std::string>* params) {
+  std::map<std::string, std::string> found;
+  while (!pattern.empty() && !path.empty()) {
+    const size_t pe = pattern.find('/', 1), se = path.find('/', 1);
+    const std::string_view p = pattern.substr(0, pe), s = path.substr(0, se);
+    if (p.size() > 3 && p.substr(0, 2) == "/{" && p.back() == '}') {
+      if (s.size() < 2) return false;  // "/" alone: an empty segment
+      found.emplace(std::string(p.substr(2, p.size() - 3)), std::string(s.substr(1)));
+    } else if (p != s) {
+      return false;
+    }
+    pattern.remove_prefix(p.size());
+    path.remove_prefix(s.size());
+  }
+  if (!pattern.empty() || !path.empty()) return false;
+  if (params) *params = std::move(found);
+  return true;
+}
+
+}  // namespace
+
+const Router::Methods* Router::find_path(const std::string& path, std::map<std::string, std::string>* params) const {
+  if (auto it = routes_.find(path); it != routes_.end()) return &it->second;
+  for (const auto& [pattern, methods] : routes_) {
+    if (pattern.find('{') != std::string::npos && match_pattern(pattern, path, params)) return &methods;
+  }
+  return nullptr;
+}
+
 const Router::Route* Router::find(const HttpRequest& request) const {
-  auto path_it = routes_.find(request.path);
-  if (path_it == routes_.end()) return nullptr;
-  auto route_it = path_it->second.find(request.method);
-  return route_it == path_it->second.end() ? nullptr : &route_it->second;
+  const Methods* methods = find_path(request.path, nullptr);
+  if (!methods) return nullptr;
+  auto route_it = methods->find(request.method);
+  return route_it == methods->end() ? nullptr : &route_it->second;
 }
 
 bool Router::uploads(const HttpRequest& request) const {
@@ -60,11 +92,11 @@ bool Router::authorized(const HttpRequest& request) const {
 }
 
 std::optional<HttpReply> Router::refuse(const HttpRequest& request, const Route*& matched) const {
-  auto path_it = routes_.find(request.path);
-  if (path_it == routes_.end()) {
+  const Methods* found = find_path(request.path, nullptr);
+  if (!found) {
     return error_reply(404, "no such endpoint: " + request.path + " (the API lives under /v1/, see /v1/health)");
   }
-  const auto& methods = path_it->second;
+  const auto& methods = *found;
   auto route_it = methods.find(request.method);
   if (route_it == methods.end()) {
     std::string allow;
@@ -92,7 +124,10 @@ void Router::dispatch(const HttpRequest& request, Respond done) const {
   const Route* route = nullptr;
   if (auto refused = refuse(request, route)) return done(std::move(*refused));
   if (!route->handler) return done(error_reply(500, "internal error: an upload route was dispatched whole"));
-  route->handler(request, std::move(done));
+  if (routes_.count(request.path)) return route->handler(request, std::move(done));
+  HttpRequest with_params = request;  // a pattern's route: its handler reads the segments
+  find_path(request.path, &with_params.params);
+  route->handler(with_params, std::move(done));
 }
 
 HttpReply Router::dispatch(const HttpRequest& request) const {

@@ -9,6 +9,9 @@
 // their body as it arrives (POST /v1/audio): the handler sees the headers and either answers at
 // once or returns an UploadReceiver that gets the body chunk by chunk.
 //
+// A path may hold `{name}` segments ("/v1/recordings/{id}/stop"): each matches one non-empty
+// segment, and the handler finds it in request.params. An exact path wins over a pattern.
+//
 //   Router r("secret", policy);
 //   r.add("GET", "/v1/health", health, Access::Public);
 //   r.add_async("POST", "/v1/control/start", [&](const HttpRequest&, Respond done) { ... });
@@ -80,14 +83,17 @@ class Router {
     UploadHandler upload;
     Access access;
   };
+  using Methods = std::map<std::string, Route>;
   bool authorized(const HttpRequest& request) const;
+  // The routes of `path`, exact or by pattern (filling `params`), or null.
+  const Methods* find_path(const std::string& path, std::map<std::string, std::string>* params) const;
   const Route* find(const HttpRequest& request) const;
   // The answer for a request no handler may take, or nullopt; `route` is set when one matched.
   std::optional<HttpReply> refuse(const HttpRequest& request, const Route*& route) const;
 
   std::string token_;
   RequestPolicy policy_;
-  std::map<std::string, std::map<std::string, Route>> routes_;  // path -> method -> route
+  std::map<std::string, Methods> routes_;  // path or pattern -> method -> route
 };
 
 }  // namespace vs

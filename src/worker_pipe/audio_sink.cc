@@ -21,6 +21,8 @@ SendResult AudioSink::send_ping(const std::string& id) { return queue_->push_con
 SendResult AudioSink::send_flush() { return queue_->push_control(flush_line()); }
 SendResult AudioSink::send_shutdown() { return queue_->push_control(shutdown_line()); }
 
+uint64_t AudioSink::next_seq() const { return queue_->next_seq(); }
+
 size_t AudioSink::queued_frames() const { return queue_->depth(); }
 size_t AudioSink::capacity_frames() const { return queue_->frame_capacity(); }
 

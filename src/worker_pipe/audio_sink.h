@@ -39,6 +39,8 @@ class AudioSink {
   SendResult send_flush();
   SendResult send_shutdown();
 
+  // The seq the next frame queued will get (its sender knows which frame that is).
+  uint64_t next_seq() const;
   size_t queued_frames() const;
   size_t capacity_frames() const;
 

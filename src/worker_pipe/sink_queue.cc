@@ -78,6 +78,11 @@ size_t SinkQueue::depth() const {
   return count_;
 }
 
+uint64_t SinkQueue::next_seq() const {
+  std::lock_guard lock(mu_);
+  return next_seq_;
+}
+
 bool SinkQueue::pop_locked(Item& out) {
   if (failed_) return false;
   if (!control_.empty()) {

@@ -50,6 +50,7 @@ class SinkQueue {
   void fail();
 
   size_t depth() const;  // queued frames
+  uint64_t next_seq() const;  // the seq of the next frame pushed
   size_t frame_capacity() const { return slots_.size(); }
 
   // --- writer (one thread) ---

@@ -12,6 +12,7 @@
 #include <cstdint>
 #include <memory>
 #include <mutex>
+#include <string>
 
 #include "worker_pipe/sidecar.h"
 #include "worker_pipe/wire_messages.h"
@@ -27,17 +28,21 @@ class WorkerLinkState {
   int64_t acked() const { return acked_.load(std::memory_order_acquire); }  // -1: none yet
   uint64_t worker_received() const { return received_.load(std::memory_order_relaxed); }
 
-  // Pump: from now on this instance's audio time t is recording time t + offset_ms.
-  void set_timeline_offset(int64_t offset_ms);
+  // Pump: from now on this instance's audio time t is recording time t + offset_ms, and its
+  // events belong to `recording` (its id).
+  void set_timeline(int64_t offset_ms, std::string recording);
   void clear_timeline();
   // True while a recording feeds this instance (its audio is on a recording's timeline).
   bool feeding_recording() const { return timeline_.load(std::memory_order_acquire); }
 
-  // Reader thread: the body to publish — `msg`'s own when no recording's timeline applies or it
-  // has no times, else a copy with audio_ms/start_ms/end_ms moved onto the recording's timeline.
+  // Reader thread: the body to publish — `msg`'s own when no recording feeds the instance or the
+  // event is the instance's own (ready, pong, ack), else a copy naming the recording
+  // ("recording": id) with audio_ms/start_ms/end_ms moved onto the recording's timeline.
   std::shared_ptr<const nlohmann::json> on_timeline(const WorkerMessage& msg) const;
 
  private:
+  mutable std::mutex recording_mu_;  // held only to copy the id's pointer
+  std::shared_ptr<const std::string> recording_;
   std::atomic<int64_t> acked_{-1};
   std::atomic<uint64_t> received_{0};
   std::atomic<int64_t> offset_ms_{0};

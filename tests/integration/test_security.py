@@ -116,6 +116,12 @@ def test_every_route_but_health_answers_401_without_the_token_and_normally_with_
         ("POST", "/v1/control/start", {"json": {"reason": "security test"}}, 200),
         ("POST", "/v1/recording/start", {"json": {"source": "file", "path": str(wav)}}, 200),
         ("POST", "/v1/recording/stop", {}, 200),
+        ("POST", "/v1/recordings", {"json": {"source": "file", "path": str(wav)}}, 201),
+        ("GET", "/v1/recordings", {}, 200),
+        # A pattern's route, asked for with the pattern itself: the handler's own 404 (no such id).
+        ("GET", "/v1/recordings/{id}", {}, 404),
+        ("POST", "/v1/recordings/{id}/stop", {}, 404),
+        ("POST", "/v1/recording/stop", {}, 200),
         ("POST", "/v1/audio", {"content": b"\0" * 3200, "headers": {"Content-Type": AUDIO_TYPE}}, 200),
         # The request is wrong on purpose (no file): a 400 says the handler itself judged it.
         ("POST", "/v1/audio/transcriptions", {"files": {"model": (None, "whisper-1")}}, 400),

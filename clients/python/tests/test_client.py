@@ -119,6 +119,29 @@ def test_recording_start_stop_and_conflict(make_daemon: Callable[..., Daemon], w
 
 
 @pytest.mark.parametrize("transport", TRANSPORTS)
+def test_recordings_by_id_and_their_own_event_stream(make_daemon: Callable[..., Daemon], workdir: Path,
+                                                     transport: str) -> None:
+    d = make_daemon(transport)
+    with client_for(d) as c:
+        c.start()
+        wav = workdir / "short.wav"
+        silence_wav(wav, 0.5)
+        rec = c.start_recording("file", path=str(wav))
+        assert rec.id is not None and rec.id.startswith("rec_")
+        # The stream of that recording alone: from its start to its stop, then the iterator ends.
+        with c.events(recording=rec.id) as stream:
+            seen = list(stream)
+        assert [e.type for e in seen][0] == "recording_started"
+        assert seen[-1].type == "recording_stopped" and seen[-1].data["frames_acked"] == 50
+        assert {e.recording for e in seen} == {rec.id}
+        assert c.recording(rec.id).state == "stopped"
+        assert [r.id for r in c.recordings()][0] == rec.id
+        assert c.stop_recording(rec.id).reason == "end_of_file"
+        with pytest.raises(NotFound):
+            c.recording("rec_000000000000")
+
+
+@pytest.mark.parametrize("transport", TRANSPORTS)
 def test_audio_upload_streams_chunked_pcm(make_daemon: Callable[..., Daemon], transport: str) -> None:
     d = make_daemon(transport)
     with client_for(d) as c:

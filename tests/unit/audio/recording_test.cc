@@ -55,6 +55,7 @@ struct Fixture : ::testing::Test {
   WorkerLinkSlot slot;
   RecordingOptions options() {
     RecordingOptions o;
+    o.id = "rec_test";
     o.flush_timeout = 10s;
     return o;
   }
@@ -133,7 +134,11 @@ TEST_F(Fixture, TimesOfALaterInstanceMoveOntoTheRecordingsTimeline) {
   const WorkerMessage speech{WorkerMessageType::SpeechStart,
                              std::make_shared<const nlohmann::json>(nlohmann::json{{"type", "speech_start"}, {"audio_ms", 30}}), 0};
   EXPECT_EQ(second->state->on_timeline(speech)->at("audio_ms"), 230);
+  EXPECT_EQ(second->state->on_timeline(speech)->at("recording"), rec.id()) << "the event names its recording";
   EXPECT_EQ(first->state->on_timeline(speech)->at("audio_ms"), 30) << "the old instance is off the timeline";
+  const WorkerMessage ack{WorkerMessageType::Ack,
+                          std::make_shared<const nlohmann::json>(nlohmann::json{{"type", "ack"}, {"seq", 3}}), 0};
+  EXPECT_EQ(second->state->on_timeline(ack), ack.body) << "the instance's own traffic is passed as it is";
   feed.finish();
   rec.wait();
   EXPECT_EQ(second->state->on_timeline(speech)->at("audio_ms"), 30) << "no recording, no mapping";

@@ -32,6 +32,29 @@ TEST(Router, DispatchesToTheMatchingRoute) {
   EXPECT_EQ(router.dispatch(request("POST", "/v1/a")).status, 201);
 }
 
+TEST(Router, PatternSegmentsReachTheHandler) {
+  Router router;
+  std::string seen;
+  router.add("GET", "/v1/recordings", answer(200));
+  router.add("GET", "/v1/recordings/{id}", [&seen](const HttpRequest& r) {
+    seen = r.param("id");
+    return json_reply(200, {{"ok", true}});
+  });
+  router.add("POST", "/v1/recordings/{id}/stop", [&seen](const HttpRequest& r) {
+    seen = "stop " + r.param("id");
+    return json_reply(200, {{"ok", true}});
+  });
+  EXPECT_EQ(router.dispatch(request("GET", "/v1/recordings/rec_1")).status, 200);
+  EXPECT_EQ(seen, "rec_1");
+  EXPECT_EQ(router.dispatch(request("POST", "/v1/recordings/rec_2/stop")).status, 200);
+  EXPECT_EQ(seen, "stop rec_2");
+  EXPECT_EQ(router.dispatch(request("GET", "/v1/recordings")).status, 200);  // the exact path
+  EXPECT_EQ(router.dispatch(request("GET", "/v1/recordings/")).status, 404);  // an empty segment
+  EXPECT_EQ(router.dispatch(request("GET", "/v1/recordings/a/b")).status, 404);
+  EXPECT_EQ(router.dispatch(request("POST", "/v1/recordings/a/start")).status, 404);
+  EXPECT_EQ(router.dispatch(request("GET", "/v1/recordings/rec_1/stop")).status, 405);
+}
+
 TEST(Router, UnknownPathIs404WithTheErrorShape) {
   Router router;
   router.add("GET", "/v1/a", answer(200));

@@ -90,12 +90,22 @@ class AsyncSidecarClient:
 
     async def start_recording(self, source: api.RecordingSource, *, path: str | None = None,
                               device: str | None = None, realtime: bool | None = None) -> Recording:
-        """POST /v1/recording/start."""
-        return await self._run(api.recording_start(source, path, device, realtime))
+        """POST /v1/recordings: the recording with its id."""
+        return await self._run(api.recording_create(source, path, device, realtime))
 
-    async def stop_recording(self) -> Recording:
-        """POST /v1/recording/stop."""
-        return await self._run(api.recording_stop())
+    async def stop_recording(self, recording_id: str | None = None) -> Recording:
+        """Stops recording `recording_id` (the most recent one when None)."""
+        if recording_id is None:
+            return await self._run(api.recording_stop())
+        return await self._run(api.recording_stop_id(recording_id))
+
+    async def recordings(self) -> list[Recording]:
+        """GET /v1/recordings: the running recording and the recent ones, newest first."""
+        return await self._run(api.recording_list())
+
+    async def recording(self, recording_id: str) -> Recording:
+        """GET /v1/recordings/{id}."""
+        return await self._run(api.recording_get(recording_id))
 
     async def upload_audio(self, audio: AsyncAudioSource, *, chunk_bytes: int = DEFAULT_CHUNK_BYTES,
                            content_type: str = api.AUDIO_TYPE) -> Recording:
@@ -108,6 +118,8 @@ class AsyncSidecarClient:
         return await self._send(call, request)
 
     def events(self, last_event_id: int | None = None, *, reconnect: bool = True,
-               retry_timeout: float = 30.0, idle_timeout: float = 10.0) -> AsyncEventStream:
-        """GET /v1/events as an async iterator of typed events that reconnects with Last-Event-ID."""
-        return AsyncEventStream(self._http, last_event_id, reconnect, retry_timeout, idle_timeout)
+               retry_timeout: float = 30.0, idle_timeout: float = 10.0,
+               recording: str | None = None) -> AsyncEventStream:
+        """GET /v1/events as an async iterator of typed events that reconnects with Last-Event-ID;
+        with `recording`, only that recording's events, ending after its recording_stopped."""
+        return AsyncEventStream(self._http, last_event_id, reconnect, retry_timeout, idle_timeout, recording)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 from typing import Any, Callable, Generic, Literal, Mapping, TypeVar
+from urllib.parse import quote
 
 import httpx
 
@@ -115,8 +116,8 @@ def metrics() -> Call[Metrics]:
     return Call("GET", "/v1/metrics", lambda r: Metrics.parse(r.text))
 
 
-def recording_start(source: RecordingSource, path: str | None, device: str | None,
-                    realtime: bool | None) -> Call[Recording]:
+def _recording_body(source: RecordingSource, path: str | None, device: str | None,
+                    realtime: bool | None) -> dict[str, Any]:
     body: dict[str, Any] = {"source": source}
     if path is not None:
         body["path"] = path
@@ -124,13 +125,49 @@ def recording_start(source: RecordingSource, path: str | None, device: str | Non
         body["device"] = device
     if realtime is not None:
         body["realtime"] = realtime
-    return Call("POST", "/v1/recording/start", lambda r: Recording.from_json(_json(r)), body=body,
+    return body
+
+
+def _recording(r: httpx.Response) -> Recording:
+    return Recording.from_json(_json(r))
+
+
+def _recordings(r: httpx.Response) -> list[Recording]:
+    body = _json(r)
+    listed = body.get("recordings") if isinstance(body, dict) else None
+    return [Recording.from_json(x) for x in listed] if isinstance(listed, list) else []
+
+
+def recording_create(source: RecordingSource, path: str | None, device: str | None,
+                     realtime: bool | None) -> Call[Recording]:
+    """POST /v1/recordings: 201 with the recording and its id."""
+    return Call("POST", "/v1/recordings", _recording, body=_recording_body(source, path, device, realtime),
+                timeout="control")
+
+
+def recording_list() -> Call[list[Recording]]:
+    return Call("GET", "/v1/recordings", _recordings)
+
+
+def recording_get(recording_id: str) -> Call[Recording]:
+    return Call("GET", f"/v1/recordings/{quote(recording_id, safe='')}", _recording)
+
+
+def recording_stop_id(recording_id: str) -> Call[Recording]:
+    return Call("POST", f"/v1/recordings/{quote(recording_id, safe='')}/stop", _recording, body={},
+                timeout="control")
+
+
+def recording_start(source: RecordingSource, path: str | None, device: str | None,
+                    realtime: bool | None) -> Call[Recording]:
+    """The earlier single-recording route (POST /v1/recording/start)."""
+    return Call("POST", "/v1/recording/start", _recording, body=_recording_body(source, path, device, realtime),
                 timeout="control")
 
 
 def recording_stop() -> Call[Recording]:
-    return Call("POST", "/v1/recording/stop", lambda r: Recording.from_json(_json(r)), body={},
-                timeout="control")
+    """Stops the most recent recording (POST /v1/recording/stop)."""
+    return Call("POST", "/v1/recording/stop", _recording, body={}, timeout="control")
 
 
 def audio_upload() -> Call[Recording]:

@@ -102,13 +102,24 @@ class SidecarClient:
 
     def start_recording(self, source: api.RecordingSource, *, path: str | None = None,
                         device: str | None = None, realtime: bool | None = None) -> Recording:
-        """POST /v1/recording/start; Conflict (409) when one runs, BadRequest/NotFound for a bad
-        source or path."""
-        return self._run(api.recording_start(source, path, device, realtime))
+        """POST /v1/recordings: the recording with its id; Conflict (409) when one runs,
+        BadRequest/NotFound for a bad source or path."""
+        return self._run(api.recording_create(source, path, device, realtime))
 
-    def stop_recording(self) -> Recording:
-        """POST /v1/recording/stop: the recording after the worker flushed its last utterance."""
-        return self._run(api.recording_stop())
+    def stop_recording(self, recording_id: str | None = None) -> Recording:
+        """Stops recording `recording_id` (the most recent one when None) and answers after the
+        worker flushed its last utterance; NotFound for an unknown id."""
+        if recording_id is None:
+            return self._run(api.recording_stop())
+        return self._run(api.recording_stop_id(recording_id))
+
+    def recordings(self) -> list[Recording]:
+        """GET /v1/recordings: the running recording and the recent ones, newest first."""
+        return self._run(api.recording_list())
+
+    def recording(self, recording_id: str) -> Recording:
+        """GET /v1/recordings/{id}; NotFound for an unknown id."""
+        return self._run(api.recording_get(recording_id))
 
     def upload_audio(self, audio: AudioSource, *, chunk_bytes: int = DEFAULT_CHUNK_BYTES,
                      content_type: str = api.AUDIO_TYPE) -> Recording:
@@ -122,6 +133,8 @@ class SidecarClient:
         return self._send(call, request)
 
     def events(self, last_event_id: int | None = None, *, reconnect: bool = True,
-               retry_timeout: float = 30.0, idle_timeout: float = 10.0) -> EventStream:
-        """GET /v1/events as an iterator of typed events that reconnects with Last-Event-ID."""
-        return EventStream(self._http, last_event_id, reconnect, retry_timeout, idle_timeout)
+               retry_timeout: float = 30.0, idle_timeout: float = 10.0,
+               recording: str | None = None) -> EventStream:
+        """GET /v1/events as an iterator of typed events that reconnects with Last-Event-ID; with
+        `recording`, only that recording's events, ending after its recording_stopped."""
+        return EventStream(self._http, last_event_id, reconnect, retry_timeout, idle_timeout, recording)

@@ -22,6 +22,12 @@ class Event:
     type: str
     data: Mapping[str, Any] = field(repr=False)
 
+    @property
+    def recording(self) -> str | None:
+        """The id of the recording the event belongs to (None for the worker's and daemon's own)."""
+        value = self.data.get("recording")
+        return value if isinstance(value, str) else None
+
 
 @dataclass(frozen=True)
 class Lagged(Event):

@@ -100,8 +100,9 @@ class WorkerInfo:
 
 @dataclass(frozen=True)
 class Recording:
-    """The current or last recording (state idle, recording or stopped) and its frame counts."""
+    """A recording (state idle, recording or stopped), its id and its frame counts."""
 
+    id: str | None
     state: str
     source: str | None
     reason: str | None
@@ -123,8 +124,8 @@ class Recording:
         def count(key: str) -> int:
             return _int(d.get(key)) or 0
 
-        return cls(state=_str(d.get("state")) or "unknown", source=_str(d.get("source")),
-                   reason=_str(d.get("reason")), started_at=_str(d.get("started_at")),
+        return cls(id=_str(d.get("id")), state=_str(d.get("state")) or "unknown",
+                   source=_str(d.get("source")), reason=_str(d.get("reason")), started_at=_str(d.get("started_at")),
                    stopped_at=_str(d.get("stopped_at")), frames_captured=count("frames_captured"),
                    frames_sent=count("frames_sent"), frames_acked=count("frames_acked"),
                    frames_rejected=count("frames_rejected"), frames_lost=count("frames_lost"),

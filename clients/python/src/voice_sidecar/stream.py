@@ -7,6 +7,9 @@ once, in order, or is told exactly how many it missed. Reconnect attempts back o
 1 s and give up (SidecarUnavailable) after `retry_timeout` seconds without a connection.
 The daemon writes a keepalive comment every second while idle, so a connection silent for
 `idle_timeout` seconds is taken as dead and replaced.
+
+Given a recording's id, the stream carries only that recording's events, from its
+`recording_started` on, and the iterator ends after its `recording_stopped`.
 """
 from __future__ import annotations
 
@@ -29,6 +32,15 @@ def _headers(last_id: int | None) -> dict[str, str]:
     if last_id is not None:
         h["Last-Event-ID"] = str(last_id)
     return h
+
+
+def _params(recording: str | None) -> dict[str, str]:
+    return {"recording": recording} if recording is not None else {}
+
+
+def _ends(event: Event, recording: str | None) -> bool:
+    """True for the last event of a one-recording stream."""
+    return recording is not None and event.type == "recording_stopped" and event.recording == recording
 
 
 def _retryable(exc: BaseException) -> bool:
@@ -74,9 +86,11 @@ class EventStream(Iterator[Event]):
 
     def __init__(self, client: httpx.Client, last_event_id: int | None = None,
                  reconnect: bool = True, retry_timeout: float = 30.0,
-                 idle_timeout: float = 10.0) -> None:
+                 idle_timeout: float = 10.0, recording: str | None = None) -> None:
         self._client = client
         self.last_event_id = last_event_id
+        self.recording = recording
+        self._finished = False
         self._reconnect = reconnect
         self._policy = _Reconnect(retry_timeout)
         self._timeout = httpx.Timeout(idle_timeout)
@@ -107,7 +121,7 @@ class EventStream(Iterator[Event]):
 
     def _open(self) -> Iterator[str]:
         request = self._client.build_request("GET", PATH, headers=_headers(self.last_event_id),
-                                             timeout=self._timeout)
+                                             params=_params(self.recording), timeout=self._timeout)
         response = self._client.send(request, stream=True)
         try:
             check(response, "GET", PATH)
@@ -119,6 +133,9 @@ class EventStream(Iterator[Event]):
         return response.iter_lines()
 
     def __next__(self) -> Event:
+        if self._finished:
+            self._drop()
+            raise StopIteration
         while not self._closed:
             try:
                 if self._lines is None:
@@ -130,6 +147,7 @@ class EventStream(Iterator[Event]):
                     if event is not None:
                         if event.id is not None:
                             self.last_event_id = event.id
+                        self._finished = _ends(event, self.recording)
                         return event
                 if not self._reconnect:
                     self._drop()
@@ -150,9 +168,11 @@ class AsyncEventStream(AsyncIterator[Event]):
 
     def __init__(self, client: httpx.AsyncClient, last_event_id: int | None = None,
                  reconnect: bool = True, retry_timeout: float = 30.0,
-                 idle_timeout: float = 10.0) -> None:
+                 idle_timeout: float = 10.0, recording: str | None = None) -> None:
         self._client = client
         self.last_event_id = last_event_id
+        self.recording = recording
+        self._finished = False
         self._reconnect = reconnect
         self._policy = _Reconnect(retry_timeout)
         self._timeout = httpx.Timeout(idle_timeout)
@@ -182,7 +202,7 @@ class AsyncEventStream(AsyncIterator[Event]):
 
     async def _open(self) -> AsyncIterator[str]:
         request = self._client.build_request("GET", PATH, headers=_headers(self.last_event_id),
-                                             timeout=self._timeout)
+                                             params=_params(self.recording), timeout=self._timeout)
         response = await self._client.send(request, stream=True)
         try:
             check(response, "GET", PATH)
@@ -194,6 +214,9 @@ class AsyncEventStream(AsyncIterator[Event]):
         return response.aiter_lines()
 
     async def __anext__(self) -> Event:
+        if self._finished:
+            await self._drop()
+            raise StopAsyncIteration
         while not self._closed:
             try:
                 if self._lines is None:
@@ -205,6 +228,7 @@ class AsyncEventStream(AsyncIterator[Event]):
                     if event is not None:
                         if event.id is not None:
                             self.last_event_id = event.id
+                        self._finished = _ends(event, self.recording)
                         return event
                 if not self._reconnect:
                     await self._drop()
