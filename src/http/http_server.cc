@@ -18,8 +18,9 @@ namespace {
 
 constexpr auto kDrainLimit = std::chrono::seconds(2);
 
-// A new connection becomes a session on its I/O thread, or is refused when every slot is taken
-// by a connection being served (refusing beats running out of descriptors).
+// A new connection becomes an HTTP Session on its I/O thread (which may later hand its socket to
+// a WebSocketSession or an EventStreamWriter), or is refused when every slot is taken by a
+// connection being served (refusing beats running out of descriptors).
 void admit(ServerCore& core, AcceptLoop::Protocol::socket socket) {
   if (core.stopping) return;
   auto session = std::make_shared<Session>(std::move(socket), core);
@@ -78,11 +79,12 @@ void HttpServer::stop() {
   ServerCore& core = *d.core;
   core.stopping = true;
   // After the acceptor has closed, on its thread, so every connection accepted before is in the
-  // registry: closing a session completes its pending reads, writes and timers at once; an
+  // registry: closing a connection completes its pending reads, writes and timers at once; an
   // answer still to come (a control call, an upload's last final) finds it gone and is dropped.
+  // One that hands its socket over meanwhile passes the close on (Connection::close).
   d.accept->close([core = d.core] {
-    for (auto& session : core->sessions()) {
-      asio::post(session->executor(), [session] { session->close(); });
+    for (auto& connection : core->open_connections()) {
+      asio::post(connection->executor(), [connection] { connection->close(); });
     }
   });
   for (auto& guard : core.keep_running) guard.reset();

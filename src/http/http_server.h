@@ -1,11 +1,12 @@
 // HttpServer serves a Router on an already-bound listening socket (TCP or Unix), with Beast.
 //
-// One I/O thread per core, each running its own sessions; nothing ever blocks one of them. Every
-// read and write has a deadline, headers and JSON bodies have limits (413), and when every
+// One I/O thread per core, each running its own connections; nothing ever blocks one of them.
+// Every read and write has a deadline, headers and JSON bodies have limits (413), and when every
 // connection slot is taken the connection that has waited longest for a request is closed to
 // make room, so health and control stay reachable. Slow routes answer later through a callback
 // (control calls complete from the supervisor), event streams are written as the bus fills them
-// and the client drains them: no thread per request or per stream (see src/http/session.h).
+// and the client drains them: no thread per request or per stream (see src/http/session.h,
+// event_stream_writer.h and websocket_session.h).
 //
 //   HttpServer server(open_listen_socket(cfg.listen), router, cfg.listen);
 //   server.start();

@@ -307,7 +307,7 @@ void install_recording_routes(Router& router, const ApiContext& context) {
   });
   const auto busy = std::make_shared<std::atomic<bool>>(false);  // one producer: an upload or a socket
   router.add_upload("POST", "/v1/audio", [ctx, busy](const HttpRequest& req) { return start_upload(*ctx, req, busy); });
-  // The browser's microphone: the same upload, its body as WebSocket messages (session_websocket.cc).
+  // The browser's microphone: the same upload, its body as WebSocket messages (websocket_session.h).
   router.add_upload("GET", "/v1/audio/ws", [ctx, busy](const HttpRequest& req) -> UploadStart {
     if (!is_websocket_upgrade(req)) {
       HttpReply r = error_reply(426, "GET /v1/audio/ws is a WebSocket (subprotocol voice-sidecar.audio.v1): "

@@ -1,6 +1,6 @@
 #include "http/server_core.h"
 
-#include "http/session.h"
+#include "http/connection.h"
 
 namespace vs {
 
@@ -16,16 +16,16 @@ boost::asio::io_context& ServerCore::next_io() {
   return *ios[next_io_.fetch_add(1, std::memory_order_relaxed) % ios.size()];
 }
 
-bool ServerCore::admit(const std::shared_ptr<Session>& session) {
-  std::shared_ptr<Session> evicted;
+bool ServerCore::admit(const std::shared_ptr<Connection>& connection) {
+  std::shared_ptr<Connection> evicted;
   {
-    std::lock_guard lock(sessions_mu_);
-    if (sessions_.size() >= limits.max_connections) {
+    std::lock_guard lock(mu_);
+    if (connections_.size() >= limits.max_connections) {
       std::vector<ConnView> open;
-      std::vector<std::list<std::shared_ptr<Session>>::iterator> at;
-      open.reserve(sessions_.size());
-      at.reserve(sessions_.size());
-      for (auto it = sessions_.begin(); it != sessions_.end(); ++it) {
+      std::vector<std::list<std::shared_ptr<Connection>>::iterator> at;
+      open.reserve(connections_.size());
+      at.reserve(connections_.size());
+      for (auto it = connections_.begin(); it != connections_.end(); ++it) {
         open.push_back({(*it)->kind(), (*it)->since()});
         at.push_back(it);
       }
@@ -33,18 +33,18 @@ bool ServerCore::admit(const std::shared_ptr<Session>& session) {
       if (!victim) return false;
       // Out of the registry now, so the slot is free at once and no later admit picks it again.
       evicted = std::move(*at[*victim]);
-      sessions_.erase(at[*victim]);
+      connections_.erase(at[*victim]);
     }
-    sessions_.push_back(session);
+    connections_.push_back(connection);
     ++counts_[static_cast<size_t>(ConnKind::Idle)];
-    session->admitted_ = true;
+    connection->admitted_ = true;
   }
   if (evicted) boost::asio::post(evicted->executor(), [evicted] { evicted->evict(); });
   return true;
 }
 
 std::string ServerCore::become(ConnKind from, ConnKind to) {
-  std::lock_guard lock(sessions_mu_);
+  std::lock_guard lock(mu_);
   ConnCounts others = counts_;
   --others[static_cast<size_t>(from)];
   if (from != to) {
@@ -55,27 +55,38 @@ std::string ServerCore::become(ConnKind from, ConnKind to) {
   return {};
 }
 
-void ServerCore::forget(const Session* session, ConnKind kind) {
-  std::shared_ptr<Session> last;  // released outside the lock
-  std::lock_guard lock(sessions_mu_);
-  --counts_[static_cast<size_t>(kind)];
-  for (auto it = sessions_.begin(); it != sessions_.end(); ++it) {
-    if (it->get() == session) {
-      last = std::move(*it);
-      sessions_.erase(it);
+void ServerCore::replace(const Connection* from, std::shared_ptr<Connection> to) {
+  std::shared_ptr<Connection> last;  // released outside the lock
+  std::lock_guard lock(mu_);
+  for (auto& entry : connections_) {
+    if (entry.get() == from) {
+      last = std::exchange(entry, std::move(to));
       return;
     }
   }
 }
 
-std::vector<std::shared_ptr<Session>> ServerCore::sessions() const {
-  std::lock_guard lock(sessions_mu_);
-  return {sessions_.begin(), sessions_.end()};
+void ServerCore::forget(const Connection* connection, ConnKind kind) {
+  std::shared_ptr<Connection> last;  // released outside the lock
+  std::lock_guard lock(mu_);
+  --counts_[static_cast<size_t>(kind)];
+  for (auto it = connections_.begin(); it != connections_.end(); ++it) {
+    if (it->get() == connection) {
+      last = std::move(*it);
+      connections_.erase(it);
+      return;
+    }
+  }
+}
+
+std::vector<std::shared_ptr<Connection>> ServerCore::open_connections() const {
+  std::lock_guard lock(mu_);
+  return {connections_.begin(), connections_.end()};
 }
 
 size_t ServerCore::connections() const {
-  std::lock_guard lock(sessions_mu_);
-  return sessions_.size();
+  std::lock_guard lock(mu_);
+  return connections_.size();
 }
 
 std::map<int, uint64_t> ServerCore::responses_by_status() const {

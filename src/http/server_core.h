@@ -1,13 +1,14 @@
-// ServerCore is what an HttpServer's sessions share: one io_context per I/O thread (one per core,
-// each session lives on one of them and never changes thread), the registry of open sessions
-// with what each is doing (its ConnKind) and the limits connection_policy.h applies to them, and
-// the per-status response counts.
+// ServerCore is what an HttpServer's connections share: one io_context per I/O thread (one per
+// core, each connection lives on one of them and never changes thread), the registry of open
+// connections (connection.h: a Session, or the WebSocketSession or EventStreamWriter a Session
+// handed its socket to) with what each is doing (its ConnKind) and the limits
+// connection_policy.h applies to them, and the per-status response counts.
 //
-// Sessions hold the core by reference: it outlives them, because HttpServer::stop() closes every
-// session and joins the I/O threads before the core can go. Anything that answers a session from
-// another thread (a supervisor completion, an event bus wake-up) holds the core by shared_ptr and
-// the session by weak_ptr, and posts to the session's executor through post(), which does nothing
-// once the server is stopping.
+// Connections hold the core by reference: it outlives them, because HttpServer::stop() closes
+// every connection and joins the I/O threads before the core can go. Anything that answers a
+// connection from another thread (a supervisor completion, an event bus wake-up) holds the core
+// by shared_ptr and the connection by weak_ptr, and posts to the connection's executor through
+// post(), which does nothing once the server is stopping.
 //
 // Internal to src/http: includes Asio.
 #pragma once
@@ -33,7 +34,7 @@
 
 namespace vs {
 
-class Session;
+class Connection;
 
 struct ServerCore : std::enable_shared_from_this<ServerCore> {
   ServerCore(const Router& r, const ListenConfig& c, size_t io_threads, ConnectionLimits limits = {});
@@ -54,16 +55,19 @@ struct ServerCore : std::enable_shared_from_this<ServerCore> {
     if (!stopping.load(std::memory_order_relaxed)) boost::asio::post(ex, std::forward<Handler>(h));
   }
 
-  // ---- sessions ----
-  // Registers a new session (as Idle). At the hard cap it first evicts the connection
+  // ---- connections ----
+  // Registers a new connection (as Idle). At the hard cap it first evicts the connection
   // pick_eviction() names; false when none may go: the caller refuses the connection.
-  bool admit(const std::shared_ptr<Session>& session);
-  // The session now does `to` instead of `from`. For a long-lived kind the answer may be no: the
-  // 503 sentence, and the session stays what it was.
+  bool admit(const std::shared_ptr<Connection>& connection);
+  // The connection now does `to` instead of `from`. For a long-lived kind the answer may be no:
+  // the 503 sentence, and the connection stays what it was.
   std::string become(ConnKind from, ConnKind to);
-  // A closed session leaves the registry and its kind's count.
-  void forget(const Session* session, ConnKind kind);
-  std::vector<std::shared_ptr<Session>> sessions() const;
+  // `to` has taken over `from`'s socket, and its entry (Connection::hand_over). Nothing changes
+  // when `from` was evicted already: `to` stays counted until it closes.
+  void replace(const Connection* from, std::shared_ptr<Connection> to);
+  // A closed connection leaves the registry and its kind's count.
+  void forget(const Connection* connection, ConnKind kind);
+  std::vector<std::shared_ptr<Connection>> open_connections() const;
   size_t connections() const;
 
   // ---- counters ----
@@ -73,9 +77,9 @@ struct ServerCore : std::enable_shared_from_this<ServerCore> {
   std::map<int, uint64_t> responses_by_status() const;
 
  private:
-  mutable std::mutex sessions_mu_;
-  std::list<std::shared_ptr<Session>> sessions_;
-  ConnCounts counts_{};  // open sessions by kind, evicted ones included until they close
+  mutable std::mutex mu_;
+  std::list<std::shared_ptr<Connection>> connections_;
+  ConnCounts counts_{};  // open connections by kind, evicted ones included until they close
   std::atomic<size_t> next_io_{0};
   std::array<std::atomic<uint64_t>, 600> responses{};
 };

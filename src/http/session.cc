@@ -4,28 +4,25 @@
 
 #include <variant>
 
-#include <boost/asio/write.hpp>
 #include <spdlog/spdlog.h>
 
 #include "common/http_limits.h"
 #include "common/version.h"
 #include "http/beast_request.h"
+#include "http/event_stream_writer.h"
 #include "http/strict_head.h"
+#include "http/websocket_offer.h"
+#include "http/websocket_session.h"
 
 namespace vs {
 
 namespace asio = boost::asio;
 namespace beast = boost::beast;
 namespace http = beast::http;
-using namespace std::chrono_literals;
 
 namespace {
 
-constexpr auto kWriteTimeout = 10s;   // a client that takes nothing for this long is cut off
-constexpr auto kKeepalive = 1s;       // an idle event stream says so this often (clients count on it)
-constexpr auto kUploadRetry = 2ms;    // a paused upload asks its receiver again after this
 constexpr unsigned kHeaderLimit = kRequestHeadLimit;
-constexpr size_t kStreamWriteBytes = 16 * 1024;
 // A connection's socket buffers little: an event stream's client that cannot keep up falls
 // behind the bus's ring (and is told so with `lagged`) within seconds, instead of behind
 // megabytes of kernel buffer it would take minutes to drain; 2,000 connections cannot pin
@@ -48,19 +45,17 @@ bool gone(beast::error_code ec) {
          ec == asio::error::connection_reset || ec == asio::error::operation_aborted;
 }
 
-// A 503 for a connection the policy will not let become an upload or a stream.
+// A 503 for a connection the policy will not let become an upload, a stream or a WebSocket.
 HttpReply busy_reply(const std::string& why) {
   HttpReply r = error_reply(503, why);
   r.headers.emplace_back("Retry-After", "1");
   return r;
 }
 
-int64_t now_ticks() { return std::chrono::steady_clock::now().time_since_epoch().count(); }
-
 }  // namespace
 
 Session::Session(Protocol::socket socket, ServerCore& core)
-    : stream_(std::move(socket)), core_(core), executor_(stream_.get_executor()), since_(now_ticks()) {}
+    : Connection(core, socket.get_executor()), stream_(std::move(socket)) {}
 
 void Session::start() {
   beast::error_code ignored;
@@ -68,44 +63,29 @@ void Session::start() {
   read_request();
 }
 
-std::string Session::set_kind(ConnKind kind) {
-  const ConnKind from = kind_.load(std::memory_order_relaxed);
-  if (admitted_ && !closed_) {
-    if (std::string why = core_.become(from, kind); !why.empty()) return why;
+void Session::shut() {
+  if (!core_.stopping) {  // the daemon's shutdown stops every recording itself
+    if (upload_) upload_->abandon();
+    if (stream_after_watch_) stream_after_watch_->stream->abandon();
   }
-  if (from != kind) since_.store(now_ticks(), std::memory_order_relaxed);
-  kind_.store(kind, std::memory_order_relaxed);
-  return {};
-}
-
-void Session::close() {
-  if (closed_) return;
-  closed_ = true;
-  abandon_work();
   beast::error_code ignored;
   stream_.socket().shutdown(Protocol::socket::shutdown_both, ignored);
   stream_.close();
-  if (retry_) retry_->cancel();
-  if (keepalive_) keepalive_->cancel();
-  // May drop the registry's reference; callers hold their own.
-  if (admitted_) core_.forget(this, kind());
+  if (upload_) upload_->cancel();
 }
 
-void Session::evict() {
-  if (closed_) return;
-  spdlog::debug("HTTP: connection evicted to make room for a new one");
+void Session::interrupt() {
   keep_alive_ = false;
   beast::error_code ignored;
   stream_.socket().shutdown(Protocol::socket::shutdown_both, ignored);
   stream_.socket().cancel(ignored);
-  if (retry_) retry_->cancel();
-  if (keepalive_) keepalive_->cancel();
+  if (upload_) upload_->cancel();
 }
 
 // ---- request and reply ---------------------------------------------------------------------
 
 void Session::read_request() {
-  if (closed_) return;
+  if (closed()) return;
   set_kind(ConnKind::Idle);
   head_.emplace();
   head_->header_limit(kHeaderLimit);
@@ -132,7 +112,7 @@ void Session::gather_head() {
   if (end == std::string_view::npos && have.size() < kHeaderLimit) {
     stream_.async_read_some(buffer_.prepare(beast::read_size(buffer_, 65536)),
                             [self = shared_from_this()](beast::error_code ec, size_t n) {
-                              if (self->closed_) return;
+                              if (self->closed()) return;
                               self->buffer_.commit(n);
                               if (!ec) return self->gather_head();
                               // Half a head and EOF: Beast's read reports it (400), as before.
@@ -155,7 +135,7 @@ void Session::parse_head() {
 }
 
 void Session::on_header(beast::error_code ec) {
-  if (closed_) return;
+  if (closed()) return;
   if (gone(ec)) return close();
   set_kind(ConnKind::Handling);
   if (ec) return write_reply(error_reply(400, "malformed HTTP request: " + ec.message()), false);
@@ -182,7 +162,7 @@ void Session::on_header(beast::error_code ec) {
 }
 
 void Session::on_body(beast::error_code ec) {
-  if (closed_) return;
+  if (closed()) return;
   if (gone(ec)) return close();
   if (ec == http::error::body_limit) {
     return write_reply(error_reply(413, "request body is larger than the limit of " +
@@ -203,32 +183,10 @@ void Session::dispatch(const HttpRequest& req) {
   }
 }
 
-// The answer may come at once, on this session's thread, or later from any thread (a control
-// call completes on the supervisor's). Either way it is written on this session's thread, once.
-Respond Session::responder() {
-  auto answered = std::make_shared<std::atomic<bool>>(false);
-  // The core by shared_ptr: the answer may come after the server has stopped and gone.
-  return [weak = weak_from_this(), answered, core = core_.shared_from_this(), ex = executor_](HttpReply r) {
-    if (answered->exchange(true)) return;
-    const auto* io = ex.target<asio::io_context::executor_type>();
-    if (io && io->running_in_this_thread()) {
-      if (auto self = weak.lock()) self->answer(std::move(r));
-      return;
-    }
-    core->post(ex, [weak, r = std::move(r)]() mutable {
-      if (auto self = weak.lock()) self->answer(std::move(r));
-    });
-  };
-}
-
 void Session::answer(HttpReply r) {
-  if (closed_) return;
-  awaiting_answer_ = false;
-  // An upload's receiver is done once it has answered, but this may run inside its finish():
-  // it is let go of after this turn.
-  if (receiver_) asio::post(executor_, [done_with = std::move(receiver_)] {});
+  if (closed()) return;
+  if (upload_) upload_->answered();
   if (r.stream) return start_stream(std::move(r));
-  if (ws_) return send_websocket(std::move(r.body), 1000);
   write_reply(r, keep_alive_);
 }
 
@@ -269,16 +227,17 @@ void Session::start_upload(HttpRequest req) {
   if (std::string why = set_kind(ConnKind::Upload); !why.empty()) return write_reply(busy_reply(why), false);
   UploadStart start = open_upload(req);
   if (auto* refused = std::get_if<HttpReply>(&start)) return write_reply(*refused, false);
-  receiver_ = std::move(std::get<std::unique_ptr<UploadReceiver>>(start));
-  upload_.emplace(std::move(*head_));
-  upload_->body_limit(boost::none);
+  upload_.emplace(std::move(std::get<std::unique_ptr<UploadReceiver>>(start)), weak_from_this(), executor(),
+                  core_.stopping);
+  upload_parser_.emplace(std::move(*head_));
+  upload_parser_->body_limit(boost::none);
   chunk_ = std::make_unique<std::array<char, 16 * 1024>>();
   if (beast::iequals(req.header("expect"), "100-continue")) {
     // curl waits a second for this before sending a large body.
     auto cont = std::make_shared<http::response<http::empty_body>>(http::status::continue_, version_);
     stream_.expires_after(kWriteTimeout);
     http::async_write(stream_, *cont, [self = shared_from_this(), cont](beast::error_code ec, size_t) {
-      if (ec) return self->end_upload(false);
+      if (ec) return self->upload_->end(false);
       self->read_upload_chunk();
     });
     return;
@@ -287,115 +246,90 @@ void Session::start_upload(HttpRequest req) {
 }
 
 void Session::read_upload_chunk() {
-  if (closed_) return;
-  if (upload_->is_done()) return end_upload(true);
-  auto& body = upload_->get().body();
+  if (closed()) return;
+  if (upload_parser_->is_done()) return upload_->end(true);
+  auto& body = upload_parser_->get().body();
   body.data = chunk_->data();
   body.size = chunk_->size();
   stream_.expires_after(std::chrono::milliseconds(core_.config.read_timeout_ms));
   // read_some: hand on what arrived now. A whole-buffer read would hold a live stream's audio
   // back until 16 KiB (half a second) had come in.
-  http::async_read_some(stream_, buffer_, *upload_, [self = shared_from_this()](beast::error_code ec, size_t) {
+  http::async_read_some(stream_, buffer_, *upload_parser_, [self = shared_from_this()](beast::error_code ec, size_t) {
     self->on_upload_chunk(ec);
   });
 }
 
 void Session::on_upload_chunk(beast::error_code ec) {
-  if (closed_) return;
+  if (closed()) return;
   if (ec == http::error::need_buffer) ec = {};
-  const size_t got = chunk_->size() - upload_->get().body().size;
-  const UploadStep step = got > 0 ? receiver_->on_chunk(std::string_view(chunk_->data(), got)) : UploadStep::Continue;
-  if (step == UploadStep::Stop) return end_upload(false);
+  const size_t got = chunk_->size() - upload_parser_->get().body().size;
+  const UploadStep step =
+      got > 0 ? upload_->take(std::string_view(chunk_->data(), got)) : UploadStep::Continue;
+  if (step == UploadStep::Stop) return upload_->end(false);
   if (ec) {
     if (!gone(ec)) spdlog::info("upload ended by a read error: {}", ec.message());
-    return end_upload(false);
+    return upload_->end(false);
   }
-  if (step == UploadStep::Pause) return pause_upload();
+  if (step == UploadStep::Pause) return upload_->pause();
   read_upload_chunk();
 }
 
-void Session::read_body_more() { ws_ ? read_message() : read_upload_chunk(); }
-
-// The receiver cannot take more yet: leave the socket unread (the client's writes back up) and
-// ask again shortly. No read is pending meanwhile, so no read deadline runs out.
-void Session::pause_upload() {
-  if (!retry_) retry_.emplace(executor_);
-  retry_->expires_after(kUploadRetry);
-  retry_->async_wait([self = shared_from_this()](beast::error_code ec) {
-    if (self->closed_) return;
-    if (ec || self->core_.stopping) return self->end_upload(false);
-    switch (self->receiver_->resume()) {
-      case UploadStep::Continue: return self->read_body_more();
-      case UploadStep::Pause: return self->pause_upload();
-      case UploadStep::Stop: return self->end_upload(false);
-    }
-  });
-}
-
-void Session::end_upload(bool complete) {
+void Session::body_ended(bool complete) {
   // Only a body read to its end leaves the connection usable for another request.
   if (!complete) keep_alive_ = false;
   chunk_.reset();
-  switch (receiver_->end_of_body(complete)) {
-    case UploadStep::Continue: return conclude_upload(complete);
-    case UploadStep::Stop: return conclude_upload(false);
-    case UploadStep::Pause: break;
-  }
-  // What the receiver held back goes on as the ring makes room: ask again shortly.
-  if (!retry_) retry_.emplace(executor_);
-  retry_->expires_after(kUploadRetry);
-  retry_->async_wait([self = shared_from_this(), complete](beast::error_code ec) {
-    if (self->closed_) return;
-    if (ec || self->core_.stopping) return self->conclude_upload(false);
-    self->end_upload(complete);
-  });
-}
-
-void Session::conclude_upload(bool complete) {
-  Respond done = responder();
-  awaiting_answer_ = true;
-  try {
-    receiver_->finish(complete, done);
-  } catch (const std::exception& e) {
-    done(error_reply(500, std::string("internal error: ") + e.what()));
-  }
-  if (awaiting_answer_) watch_while_waiting();
 }
 
 // The answer to an upload can take long (a transcription runs first). Meanwhile a read stays
 // pending: a client that closes makes it complete, and the route hears at once that nobody waits
 // (issue 16, S9) instead of finishing work for no one. Bytes that do arrive (a pipelined next
-// request) are kept for the next read. A WebSocket is watched by its own reads.
+// request) are kept for the next read.
 void Session::watch_while_waiting() {
-  if (closed_ || ws_ || watching_) return;
+  if (closed() || watching_) return;
   watching_ = true;
   stream_.expires_never();
   stream_.async_read_some(buffer_.prepare(beast::read_size(buffer_, 4096)),
                           [self = shared_from_this()](beast::error_code ec, size_t n) {
                             self->watching_ = false;
-                            if (self->closed_) return;
+                            if (self->closed()) return;
                             self->buffer_.commit(n);
                             if (self->read_after_watch_) {
                               self->read_after_watch_ = false;
                               return self->read_request();
                             }
-                            if (!self->awaiting_answer_) {
-                              // The answer is a stream: this read goes on as its close watch.
-                              if (self->body_) return ec ? self->close() : self->watch_for_close();
-                              return;  // the answer's write goes on
+                            if (self->stream_after_watch_) {
+                              // A client that left meanwhile is noticed by the writer's own read.
+                              HttpReply r = std::move(*self->stream_after_watch_);
+                              self->stream_after_watch_.reset();
+                              return self->hand_to_writer(std::move(r));
                             }
-                            if (ec) return self->close();         // gone: close() abandons the work
+                            if (!self->upload_->awaiting_answer()) return;  // the answer's write goes on
+                            if (ec) return self->close();  // gone: close() abandons the work
                             if (self->buffer_.size() < kHeaderLimit) self->watch_while_waiting();
                           });
 }
 
-void Session::abandon_work() {
-  if (core_.stopping) return;  // the daemon's shutdown stops every recording itself
-  if (receiver_ && awaiting_answer_) receiver_->abandon();
-  if (body_ && !stream_ended_) body_->abandon();
-}
+// ---- the hand-overs --------------------------------------------------------------------------
 
-// ---- streaming replies (SSE) ---------------------------------------------------------------
+// An upgrade to an upload route. What HTTP refuses (busy, a foreign Origin, a path or method
+// that takes no upload) is answered here; a refusal of the route's own (busy recorder, no
+// worker, no token) is upgraded anyway, so that a page can read why (websocket_session.h).
+void Session::start_websocket(HttpRequest req) {
+  const WebSocketOffer offer = read_websocket_offer(req.header("sec-websocket-protocol"));
+  if (offer.bearer && req.header("authorization").empty()) req.headers["authorization"] = "Bearer " + *offer.bearer;
+  if (std::string why = set_kind(ConnKind::WebSocket); !why.empty()) return write_reply(busy_reply(why), false);
+  UploadStart start = open_upload(req);
+  if (auto* refused = std::get_if<HttpReply>(&start)) {
+    const int status = refused->status;
+    if (status == 403 || status == 404 || status == 405) return write_reply(*refused, false);
+    core_.count(status);
+  } else {
+    core_.count(101);
+  }
+  auto ws = std::make_shared<WebSocketSession>(stream_.release_socket(), core_);
+  hand_over(ws);
+  ws->start(head_->release(), std::move(start));
+}
 
 void Session::start_stream(HttpReply r) {
   if (std::string why = set_kind(ConnKind::Stream); !why.empty()) {
@@ -403,78 +337,22 @@ void Session::start_stream(HttpReply r) {
     return write_reply(busy_reply(why), false);
   }
   core_.count(r.status);
-  body_ = std::move(r.stream);
-  auto res = std::make_shared<http::response<http::empty_body>>(static_cast<http::status>(r.status), version_);
-  set_headers(*res, r);
-  res->keep_alive(false);  // the stream ends only by closing the connection
-  auto sr = std::make_shared<http::response_serializer<http::empty_body>>(*res);
-  writing_ = true;
-  stream_.expires_after(kWriteTimeout);
-  http::async_write_header(stream_, *sr, [self = shared_from_this(), res, sr](beast::error_code ec, size_t) {
-    self->writing_ = false;
-    if (ec) return self->close();
-    self->watch_for_close();
-    self->pump_stream();
-  });
-}
-
-// A client that closes its end makes this read complete: the stream ends at once instead of at
-// its next write. Whatever a client sends on a stream is read and dropped.
-void Session::watch_for_close() {
-  if (closed_ || watching_) return;  // the upload's watch is pending still: it watches on
-  stream_.expires_never();  // the reads of a stream have no deadline; each write has its own
-  stream_.async_read_some(asio::buffer(discard_), [self = shared_from_this()](beast::error_code ec, size_t) {
-    if (ec) return self->close();
-    self->watch_for_close();
-  });
-}
-
-void Session::pump_stream() {
-  if (closed_ || writing_) return;
-  std::string text;
-  switch (body_->pull(text, kStreamWriteBytes)) {
-    case ReplyStream::Pull::End:
-      stream_ended_ = true;
-      return close();
-    case ReplyStream::Pull::Data:
-      return write_stream(std::move(text));
-    case ReplyStream::Pull::Idle:
-      break;
-  }
-  if (keepalive_due_) return write_stream(": keepalive\n\n");
-  const bool armed = body_->wake_when_ready([weak = weak_from_this(), core = core_.shared_from_this(), ex = executor_] {
-    core->post(ex, [weak] {
-      if (auto self = weak.lock()) self->pump_stream();
-    });
-  });
-  if (!armed) {  // something arrived between the pull and the request
-    asio::post(executor_, [self = shared_from_this()] { self->pump_stream(); });
+  if (watching_) {  // an upload's watch has a read pending: the socket moves once it has ended
+    stream_after_watch_ = std::move(r);
+    beast::error_code ignored;
+    stream_.socket().cancel(ignored);
     return;
   }
-  arm_keepalive();
+  hand_to_writer(std::move(r));
 }
 
-void Session::write_stream(std::string text) {
-  writing_ = true;
-  keepalive_due_ = false;
-  out_ = std::move(text);
-  stream_.expires_after(kWriteTimeout);  // the pending read's deadline stays "never"
-  asio::async_write(stream_, asio::buffer(out_), [self = shared_from_this()](beast::error_code ec, size_t) {
-    self->writing_ = false;
-    if (ec) return self->close();
-    self->pump_stream();
-  });
-}
-
-void Session::arm_keepalive() {
-  if (!keepalive_) keepalive_.emplace(executor_);
-  if (keepalive_->expiry() > std::chrono::steady_clock::now()) return;  // armed already
-  keepalive_->expires_after(kKeepalive);
-  keepalive_->async_wait([self = shared_from_this()](beast::error_code ec) {
-    if (ec || self->closed_) return;
-    self->keepalive_due_ = true;
-    self->pump_stream();
-  });
+void Session::hand_to_writer(HttpReply r) {
+  EventStreamWriter::Head head(static_cast<http::status>(r.status), version_);
+  set_headers(head, r);
+  head.keep_alive(false);  // the stream ends only by closing the connection
+  auto writer = std::make_shared<EventStreamWriter>(stream_.release_socket(), core_, std::move(r.stream));
+  hand_over(writer);
+  writer->start(std::move(head));
 }
 
 }  // namespace vs

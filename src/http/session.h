@@ -1,54 +1,53 @@
-// Session is one HTTP connection, on one I/O thread, from accept to close: it reads a request,
-// hands it to the Router and writes the answer — at once for a quick route, when the route's
-// Respond is called for a slow one — and then reads the next request on the same connection.
-// An upload's body is handed to its receiver as it arrives; a streaming reply (SSE) is written
-// whenever its body has something and the client has taken the last write, and the session
-// keeps reading the socket meanwhile, so a client that closes is gone at once. A WebSocket
-// upgrade to an upload route (the browser's microphone) is an upload whose body comes as
-// binary messages (session_websocket.cc).
+// Session is one HTTP connection, on one I/O thread, from accept until it closes or hands its
+// socket on: it reads a request head (checked as sent: strict_head.h), hands the request to the
+// Router and writes the answer — at once for a quick route, when the route's Respond is called
+// for a slow one — and then reads the next request on the same connection. An upload route's
+// body is handed to its receiver as it arrives (UploadFeed), and while the answer is still to
+// come a read stays pending, so a client that leaves is noticed and its work abandoned.
+//
+// Two answers end the HTTP conversation, and the socket moves (never shared) to an object of
+// its own, which takes the session's place in ServerCore's registry (Connection::hand_over):
+//   - a WebSocket upgrade to an upload route → WebSocketSession (the browser's microphone);
+//   - a reply with a ReplyStream (SSE) → EventStreamWriter.
+// The session reports what it does (ConnKind) to the core's connection policy, which may
+// refuse an upload, a stream or a WebSocket (503) and may evict the session.
+//
+//   auto session = std::make_shared<Session>(std::move(socket), core);
+//   if (core.admit(session)) post(session->executor(), [session] { session->start(); });
 //
 // Nothing here blocks or waits on a thread: every step is a completion on the session's
 // io_context. Internal to src/http: includes Beast.
 #pragma once
 
 #include <array>
-#include <atomic>
-#include <chrono>
 #include <memory>
 #include <optional>
 #include <string>
 
 #include <boost/asio/generic/stream_protocol.hpp>
-#include <boost/asio/steady_timer.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 
+#include "http/connection.h"
 #include "http/server_core.h"
+#include "http/upload_feed.h"
 
 namespace vs {
 
-class Session : public std::enable_shared_from_this<Session> {
+class Session : public Connection, public UploadFeed::Source, public std::enable_shared_from_this<Session> {
  public:
   using Protocol = boost::asio::generic::stream_protocol;
 
   Session(Protocol::socket socket, ServerCore& core);
 
   void start();
-  // Closes the connection and leaves the registry; safe to call more than once. Session thread.
-  void close();
-  // Ends the connection to make room for another (ServerCore::admit): whatever is pending fails
-  // as if the client had gone, so an upload still finishes its recording. Session thread.
-  void evict();
-
-  // What the session does now, and since when (any thread; for the connection policy).
-  ConnKind kind() const { return kind_.load(std::memory_order_relaxed); }
-  std::chrono::steady_clock::time_point since() const {
-    return std::chrono::steady_clock::time_point(std::chrono::steady_clock::duration(since_.load()));
-  }
-  const boost::asio::any_io_executor& executor() const { return executor_; }
 
  private:
   using Stream = boost::beast::basic_stream<Protocol>;
+
+  void shut() override;
+  void interrupt() override;
+  void answer(HttpReply reply) override;
 
   void read_request();
   void gather_head();  // until the whole head is buffered; refuses what strict_head.h refuses
@@ -56,49 +55,27 @@ class Session : public std::enable_shared_from_this<Session> {
   void on_header(boost::beast::error_code ec);
   void on_body(boost::beast::error_code ec);
   void dispatch(const HttpRequest& request);
-  Respond responder();
-  void answer(HttpReply reply);
   void write_reply(const HttpReply& reply, bool keep_alive);
 
+  // upload: the body read chunk by chunk and fed to the route's receiver
   UploadStart open_upload(const HttpRequest& request);
   void start_upload(HttpRequest request);
   void read_upload_chunk();
   void on_upload_chunk(boost::beast::error_code ec);
-  void pause_upload();
-  void end_upload(bool complete);
-  void conclude_upload(bool complete);
   void watch_while_waiting();  // notices a client that leaves before its answer
-  void abandon_work();          // tells the route nobody waits for its answer any more
+  // UploadFeed::Source
+  bool live() const override { return !closed(); }
+  void read_more() override { read_upload_chunk(); }
+  void body_ended(bool complete) override;
+  Respond responder() override { return responder_for(weak_from_this()); }
+  void await_answer() override { watch_while_waiting(); }
 
-  void start_stream(HttpReply reply);
-  void watch_for_close();
-  void pump_stream();
-  void write_stream(std::string text);
-  void arm_keepalive();
-
-  void read_body_more();  // the next chunk of an upload: HTTP body or WebSocket message
-
-  struct WebSocket;  // session_websocket.cc: keeps Beast's WebSocket out of this header
+  // the hand-overs
   void start_websocket(HttpRequest request);
-  void accept_websocket(std::string first_message, int close_code);
-  void read_message();
-  void ws_idle_deadline(bool on);
-  void on_message(boost::beast::error_code ec);
-  void send_websocket(std::string text, int close_code);
+  void start_stream(HttpReply reply);
+  void hand_to_writer(HttpReply reply);
 
-  // Moves the session to `kind` in the core's counts; for a long-lived kind the core may refuse:
-  // then the 503 sentence, and the kind is unchanged.
-  std::string set_kind(ConnKind kind);
-
-  friend struct ServerCore;  // sets admitted_
   Stream stream_;
-  ServerCore& core_;
-  const boost::asio::any_io_executor executor_;
-  std::atomic<ConnKind> kind_{ConnKind::Idle};
-  std::atomic<int64_t> since_;
-  bool admitted_ = false;  // counted by the core: close() takes it out again
-  bool closed_ = false;
-
   boost::beast::flat_buffer buffer_;
   size_t head_scanned_ = 0;  // bytes of buffer_ searched for the head's end so far
   std::optional<boost::beast::http::request_parser<boost::beast::http::empty_body>> head_;
@@ -108,24 +85,12 @@ class Session : public std::enable_shared_from_this<Session> {
   bool keep_alive_ = false;
 
   // upload
-  std::optional<boost::beast::http::request_parser<boost::beast::http::buffer_body>> upload_;
-  std::unique_ptr<UploadReceiver> receiver_;
+  std::optional<boost::beast::http::request_parser<boost::beast::http::buffer_body>> upload_parser_;
   std::unique_ptr<std::array<char, 16 * 1024>> chunk_;
-  std::optional<boost::asio::steady_timer> retry_;
-  bool awaiting_answer_ = false;   // the receiver has finished the body; its answer is to come
+  std::optional<UploadFeed> upload_;
   bool watching_ = false;          // a read is pending only to notice the client leave
   bool read_after_watch_ = false;  // the answer is written: the next request follows the watch
-
-  std::shared_ptr<WebSocket> ws_;  // shared: its type is complete only in session_websocket.cc
-
-  // streaming reply
-  std::shared_ptr<ReplyStream> body_;
-  std::string out_;
-  bool writing_ = false;
-  bool stream_ended_ = false;  // the body said End: nothing to abandon
-  bool keepalive_due_ = false;
-  std::optional<boost::asio::steady_timer> keepalive_;
-  std::array<char, 512> discard_{};
+  std::optional<HttpReply> stream_after_watch_;  // a streamed answer: handed on once the watch ends
 };
 
 }  // namespace vs
