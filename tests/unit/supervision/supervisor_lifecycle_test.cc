@@ -269,7 +269,8 @@ TEST_F(SupervisorLifecycle, GateClosedWhenTheBackoffEndsLeavesItStoppedButWanted
   EXPECT_EQ(spawns_->count(), 1u);  // not into pressure
   set_memory(true);
   ASSERT_TRUE(spawned(2));  // wanted: the reopening starts it, as a crash restart
-  EXPECT_EQ(sup.snapshot().restart_count, 1u);
+  // The snapshot follows the spawn on the supervisor's thread: wait for it, not for luck.
+  EXPECT_TRUE(wait_until([&] { return sup.snapshot().restart_count == 1u; })) << sup.snapshot().restart_count;
 }
 
 TEST_F(SupervisorLifecycle, StopEscalatesFromShutdownToTermToKillOnItsDeadlines) {
