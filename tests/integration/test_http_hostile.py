@@ -68,6 +68,7 @@ def assert_health_holds(d, samples: int = 100, while_doing=None) -> None:
     took.sort()
     answered = sum(1 for t in took if t != float("inf"))
     p99 = took[max(0, -(-samples * 99 // 100) - 1)]
+    print(f"health p99 {p99:.1f} ms, median {took[samples // 2]:.1f} ms, {answered}/{samples} answered")
     assert answered == samples, f"health answered {answered} of {samples}"
     assert p99 <= HEALTH_P99_MS, f"health p99 {p99:.1f} ms (median {took[samples // 2]:.1f} ms)"
 
@@ -310,10 +311,12 @@ def test_buffered_uploads_share_a_memory_budget_and_give_it_back(make_daemon):
     assert b"Retry-After: 1" in refused and b"openai.upload_budget_mb" in refused, refused[:600]
     assert b'"type":"server_error"' in refused.replace(b" ", b""), refused[:600]
     grew_mb = (peak[0] - rss0) / 1024
+    print(f"40 uploads of 24 MB: {statuses.count(b'503')} refused; RSS {rss0 // 1024} MB, peak +{grew_mb:.0f} MB")
     assert grew_mb < 300, f"RSS grew by {grew_mb:.0f} MB with 40 uploads of 24 MB in flight"
     # What was buffered is given back: RSS returns to within 20 MB of where it was.
     wait_until(lambda: daemon_pid_rss_kb(pid) - rss0 < 20 * 1024, 15,
                f"RSS to come back within 20 MB of {rss0 // 1024} MB")
+    print(f"RSS after: {daemon_pid_rss_kb(pid) // 1024} MB")
     assert d.get("/v1/health").status_code == 200
 
 
