@@ -144,7 +144,10 @@ RecorderTotals Recorder::totals() const {
     const RecordingSnapshot s = last_->snapshot();
     add_counts(t, s);
     ++t.recordings;
-    if (s.active()) t.occupancy = s.occupancy;
+    if (s.active()) {
+      t.occupancy = s.occupancy;
+      t.active = 1;
+    }
   }
   t.final_latency = final_latency_->snapshot();
   return t;

@@ -29,6 +29,8 @@ struct RecorderTotals {
   uint64_t frames_captured = 0, frames_sent = 0, frames_acked = 0, frames_rejected = 0,
            frames_replayed = 0, frames_lost = 0;
   double occupancy = 0;  // the current recording's ring, 0 when none runs
+  size_t active = 0;      // recordings running now
+  size_t capacity = 1;    // recordings that can run at once (one, for now)
   LatencyHistogram::Snapshot final_latency;
 };
 

@@ -4,6 +4,7 @@
 #include "common/strings.h"
 #include "http/openai_routes.h"
 #include "http/query_param.h"
+#include "http/readiness.h"
 #include "http/recording_routes.h"
 #include "http/sse_body.h"
 
@@ -78,6 +79,25 @@ void install_api_v1(Router& router, const ApiContext& ctx) {
                             {"pressure", to_json(g.sample)},
                             {"worker", to_json(w)},
                             {"listen", {{"network", ctx.listen.network}, {"address", ctx.listen.address}}}});
+  }, Access::Public);
+
+  // Readiness for a load balancer's probe; public like health (it tells no data, and probes
+  // rarely carry a token).
+  router.add("GET", "/v1/ready", [&ctx](const HttpRequest&) {
+    ReadinessInputs in;
+    in.worker = ctx.supervisor.snapshot().state;
+    in.gate = ctx.gate.snapshot().decision;
+    const RecorderTotals totals = ctx.recorder.totals();
+    in.recordings_active = totals.active;
+    in.recordings_capacity = totals.capacity;
+    const std::string why = why_not_ready(in);
+    if (why.empty()) {
+      return json_reply(200, {{"status", "ready"},
+                              {"recordings", {{"active", in.recordings_active}, {"capacity", in.recordings_capacity}}}});
+    }
+    HttpReply r = error_reply(503, why);
+    r.headers.emplace_back("Retry-After", "1");
+    return r;
   }, Access::Public);
 
   router.add("GET", "/v1/gates/heavy-load", [&ctx](const HttpRequest&) {

@@ -123,6 +123,9 @@ void add_events(MetricFamilies& m, const EventBusStats& e) {
 
 void add_audio(MetricFamilies& m, const RecorderTotals& r) {
   m.counter("voice_sidecar_recordings_total", "Recordings started.", static_cast<double>(r.recordings));
+  // What an autoscaler scales on: active against capacity.
+  m.gauge("voice_sidecar_recordings_active", "Recordings running now.", static_cast<double>(r.active));
+  m.gauge("voice_sidecar_recordings_capacity", "Recordings that can run at once.", static_cast<double>(r.capacity));
   m.gauge("voice_sidecar_audio_ring_occupancy_ratio", "How full the running recording's ring is, 0..1.",
           r.occupancy);
   const std::tuple<const char*, const char*, uint64_t> frames[] = {

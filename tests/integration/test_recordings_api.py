@@ -134,3 +134,39 @@ def test_a_bad_events_query_is_400(make_daemon):
     d = started(make_daemon)
     r = httpx.get(f"http://127.0.0.1:{d.port}/v1/events?recording=%zz", timeout=10)
     assert r.status_code == 400
+
+
+# ---- readiness (GET /v1/ready) --------------------------------------------------------------------
+
+
+def ready(d) -> tuple[int, dict]:
+    r = httpx.get(f"http://127.0.0.1:{d.port}/v1/ready", timeout=10)
+    return r.status_code, r.json()
+
+
+def test_ready_says_when_to_send_work_and_why_not(make_daemon, workdir):
+    """Ready needs a loaded model, an open gate and a free recording slot; each missing one is a
+    503 naming it, and liveness (health) stays 200 throughout."""
+    from harness import write_pressure
+
+    d = make_daemon(tweak=lambda c: c.setdefault("auth", {}).update(token="probe-token"))
+    status, body = ready(d)  # public, like health: a probe carries no token
+    assert status == 503 and "the worker is stopped" in body["error"], body
+    with d.client(token="probe-token") as c:
+        assert c.post("/v1/control/start").status_code == 200
+        status, body = ready(d)
+        assert status == 200 and body["recordings"] == {"active": 0, "capacity": 1}, body
+
+        rec = c.post("/v1/recordings", json={"source": "stream"}).json()
+        status, body = ready(d)
+        assert status == 503 and body["error"] == "no capacity left: 1 of 1 recordings running"
+        metrics = c.get("/v1/metrics").text
+        assert "voice_sidecar_recordings_active 1" in metrics and "voice_sidecar_recordings_capacity 1" in metrics
+        c.post(f"/v1/recordings/{rec['id']}/stop")
+        assert ready(d)[0] == 200
+
+        write_pressure(workdir / "proc", available_mb=100)  # the gate closes on memory
+        body = wait_until(lambda: (r := ready(d))[0] == 503 and "gate" in r[1]["error"] and r[1], 15,
+                          "ready to say the gate is closed")
+        assert "heavy-load gate is closed" in body["error"]
+        assert httpx.get(f"http://127.0.0.1:{d.port}/v1/health", timeout=10).status_code == 200
