@@ -55,7 +55,8 @@ for _ in $(seq 30); do
   sleep 1
 done
 echo "== POST /v1/control/start (loads the model)"; call POST /v1/control/start '{"reason":"demo"}'
-echo "== POST /v1/recording/start {\"source\":\"file\",\"realtime\":true}: $(soxi -D "$sample") s of speech, live:"
+echo "== GET /v1/ready (a load balancer's probe)"; call GET /v1/ready
+echo "== POST /v1/recordings {\"source\":\"file\",\"realtime\":true}: $(soxi -D "$sample") s of speech, live:"
 .venv/bin/python scripts/demo_live.py --socket "$sock" "$sample"
 echo "== GET /v1/control/status (the recording)"
 curl -sS --unix-socket "$sock" http://localhost/v1/control/status | .venv/bin/python -c \

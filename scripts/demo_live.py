@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import argparse
 import sys
-import threading
 import time
 import wave
 
@@ -41,15 +40,11 @@ def main() -> int:
     tty = sys.stdout.isatty()
     voiced = voiced_ms(args.file)
     with SidecarClient(socket_path=args.socket) as client:
-        events = client.events()
-        started: dict[str, float] = {}
-
-        def start() -> None:
-            time.sleep(0.2)  # the subscription is open before the first frame
-            started["at"] = time.monotonic()
-            client.start_recording("file", path=args.file, realtime=True)
-
-        threading.Thread(target=start, daemon=True).start()
+        started_at = time.monotonic()
+        rec = client.start_recording("file", path=args.file, realtime=True)
+        print(f"  recording {rec.id}: GET /v1/events?recording={rec.id}", flush=True)
+        # That recording's events alone, from its start (however late we subscribe) to its stop.
+        events = client.events(recording=rec.id)
         after_end: list[float] = []
         partial_shown = False
         for ev in events:
@@ -64,7 +59,7 @@ def main() -> int:
                 # after the utterance's last word its final text was on screen.
                 span = voiced[(voiced >= (ev.start_ms or 0)) & (voiced <= (ev.end_ms or 0))]
                 last_word_ms = (span[-1] + 10) if len(span) else (ev.end_ms or 0)
-                wait = time.monotonic() - started.get("at", time.monotonic()) - last_word_ms / 1000
+                wait = time.monotonic() - started_at - last_word_ms / 1000
                 after_end.append(wait)
                 if ev.text:
                     print(f"  [{clock(ev.start_ms or 0)}] {ev.text}   \033[2m(+{wait:.2f} s)\033[0m"

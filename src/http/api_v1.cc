@@ -169,7 +169,8 @@ void install_api_v1(Router& router, const ApiContext& ctx) {
     const std::string id(*recording);
     const uint64_t started = ctx.recorder.started_event(id);
     if (started == 0) {
-      return error_reply(404, "no recording '" + id + "': GET /v1/recordings lists the running and recent ones");
+      return error_reply(404, "no recording '" + id + "': GET /v1/recordings lists the running and the " +
+                                  std::to_string(Recorder::kRecentRecordings) + " most recent ones");
     }
     r.stream = std::make_shared<SseBody>(ctx.bus.subscribe_after(last_id ? *last_id : started - 1), id);
     return r;
