@@ -162,7 +162,7 @@ int run_transcribe(Config config, const TranscribeOptions& o) {
     const std::string& type = (*ev)->type;
     if (std::find(shown.begin(), shown.end(), type) != shown.end()) printer.on_event(*(*ev)->body);
     if (document && type == "final_text") collect_final(*(*ev)->body, finals);
-    done = type == "recording_stopped";
+    done = type == "recording_stopped" && (*ev)->body->value("recording", "") == rec->id();
   }
   printer.finish();
   if (document) {

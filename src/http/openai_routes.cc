@@ -147,8 +147,6 @@ class TranscriptionUpload : public UploadReceiver {
     }
     body_.clear();
     body_.shrink_to_fit();
-    // Subscribed before the start, so the recording's own recording_started is seen.
-    auto collector = TranscriptCollector::create(ctx_.bus.subscribe());
     std::string busy;
     std::shared_ptr<Recording> rec;
     try {
@@ -162,6 +160,9 @@ class TranscriptionUpload : public UploadReceiver {
       return done(openai_error_reply(e));
     }
     rec_ = rec;
+    // From the recording's start on, and only its own events: nothing published before this
+    // line is missed, and nothing of another recording mixes in.
+    auto collector = TranscriptCollector::create(ctx_.bus.subscribe_after(rec->started_event() - 1), rec->id());
     collector->watch();
     Recording* raw = rec.get();  // the callback runs on that recording's pump thread; the recorder keeps it
     rec->on_finished([collector, raw] { collector->finish(raw->snapshot()); });

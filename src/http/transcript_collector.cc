@@ -6,17 +6,15 @@
 
 namespace vs {
 
-std::shared_ptr<TranscriptCollector> TranscriptCollector::create(EventStream events) {
-  return std::shared_ptr<TranscriptCollector>(new TranscriptCollector(std::move(events)));
+std::shared_ptr<TranscriptCollector> TranscriptCollector::create(EventStream events, std::string recording) {
+  return std::shared_ptr<TranscriptCollector>(new TranscriptCollector(std::move(events), std::move(recording)));
 }
 
 void TranscriptCollector::on_event(const nlohmann::json& body) {
-  const std::string type = body.value("type", "");
-  if (!started_) {
-    started_ = type == "recording_started";
-    return;
-  }
   if (stopped_) return;
+  const auto of = body.find("recording");
+  if (of == body.end() || !of->is_string() || of->get_ref<const std::string&>() != recording_) return;
+  const std::string type = body.value("type", "");
   if (type == "recording_stopped") {
     stopped_ = true;
   } else if (type == "final_text") {

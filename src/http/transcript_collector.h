@@ -5,11 +5,12 @@
 // behind the bus's ring however long the recording is, and it completes when the recording's
 // pump says it has finished (Recording::on_finished), after the last final.
 //
-// Subscribe before starting the recording, so its recording_started is seen; only events
-// between that and its recording_stopped count (one recording at a time, so they are its own).
+// Only events that name the recording ("recording": id) count, so another recording's finals
+// never mix in, whatever runs beside it. Subscribe from the recording's start on, so nothing
+// published before the collector exists is missed.
 //
-//   auto c = TranscriptCollector::create(bus.subscribe());
 //   auto rec = recorder.start(...);
+//   auto c = TranscriptCollector::create(bus.subscribe_after(rec->started_event() - 1), rec->id());
 //   c->watch();
 //   rec->on_finished([c, r = rec.get()] { c->finish(r->snapshot()); });
 //   c->on_done([done](const TranscriptCollector::Result& r) { done(reply_from(r)); });
@@ -36,7 +37,7 @@ class TranscriptCollector : public std::enable_shared_from_this<TranscriptCollec
     uint64_t missed_events = 0;  // the bus dropped events before they were read (finals may be missing)
   };
 
-  static std::shared_ptr<TranscriptCollector> create(EventStream events);
+  static std::shared_ptr<TranscriptCollector> create(EventStream events, std::string recording);
 
   // Starts reading the bus as it fills. Call once, after the recording started.
   void watch();
@@ -54,15 +55,16 @@ class TranscriptCollector : public std::enable_shared_from_this<TranscriptCollec
   bool wake_when(size_t index, std::function<void()> wake);
 
  private:
-  explicit TranscriptCollector(EventStream events) : events_(std::move(events)) {}
+  TranscriptCollector(EventStream events, std::string recording)
+      : events_(std::move(events)), recording_(std::move(recording)) {}
   void drain_locked();
   void on_event(const nlohmann::json& body);
   void notify(std::unique_lock<std::mutex>& lock);
 
   mutable std::mutex mu_;
   EventStream events_;
-  bool started_ = false;  // saw this recording's recording_started
-  bool stopped_ = false;  // saw its recording_stopped: later events are not its own
+  const std::string recording_;  // its id: the events that name it are its own
+  bool stopped_ = false;         // saw its recording_stopped
   bool complete_ = false;
   Result result_;
   std::function<void(const Result&)> done_;

@@ -40,12 +40,9 @@ void TranscriptFollower::stream_up_to(const std::string& known, std::vector<Wyom
 std::vector<WyomingEvent> TranscriptFollower::on_event(const nlohmann::json& body) {
   std::vector<WyomingEvent> out;
   if (stopped_ || !body.is_object()) return out;
+  const auto of = body.find("recording");
+  if (of == body.end() || !of->is_string() || of->get_ref<const std::string&>() != recording_) return out;
   const std::string type = body.value("type", "");
-  if (type == "recording_started") {
-    seen_start_ = true;
-    return out;
-  }
-  if (!seen_start_) return out;
   if (type == "speech_start") {
     announce(out);
   } else if (type == "partial_text") {

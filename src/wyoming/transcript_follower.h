@@ -8,10 +8,10 @@
 // partial's last word, which may still be growing, is held back). The final `transcript` is the
 // finals of every utterance joined — always the authoritative text.
 //
-// Pure: events in, Wyoming events out. Events before this recording's recording_started are
-// ignored (the bus may still carry an earlier recording's tail).
+// Pure: events in, Wyoming events out. Only events that name the recording ("recording": id)
+// count: an earlier recording's tail, or one running beside it, is ignored.
 //
-//   TranscriptFollower f;
+//   TranscriptFollower f(rec->id());
 //   for (auto& out : f.on_event(body)) send(out);
 //   if (f.stopped()) for (auto& out : f.finish()) send(out);
 #pragma once
@@ -25,11 +25,13 @@ namespace vs {
 
 class TranscriptFollower {
  public:
+  TranscriptFollower() = default;
+  explicit TranscriptFollower(std::string recording) : recording_(std::move(recording)) {}
+
   std::vector<WyomingEvent> on_event(const nlohmann::json& body);
   // The closing events: transcript-start (if speech never showed), transcript, transcript-stop.
   std::vector<WyomingEvent> finish();
 
-  bool started() const { return seen_start_; }
   bool stopped() const { return stopped_; }
   const std::string& stop_reason() const { return stop_reason_; }
   const std::string& text() const { return committed_; }
@@ -38,7 +40,7 @@ class TranscriptFollower {
   void stream_up_to(const std::string& known, std::vector<WyomingEvent>& out);
   void announce(std::vector<WyomingEvent>& out);
 
-  bool seen_start_ = false;     // this recording's recording_started went by
+  std::string recording_;       // its id: the events that name it are its own
   bool announced_ = false;      // transcript-start sent
   bool stopped_ = false;
   std::string stop_reason_;

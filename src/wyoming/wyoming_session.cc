@@ -248,8 +248,6 @@ void WyomingSession::start_recording() {
   if (const std::string why = ctx.why_no_audio(); !why.empty()) {
     return pending_.push_back(wev::RecordingRefused{why, "worker_unavailable"});
   }
-  events_ = ctx.bus.subscribe();  // before the start: recording_started must not be missed
-  follower_ = TranscriptFollower{};
   // A waiting stream: a client sending faster than real time is slowed down (reading pauses),
   // never overflowed; a live microphone never fills the ring anyway.
   auto source = std::make_unique<StreamSource>(/*waits=*/true);
@@ -259,14 +257,13 @@ void WyomingSession::start_recording() {
   try {
     rec = ctx.recorder.start(std::move(source), "wyoming", &busy);
   } catch (const std::exception& e) {
-    events_ = EventStream{};
     return pending_.push_back(
         wev::RecordingRefused{std::string("cannot start a recording: ") + e.what(), "recording_failed"});
   }
-  if (!rec) {
-    events_ = EventStream{};
-    return pending_.push_back(wev::RecordingBusy{busy});
-  }
+  if (!rec) return pending_.push_back(wev::RecordingBusy{busy});
+  // Its own events, from its start on: nothing published before this line is missed.
+  events_ = ctx.bus.subscribe_after(rec->started_event() - 1);
+  follower_ = TranscriptFollower{rec->id()};
   recording_ = rec;
   source_ = raw;
   // The turn belongs to the recording until it has finished (its last final written), however

@@ -11,21 +11,28 @@ namespace {
 
 using nlohmann::json;
 
-void final_text(EventBus& bus, long long start, const std::string& text) {
-  bus.publish({{"type", "final_text"}, {"text", text}, {"start_ms", start}, {"end_ms", start + 900}});
+constexpr const char* kOurs = "rec_ours";
+
+void final_text(EventBus& bus, long long start, const std::string& text, const std::string& recording = kOurs) {
+  bus.publish({{"type", "final_text"}, {"text", text}, {"start_ms", start}, {"end_ms", start + 900},
+               {"recording", recording}});
 }
+
+void ours(EventBus& bus, const std::string& type) { bus.publish({{"type", type}, {"recording", kOurs}}); }
 
 TEST(TranscriptCollector, KeepsOnlyTheRecordingsOwnFinals) {
   EventBus bus(64);
-  auto c = TranscriptCollector::create(bus.subscribe());
-  final_text(bus, 0, "before");  // an earlier recording's late final
-  bus.publish({{"type", "recording_started"}});
+  auto c = TranscriptCollector::create(bus.subscribe(), kOurs);
+  final_text(bus, 0, "before", "rec_earlier");  // an earlier recording's late final
+  ours(bus, "recording_started");
   c->watch();
   final_text(bus, 100, "one");
+  final_text(bus, 150, "theirs", "rec_beside");  // a recording running beside it
   final_text(bus, 200, "  ");  // nothing real was said
-  bus.publish({{"type", "partial_text"}, {"text", "tw"}});
+  bus.publish({{"type", "partial_text"}, {"text", "tw"}, {"recording", kOurs}});
+  bus.publish({{"type", "final_text"}, {"text", "no id"}, {"start_ms", 250}});  // not a recording's
   final_text(bus, 300, "two");
-  bus.publish({{"type", "recording_stopped"}, {"reason", "end_of_file"}});
+  bus.publish({{"type", "recording_stopped"}, {"reason", "end_of_file"}, {"recording", kOurs}});
   final_text(bus, 0, "after");
   std::optional<TranscriptCollector::Result> got;
   c->on_done([&](const TranscriptCollector::Result& r) { got = r; });
@@ -43,8 +50,8 @@ TEST(TranscriptCollector, KeepsOnlyTheRecordingsOwnFinals) {
 
 TEST(TranscriptCollector, ReadsAsTheBusFillsSoALongRecordingNeverLags) {
   EventBus bus(8);  // far fewer slots than events
-  auto c = TranscriptCollector::create(bus.subscribe());
-  bus.publish({{"type", "recording_started"}});
+  auto c = TranscriptCollector::create(bus.subscribe(), kOurs);
+  ours(bus, "recording_started");
   c->watch();
   std::thread publisher([&] {
     for (int i = 0; i < 500; ++i) {
@@ -61,8 +68,8 @@ TEST(TranscriptCollector, ReadsAsTheBusFillsSoALongRecordingNeverLags) {
 
 TEST(OpenAiTranscriptStream, DeltasThenDone) {
   EventBus bus(64);
-  auto c = TranscriptCollector::create(bus.subscribe());
-  bus.publish({{"type", "recording_started"}});
+  auto c = TranscriptCollector::create(bus.subscribe(), kOurs);
+  ours(bus, "recording_started");
   c->watch();
   OpenAiTranscriptStream stream(c, [](const TranscriptCollector::Result&) { return std::nullopt; });
   std::string out;
@@ -85,7 +92,7 @@ TEST(OpenAiTranscriptStream, DeltasThenDone) {
 
 TEST(OpenAiTranscriptStream, AFailedRecordingEndsWithAnErrorEvent) {
   EventBus bus(64);
-  auto c = TranscriptCollector::create(bus.subscribe());
+  auto c = TranscriptCollector::create(bus.subscribe(), kOurs);
   c->watch();
   OpenAiTranscriptStream stream(c, [](const TranscriptCollector::Result&) {
     OpenAiError e;

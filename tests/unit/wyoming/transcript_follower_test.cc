@@ -1,5 +1,5 @@
 // The bus events of one recording → Wyoming's streaming transcript: chunks only ever append,
-// the final transcript is the finals joined, and an earlier recording's tail is ignored.
+// the final transcript is the finals joined, and another recording's events are ignored.
 #include <gtest/gtest.h>
 
 #include "wyoming/transcript_follower.h"
@@ -17,9 +17,13 @@ std::string chunks_of(const std::vector<WyomingEvent>& evs) {
   return s;
 }
 
+constexpr const char* kOurs = "rec_ours";
+
+// Each body as an event of our recording, unless it names another.
 std::vector<WyomingEvent> feed(TranscriptFollower& f, const std::vector<json>& bodies) {
   std::vector<WyomingEvent> all;
-  for (const auto& b : bodies) {
+  for (json b : bodies) {
+    if (!b.contains("recording")) b["recording"] = kOurs;
     auto out = f.on_event(b);
     all.insert(all.end(), out.begin(), out.end());
   }
@@ -27,9 +31,11 @@ std::vector<WyomingEvent> feed(TranscriptFollower& f, const std::vector<json>& b
 }
 
 TEST(TranscriptFollower, StreamsSettledWordsThenTheFinal) {
-  TranscriptFollower f;
+  TranscriptFollower f(kOurs);
   auto evs = feed(f, {
-                         {{"type", "final_text"}, {"text", "old recording"}},  // before ours: ignored
+                         // an earlier recording's tail, and one running beside ours: ignored
+                         {{"type", "final_text"}, {"text", "old recording"}, {"recording", "rec_old"}},
+                         {{"type", "partial_text"}, {"text", "other words"}, {"recording", "rec_beside"}},
                          {{"type", "recording_started"}},
                          {{"type", "speech_start"}},
                          {{"type", "partial_text"}, {"text", "the quick"}},
@@ -54,7 +60,7 @@ TEST(TranscriptFollower, StreamsSettledWordsThenTheFinal) {
 }
 
 TEST(TranscriptFollower, ChunksConcatenateToThePrefixOfTheTranscript) {
-  TranscriptFollower f;
+  TranscriptFollower f(kOurs);
   auto evs = feed(f, {
                          {{"type", "recording_started"}},
                          {{"type", "partial_text"}, {"text", "hello there my"}},
@@ -68,7 +74,7 @@ TEST(TranscriptFollower, ChunksConcatenateToThePrefixOfTheTranscript) {
 }
 
 TEST(TranscriptFollower, SilenceStillGetsStartTranscriptStop) {
-  TranscriptFollower f;
+  TranscriptFollower f(kOurs);
   feed(f, {{{"type", "recording_started"}}, {{"type", "recording_stopped"}, {"reason", "end_of_stream"}}});
   const auto end = f.finish();
   ASSERT_EQ(end.size(), 3u);
