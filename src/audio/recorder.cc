@@ -41,6 +41,10 @@ RecordingOptions Recorder::options() {
 std::shared_ptr<Recording> Recorder::start(std::unique_ptr<AudioSource> source, const std::string& input,
                                            std::string* busy) {
   std::lock_guard start_lock(start_mu_);
+  if (draining_) {
+    if (busy) *busy = "the daemon is shutting down: it takes no new recordings (try another instance)";
+    return nullptr;
+  }
   {
     std::lock_guard lock(mu_);
     if (last_ && !last_->finished()) {
@@ -125,6 +129,11 @@ uint64_t Recorder::started_event(const std::string& id) const {
     if (p.snapshot.id == id) return p.started_event;
   }
   return 0;
+}
+
+void Recorder::begin_drain() {
+  std::lock_guard start_lock(start_mu_);  // a start under way finishes first, and is waited for
+  draining_ = true;
 }
 
 std::shared_ptr<Recording> Recorder::current() const {

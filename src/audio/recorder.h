@@ -9,6 +9,7 @@
 //   RecordingSnapshot s = recorder.stop("requested");                      // waits for the last final
 #pragma once
 
+#include <atomic>
 #include <deque>
 #include <functional>
 #include <memory>
@@ -57,6 +58,10 @@ class Recorder {
                   std::function<void(std::optional<RecordingSnapshot>)> done);
   // The running recording (null when none runs).
   std::shared_ptr<Recording> current() const;
+  // Shutting down: from now on start() refuses (null, and `busy` says why); the running
+  // recording goes on. draining() tells a door to answer "unavailable" rather than "busy".
+  void begin_drain();
+  bool draining() const { return draining_.load(); }
   // The running recording and the recent ones, newest first.
   std::vector<RecordingSnapshot> list() const;
   // Recording `id`, running or recent; nullopt when unknown (or long gone).
@@ -77,6 +82,7 @@ class Recorder {
 
   mutable std::mutex mu_;
   std::mutex start_mu_;  // one start at a time, so two cannot both find the recorder idle
+  std::atomic<bool> draining_{false};
   std::shared_ptr<Recording> last_;
   RecorderTotals finished_;  // sums of the recordings before last_
   struct Past {

@@ -108,6 +108,10 @@ struct OpenAiConfig {
   int upload_budget_mb = 100;       // all uploads buffered at once; past it 503 (one transcribes at a time)
 };
 
+struct ShutdownConfig {
+  int drain_ms = 20000;             // on SIGTERM, running recordings may finish for this long; 0 = stop at once
+};
+
 struct LogConfig {
   std::string level = "info";       // trace, debug, info, warn, error
 };
@@ -124,6 +128,7 @@ struct Config {
   LogConfig log;
   WyomingConfig wyoming;
   OpenAiConfig openai;
+  ShutdownConfig shutdown;
   int control_timeout_ms = 5000;    // how long a control call waits beyond the worker's own timeouts
 };
 

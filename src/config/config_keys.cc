@@ -98,6 +98,8 @@ std::vector<KeyDef> build_table() {
           "a Wyoming connection outside a transcription that sends nothing (or reads nothing) this long is closed"),
       KEY(wyoming.read_timeout_ms, "WYOMING_READ_TIMEOUT_MS", kTimeoutMs,
           "mid-transcription, no audio for this long ends the turn with an error"),
+      KEY(shutdown.drain_ms, "SHUTDOWN_DRAIN_MS", Range(0, 3600000),
+          "on SIGTERM, new work is refused and running recordings may finish for this long; 0 = stop at once"),
       KEY(control_timeout_ms, "CONTROL_TIMEOUT_MS", kTimeoutMs, "a control call waits this beyond the worker's"),
   };
   std::sort(t.begin(), t.end(), [](const KeyDef& a, const KeyDef& b) { return a.key < b.key; });

@@ -110,6 +110,30 @@ int serve_until_shutdown(SystemdNotifier& notifier, ConfigReloader& reloader, Wa
   }
 }
 
+// SIGTERM (a service manager, a Kubernetes pod ending) drains: no new recordings, and the
+// running one may finish for up to `limit` (a file, an upload) before it is stopped. SIGINT is
+// someone at a terminal who wants it to stop now; a second signal during the drain cuts it short.
+void drain(Recorder& recorder, int sig, std::chrono::milliseconds limit) {
+  recorder.begin_drain();
+  if (sig != SIGTERM || limit.count() == 0 || !recorder.current()) return;
+  spdlog::info("draining: the running recording may finish for up to {} ms; new ones are refused", limit.count());
+  const sigset_t set = daemon_signal_set();
+  const auto deadline = steady_clock::now() + limit;
+  while (recorder.current()) {
+    if (steady_clock::now() >= deadline) {
+      spdlog::info("draining: {} ms are up; stopping the running recording", limit.count());
+      return;
+    }
+    const timespec tick{0, 50'000'000};
+    const int again = sigtimedwait(&set, nullptr, &tick);
+    if (again > 0 && signal_action(again) == SignalAction::Shutdown) {
+      spdlog::info("received {} while draining: stopping now", signal_name(again));
+      return;
+    }
+  }
+  spdlog::info("draining: the running recording finished");
+}
+
 // Who may call: loopback Hosts (plus the configured ones and the address we bound, for a
 // token-protected non-loopback listener) and the configured Origins.
 RequestPolicy request_policy(const Config& config, const ListenSocket& socket) {
@@ -220,6 +244,7 @@ int run_daemon(const LoadedConfig& loaded, const ConfigSources& sources) {
   notifier.stopping();
   spdlog::info("received {}, shutting down ({})", signal_name(sig), signal_reason(sig));
 
+  drain(recorder, sig, std::chrono::milliseconds(config.shutdown.drain_ms));
   recorder.stop("shutdown");  // the last audio goes to the worker and its final comes back
   supervisor.shutdown();  // pending control calls return; the worker stops gracefully
   bus.close();            // event streams end

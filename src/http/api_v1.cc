@@ -85,6 +85,7 @@ void install_api_v1(Router& router, const ApiContext& ctx) {
   // rarely carry a token).
   router.add("GET", "/v1/ready", [&ctx](const HttpRequest&) {
     ReadinessInputs in;
+    in.draining = ctx.recorder.draining();
     in.worker = ctx.supervisor.snapshot().state;
     in.gate = ctx.gate.snapshot().decision;
     const RecorderTotals totals = ctx.recorder.totals();

@@ -154,6 +154,9 @@ class TranscriptionUpload : public UploadReceiver {
     } catch (const std::exception& e) {
       return done(openai_error_reply(error(500, std::string("the recording could not start: ") + e.what(), "server_error")));
     }
+    if (!rec && ctx_.recorder.draining()) {
+      return done(openai_error_reply(error(503, busy, "server_error", kBusyRetryAfterS)));
+    }
     if (!rec) {
       OpenAiError e = error(409, busy + "; one transcription or recording at a time", "invalid_request_error", kBusyRetryAfterS);
       e.code = "busy";

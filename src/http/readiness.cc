@@ -3,6 +3,7 @@
 namespace vs {
 
 std::string why_not_ready(const ReadinessInputs& in) {
+  if (in.draining) return "shutting down: running recordings finish, new ones go elsewhere";
   // The gate first: memory pressure also stops the worker, and the gate is why.
   if (!in.gate.open) return "the heavy-load gate is closed: " + in.gate.reason;
   if (in.worker != WorkerState::Running) {

@@ -92,6 +92,15 @@ std::variant<std::unique_ptr<AudioSource>, HttpReply> open_source(const StartReq
   }
 }
 
+// The recorder said no: busy with another recording (409), or shutting down (503, so a client
+// retries elsewhere or later).
+HttpReply refused_start(const ApiContext& ctx, const std::string& why) {
+  if (!ctx.recorder.draining()) return error_reply(409, why);
+  HttpReply r = error_reply(503, why);
+  r.headers.emplace_back("Retry-After", "5");
+  return r;
+}
+
 // `created`: the status of a recording started (201 for POST /v1/recordings, 200 for the older
 // POST /v1/recording/start).
 HttpReply open_and_start(const ApiContext& ctx, const StartRequest& r, const std::string& file, int created) {
@@ -101,7 +110,7 @@ HttpReply open_and_start(const ApiContext& ctx, const StartRequest& r, const std
   try {
     const std::string input = r.source == "file" ? file : r.device;
     auto rec = ctx.recorder.start(std::move(std::get<std::unique_ptr<AudioSource>>(opened)), input, &busy);
-    if (!rec) return error_reply(409, busy);
+    if (!rec) return refused_start(ctx, busy);
     HttpReply reply = json_reply(created, rec->snapshot());
     if (created == 201) reply.headers.emplace_back("Location", "/v1/recordings/" + rec->id());
     return reply;
@@ -243,7 +252,7 @@ UploadStart start_upload(const ApiContext& ctx, const HttpRequest& req, const st
   }
   if (!rec) {
     release();
-    return error_reply(409, running);
+    return refused_start(ctx, running);
   }
   return std::make_unique<AudioUpload>(std::move(rec), feed, true, busy);
 }

@@ -260,6 +260,7 @@ void WyomingSession::start_recording() {
     return pending_.push_back(
         wev::RecordingRefused{std::string("cannot start a recording: ") + e.what(), "recording_failed"});
   }
+  if (!rec && ctx.recorder.draining()) return pending_.push_back(wev::RecordingRefused{busy, "shutting_down"});
   if (!rec) return pending_.push_back(wev::RecordingBusy{busy});
   // Its own events, from its start on: nothing published before this line is missed.
   events_ = ctx.bus.subscribe_after(rec->started_event() - 1);

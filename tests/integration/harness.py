@@ -562,6 +562,9 @@ def base_config(workdir: Path, transport: str | None, worker_args: tuple[str, ..
                     "max_restarts": 3, "restart_window_ms": 60000, "stable_after_ms": 30000},
         # File recordings may read the test's own files, and nothing else.
         "audio": {"file_dirs": [str(workdir)]},
+        # A test's daemon stops at once, whatever it leaves recording (the drain's own tests
+        # set it).
+        "shutdown": {"drain_ms": 0},
     }
 
 
@@ -571,7 +574,8 @@ def bench_config(workdir: Path, transport: str = "unix", worker_command: list[st
     on CPU, `worker_command` (None: the bundled worker) and more settings by section."""
     config: dict = {"listen": listen_config(workdir, transport), "pressure": {"max_cpu_percent": 100},
                     # The benchmarks make their WAVs beside the daemon's directory.
-                    "audio": {"file_dirs": [str(workdir.resolve().parent)]}}
+                    "audio": {"file_dirs": [str(workdir.resolve().parent)]},
+                    "shutdown": {"drain_ms": 0}}
     if worker_command:
         config["worker"] = {"command": worker_command}
     return merge_config(config, sections)

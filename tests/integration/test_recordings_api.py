@@ -8,6 +8,7 @@ The fake worker stands in for the model, echoing one partial per frame (with its
 from __future__ import annotations
 
 import json
+import threading
 import time
 
 import httpx
@@ -170,3 +171,54 @@ def test_ready_says_when_to_send_work_and_why_not(make_daemon, workdir):
                           "ready to say the gate is closed")
         assert "heavy-load gate is closed" in body["error"]
         assert httpx.get(f"http://127.0.0.1:{d.port}/v1/health", timeout=10).status_code == 200
+
+
+# ---- drain on SIGTERM ---------------------------------------------------------------------------
+
+
+def test_sigterm_lets_the_running_recording_finish_and_refuses_new_work(make_daemon, workdir):
+    import signal
+
+    d = make_daemon(worker_args=("--echo-events", "1"), tweak=lambda c: c.update(shutdown={"drain_ms": 20000}))
+    assert d.post("/v1/control/start").status_code == 200
+    wav = tone_wav(workdir / "three_s.wav", 3.0)
+    rec = d.post("/v1/recordings", json={"source": "file", "path": str(wav), "realtime": True}).json()
+    collected: list[dict] = []
+    reader = threading.Thread(target=lambda: collected.extend(recording_events(d, rec["id"])), daemon=True)
+    reader.start()
+    wait_until(lambda: d.get(f"/v1/recordings/{rec['id']}").json()["frames_acked"] > 20, 10, "audio to flow")
+    t_term = time.monotonic()
+    d.proc.send_signal(signal.SIGTERM)
+    # Still serving while it drains: new work is refused (503: go elsewhere), readiness says why.
+    refused = wait_until(lambda: (r := d.post("/v1/recordings", json={"source": "stream"})).status_code == 503 and r,
+                         5, "a new recording to be refused")
+    assert "shutting down" in refused.json()["error"] and refused.headers["retry-after"]
+    status, body = ready(d)
+    assert status == 503 and "shutting down" in body["error"]
+    assert d.proc.wait(timeout=30) == 0
+    reader.join(10)
+    stopped = collected[-1]["data"]
+    # The recording ran to its end (not cut at the signal): every frame of the 3 s file.
+    assert collected[-1]["event"] == "recording_stopped" and stopped["reason"] == "end_of_file", stopped
+    assert stopped["frames_acked"] == 300 and stopped["frames_lost"] == 0
+    assert time.monotonic() - t_term < 20, "it waited beyond the recording's end"
+    assert "draining" in d.log()
+
+
+def test_the_drain_is_bounded_and_sigint_does_not_wait(make_daemon):
+    import signal
+
+    for sig, drain_ms in ((signal.SIGTERM, 1500), (signal.SIGINT, 20000)):
+        d = make_daemon(worker_args=("--echo-events", "1"),
+                        tweak=lambda c, ms=drain_ms: c.update(shutdown={"drain_ms": ms}))
+        assert d.post("/v1/control/start").status_code == 200
+        d.post("/v1/recordings", json={"source": "stream"})  # never ends by itself
+        t0 = time.monotonic()
+        d.proc.send_signal(sig)
+        assert d.proc.wait(timeout=30) == 0
+        took = time.monotonic() - t0
+        if sig == signal.SIGTERM:
+            assert 1.4 <= took < 10, f"a 1.5 s drain took {took:.1f} s"
+        else:
+            assert took < 10, f"SIGINT waited {took:.1f} s"
+        assert "stopping the running recording" in d.log() or sig == signal.SIGINT

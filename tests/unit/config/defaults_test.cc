@@ -45,6 +45,7 @@ TEST(ConfigDefaults, AloneAreValidAndEqualTheReference) {
   EXPECT_EQ(c.backoff.max_ms, 30000);
   EXPECT_EQ(c.backoff.multiplier, 2.0);
   EXPECT_EQ(c.control_timeout_ms, 5000);
+  EXPECT_EQ(c.shutdown.drain_ms, 20000);
   EXPECT_EQ(c.listen.socket_mode, 0600u);
   EXPECT_EQ(c.log.level, "info");
 }

@@ -84,6 +84,8 @@ INSTANTIATE_TEST_SUITE_P(
                 [](const Config& c) { return c.backoff.max_ms == 6000; }},
         EnvCase{"BACKOFF_MULTIPLIER", "1", "backoff.multiplier",
                 [](const Config& c) { return c.backoff.multiplier == 1; }},
+        EnvCase{"SHUTDOWN_DRAIN_MS", "0", "shutdown.drain_ms",
+                [](const Config& c) { return c.shutdown.drain_ms == 0; }},
         EnvCase{"CONTROL_TIMEOUT_MS", "8000", "control_timeout_ms",
                 [](const Config& c) { return c.control_timeout_ms == 8000; }}));
 
@@ -174,7 +176,7 @@ TEST(EnvTable, EveryKeyWithAnEnvNameIsCoveredAbove) {
   // A reminder to add a case above when a key is added to the table.
   size_t with_env = 0;
   for (const auto& k : config_detail::config_keys()) with_env += !k.env.empty();
-  EXPECT_EQ(with_env, 58u);  // TOKEN_FILE needs a real file: token_file_test.cc covers it
+  EXPECT_EQ(with_env, 59u);  // TOKEN_FILE needs a real file: token_file_test.cc covers it
 }
 
 TEST(Env, UnknownPrefixedNameIsAnError) {

@@ -85,6 +85,8 @@ openai:
   upload_budget_mb: 300
 log:
   level: debug
+shutdown:
+  drain_ms: 1500
 control_timeout_ms: 9000
 )";
 
@@ -144,6 +146,7 @@ void expect_full(const LoadedConfig& loaded, const std::string& path) {
   EXPECT_EQ(c.openai.max_upload_mb, 7);
   EXPECT_EQ(c.openai.upload_budget_mb, 300);
   EXPECT_EQ(c.control_timeout_ms, 9000);
+  EXPECT_EQ(c.shutdown.drain_ms, 1500);
   for (const auto& [key, origin] : loaded.origins) {
     if (key == "auth.token_file") continue;  // cannot go with auth.token, set above: token_file_test.cc
     EXPECT_EQ(origin, "file " + path) << key;
@@ -186,6 +189,7 @@ TEST(ConfigFile, JsonSetsEveryKey) {
                 "idle_timeout_ms": 2500, "read_timeout_ms": 750},
     "openai": {"max_upload_mb": 7, "upload_budget_mb": 300},
     "log": {"level": "debug"},
+    "shutdown": {"drain_ms": 1500},
     "control_timeout_ms": 9000
   })");
   ConfigSources src;

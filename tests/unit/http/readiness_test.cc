@@ -33,6 +33,10 @@ TEST(Readiness, EachMissingConditionIsNamed) {
   closed.worker = WorkerState::Stopped;  // memory pressure stops the worker too: the gate is why
   EXPECT_EQ(why_not_ready(closed).rfind("the heavy-load gate is closed", 0), 0u);
 
+  ReadinessInputs draining = ready();
+  draining.draining = true;
+  EXPECT_EQ(why_not_ready(draining).rfind("shutting down", 0), 0u);
+
   ReadinessInputs full = ready();
   full.recordings_active = 1;
   EXPECT_EQ(why_not_ready(full), "no capacity left: 1 of 1 recordings running");
