@@ -46,11 +46,11 @@ demo: build
 test-unit: build
 	@cd $(BUILD) && ctest --output-on-failure --timeout 300
 
-# The unit tests and the fuzzers' seed corpora under ASan+UBSan, then each fuzzer for 45 s (five
-# fuzzers, two at a time: about as long as four for 60 s).
+# The unit tests and the fuzzers' seed corpora under ASan+UBSan, then each fuzzer for 30 s (five
+# fuzzers, two at a time: about a minute and a half).
 test-asan: build-asan
 	@cd $(ASAN_BUILD) && ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 ctest --output-on-failure --timeout 600
-	@scripts/fuzz $(ASAN_BUILD) 45
+	@scripts/fuzz $(ASAN_BUILD) 30
 
 test-tsan: build-tsan
 	@cd $(TSAN_BUILD) && TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1 suppressions=$(abspath tests/tsan.supp)" \

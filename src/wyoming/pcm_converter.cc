@@ -72,6 +72,7 @@ std::string PcmConverter::convert(std::string_view bytes) {
   const size_t whole = bytes.size() / w * w;
   carry_.assign(bytes.substr(whole));
   out_.clear();
+  if (whole == 0) return {};  // less than one sample so far: it waits in carry_
   const auto* p = reinterpret_cast<const uint8_t*>(bytes.data());
   if (w == 2) {
     std::vector<int16_t> s(whole / 2);
