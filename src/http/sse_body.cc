@@ -2,6 +2,8 @@
 
 #include <variant>
 
+#include "events/recording_scope.h"
+
 namespace vs {
 
 std::string sse_frame(const Event& e) {
@@ -10,8 +12,7 @@ std::string sse_frame(const Event& e) {
 
 bool SseBody::wanted(const Event& e) {
   if (recording_.empty()) return true;
-  const auto it = e.body->find("recording");
-  if (it == e.body->end() || !it->is_string() || it->get_ref<const std::string&>() != recording_) return false;
+  if (!names_recording(*e.body, recording_)) return false;
   if (e.type == "recording_stopped") ended_ = true;
   return true;
 }

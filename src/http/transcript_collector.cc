@@ -3,6 +3,7 @@
 #include <variant>
 
 #include "common/strings.h"
+#include "events/recording_scope.h"
 
 namespace vs {
 
@@ -12,8 +13,7 @@ std::shared_ptr<TranscriptCollector> TranscriptCollector::create(EventStream eve
 
 void TranscriptCollector::on_event(const nlohmann::json& body) {
   if (stopped_) return;
-  const auto of = body.find("recording");
-  if (of == body.end() || !of->is_string() || of->get_ref<const std::string&>() != recording_) return;
+  if (!names_recording(body, recording_)) return;
   const std::string type = body.value("type", "");
   if (type == "recording_stopped") {
     stopped_ = true;

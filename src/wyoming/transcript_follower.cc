@@ -1,6 +1,7 @@
 #include "wyoming/transcript_follower.h"
 
 #include "common/strings.h"
+#include "events/recording_scope.h"
 
 namespace vs {
 namespace {
@@ -40,8 +41,7 @@ void TranscriptFollower::stream_up_to(const std::string& known, std::vector<Wyom
 std::vector<WyomingEvent> TranscriptFollower::on_event(const nlohmann::json& body) {
   std::vector<WyomingEvent> out;
   if (stopped_ || !body.is_object()) return out;
-  const auto of = body.find("recording");
-  if (of == body.end() || !of->is_string() || of->get_ref<const std::string&>() != recording_) return out;
+  if (!names_recording(body, recording_)) return out;
   const std::string type = body.value("type", "");
   if (type == "speech_start") {
     announce(out);
