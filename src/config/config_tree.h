@@ -49,13 +49,15 @@ inline ConfigNode ConfigNode::of_text(std::string t) {
 // Limits on what a file may hold, so a hostile file is an error rather than a crash.
 inline constexpr size_t kMaxConfigFileBytes = 1 << 20;
 inline constexpr int kMaxConfigDepth = 32;  // the keys need 3 levels (section.key.map)
+// Every key in the table is a few hundred values at most; a tree this big came from aliases.
+inline constexpr size_t kMaxConfigValues = 100000;
 
 // "a list", "a map", "nothing" or the quoted text, for "got ..." in messages.
 std::string describe_node(const ConfigNode& node);
 
 // Parse one document into a tree. Throw ConfigError naming `path` and the line for a syntax
 // error, a second YAML document, nesting deeper than kMaxConfigDepth, YAML aliases expanding
-// past kMaxConfigFileBytes, or a JSON number that does not fit a double (that one names the key).
+// past kMaxConfigFileBytes or kMaxConfigValues values, or a JSON number that does not fit a double (that one names the key).
 ConfigNode parse_yaml_tree(const std::string& text, const std::string& path);
 ConfigNode parse_json_tree(const std::string& text, const std::string& path);
 
