@@ -2,6 +2,8 @@
 
 #include "audio/recording_id.h"
 
+#include <algorithm>
+
 namespace vs {
 namespace {
 
@@ -14,19 +16,38 @@ void add_counts(RecorderTotals& t, const RecordingSnapshot& s) {
   t.frames_lost += s.frames_lost;
 }
 
-std::string describe(const RecordingSnapshot& s) {
-  std::string d = "a " + s.source + " recording";
-  if (!s.input.empty()) d += " of '" + s.input + "'";
-  if (s.started_at) d += " started at " + rfc3339(*s.started_at);
-  return d;
-}
-
 }  // namespace
 
 Recorder::Recorder(const AudioConfig& config, const WorkerLinkSlot& worker, EventBus& bus)
-    : config_(config), worker_(worker), bus_(bus) {}
+    : config_(config),
+      worker_(worker),
+      bus_(bus),
+      admission_(size_t(std::max(config.max_recordings, 1)),
+                 [h = admission_wait_](std::chrono::nanoseconds waited) {
+                   h->observe(std::chrono::duration<double>(waited).count());
+                 }),
+      admission_clock_([this] { run_admission_clock(); }) {}
 
-Recorder::~Recorder() { stop("shutdown"); }
+Recorder::~Recorder() {
+  {
+    std::lock_guard lock(clock_mu_);
+    clock_stop_ = true;
+  }
+  clock_cv_.notify_all();
+  admission_clock_.join();
+  stop("shutdown");
+}
+
+// A door's deadline is seconds long: 100 ms late is nothing, and one wake-up a tenth of a second
+// is all this costs.
+void Recorder::run_admission_clock() {
+  std::unique_lock lock(clock_mu_);
+  while (!clock_cv_.wait_for(lock, std::chrono::milliseconds(100), [this] { return clock_stop_; })) {
+    lock.unlock();
+    admission_.expire(std::chrono::steady_clock::now());
+    lock.lock();
+  }
+}
 
 RecordingOptions Recorder::options() {
   RecordingOptions o;
@@ -39,83 +60,112 @@ RecordingOptions Recorder::options() {
 }
 
 std::shared_ptr<Recording> Recorder::start(std::unique_ptr<AudioSource> source, const std::string& input,
-                                           std::string* busy) {
+                                           std::string* busy, std::shared_ptr<AdmissionQueue::Ticket> ticket) {
   std::lock_guard start_lock(start_mu_);
   if (draining_) {
     if (busy) *busy = "the daemon is shutting down: it takes no new recordings (try another instance)";
     return nullptr;
   }
-  {
-    std::lock_guard lock(mu_);
-    if (last_ && !last_->finished()) {
-      if (busy) *busy = describe(last_->snapshot()) + " is running; stop it first (POST /v1/recording/stop)";
-      return nullptr;
+  if (!ticket) ticket = admission_.try_join();
+  if (!ticket || !ticket->admitted()) {
+    if (busy) {
+      const size_t n = admission_.capacity();
+      *busy = "all " + std::to_string(n) + " recording slot" + (n == 1 ? " is" : "s are") + " in use (audio.max_recordings = " +
+              std::to_string(n) + ")";
+      if (admission_.waiting() > 0) *busy += ", " + std::to_string(admission_.waiting()) + " waiting";
+      *busy += "; try again shortly";
     }
+    return nullptr;
   }
   auto rec = std::make_shared<Recording>(std::move(source), input, options(), worker_, bus_);
-  rec->start();  // throws SourceError: nothing changes
-  std::lock_guard lock(mu_);
-  if (last_) {
-    const RecordingSnapshot past = last_->snapshot();
-    add_counts(finished_, past);
-    ++finished_.recordings;
-    recent_.push_front({past, last_->started_event()});
-    if (recent_.size() > kRecentRecordings) recent_.pop_back();
+  // Registered before start(), so it runs first among the recording's on_finished callbacks: a
+  // door told the recording ended finds its slot free. The ticket is given back last.
+  std::weak_ptr<Recording> weak = rec;
+  rec->on_finished([this, weak, slot = std::move(ticket)]() mutable {
+    if (auto r = weak.lock()) retire(r);
+    slot.reset();
+  });
+  {
+    std::lock_guard lock(mu_);
+    running_.push_back(rec);
   }
-  last_ = rec;
+  try {
+    rec->start();
+  } catch (...) {
+    std::lock_guard lock(mu_);
+    std::erase(running_, rec);
+    throw;  // ~Recording runs its on_finished: the slot is given back
+  }
+  std::lock_guard lock(mu_);
+  latest_ = rec;
   return rec;
 }
 
-std::optional<RecordingSnapshot> Recorder::stop(const std::string& reason) {
-  std::shared_ptr<Recording> rec;
-  {
-    std::lock_guard lock(mu_);
-    rec = last_;
-  }
-  if (!rec || rec->finished()) return std::nullopt;
-  rec->request_stop(reason);
-  rec->wait();
-  return rec->snapshot();
+void Recorder::retire(const std::shared_ptr<Recording>& rec) {
+  const RecordingSnapshot past = rec->snapshot();
+  std::lock_guard lock(mu_);
+  if (std::erase(running_, rec) == 0) return;  // never started
+  add_counts(finished_, past);
+  ++finished_.recordings;
+  recent_.push_front({past, rec->started_event()});
+  if (recent_.size() > kRecentRecordings) recent_.pop_back();
 }
 
-void Recorder::stop_async(const std::string& reason, std::function<void(std::optional<RecordingSnapshot>)> done) {
-  std::shared_ptr<Recording> rec;
+std::optional<RecordingSnapshot> Recorder::stop(const std::string& reason) {
+  std::vector<std::shared_ptr<Recording>> all;
+  std::shared_ptr<Recording> latest;
   {
     std::lock_guard lock(mu_);
-    rec = last_;
+    all = running_;
+    latest = latest_;
   }
-  if (!rec || rec->finished()) return done(std::nullopt);
+  if (all.empty()) return std::nullopt;
+  for (const auto& rec : all) rec->request_stop(reason);
+  for (const auto& rec : all) rec->wait();
+  return latest ? std::optional(latest->snapshot()) : std::nullopt;
+}
+
+void Recorder::stop_then(const std::shared_ptr<Recording>& rec, const std::string& reason,
+                         std::function<void(std::optional<RecordingSnapshot>)> done) {
+  if (rec->finished()) return done(rec->snapshot());
   rec->request_stop(reason);
   // A raw pointer: the callback runs on the recording's own pump thread, while it is alive.
   Recording* r = rec.get();
   rec->on_finished([r, done = std::move(done)] { done(r->snapshot()); });
 }
 
+void Recorder::stop_async(const std::string& reason, std::function<void(std::optional<RecordingSnapshot>)> done) {
+  auto rec = current();
+  if (!rec) return done(std::nullopt);
+  stop_then(rec, reason, std::move(done));
+}
+
 void Recorder::stop_async(const std::string& id, const std::string& reason,
                           std::function<void(std::optional<RecordingSnapshot>)> done) {
-  std::shared_ptr<Recording> rec;
-  {
-    std::lock_guard lock(mu_);
-    if (last_ && last_->id() == id) rec = last_;
-  }
+  auto rec = running(id);
   if (!rec) return done(find(id));
-  if (rec->finished()) return done(rec->snapshot());
-  rec->request_stop(reason);
-  Recording* r = rec.get();
-  rec->on_finished([r, done = std::move(done)] { done(r->snapshot()); });
+  stop_then(rec, reason, std::move(done));
+}
+
+std::shared_ptr<Recording> Recorder::running(const std::string& id) const {
+  std::lock_guard lock(mu_);
+  for (const auto& r : running_) {
+    if (r->id() == id) return r;
+  }
+  return nullptr;
 }
 
 std::vector<RecordingSnapshot> Recorder::list() const {
   std::lock_guard lock(mu_);
   std::vector<RecordingSnapshot> all;
-  if (last_) all.push_back(last_->snapshot());
+  for (auto it = running_.rbegin(); it != running_.rend(); ++it) all.push_back((*it)->snapshot());
   for (const Past& p : recent_) all.push_back(p.snapshot);
   return all;
 }
 
 std::optional<RecordingSnapshot> Recorder::find(const std::string& id) const {
+  if (auto rec = running(id)) return rec->snapshot();
   std::lock_guard lock(mu_);
-  if (last_ && last_->id() == id) return last_->snapshot();
   for (const Past& p : recent_) {
     if (p.snapshot.id == id) return p.snapshot;
   }
@@ -123,8 +173,8 @@ std::optional<RecordingSnapshot> Recorder::find(const std::string& id) const {
 }
 
 uint64_t Recorder::started_event(const std::string& id) const {
+  if (auto rec = running(id)) return rec->started_event();
   std::lock_guard lock(mu_);
-  if (last_ && last_->id() == id) return last_->started_event();
   for (const Past& p : recent_) {
     if (p.snapshot.id == id) return p.started_event;
   }
@@ -138,27 +188,35 @@ void Recorder::begin_drain() {
 
 std::shared_ptr<Recording> Recorder::current() const {
   std::lock_guard lock(mu_);
-  return last_ && !last_->finished() ? last_ : nullptr;
+  return running_.empty() ? nullptr : running_.back();
+}
+
+size_t Recorder::running_count() const {
+  std::lock_guard lock(mu_);
+  return running_.size();
 }
 
 RecordingSnapshot Recorder::snapshot() const {
   std::lock_guard lock(mu_);
-  return last_ ? last_->snapshot() : RecordingSnapshot{};
+  return latest_ ? latest_->snapshot() : RecordingSnapshot{};
 }
 
 RecorderTotals Recorder::totals() const {
   std::lock_guard lock(mu_);
   RecorderTotals t = finished_;
-  if (last_) {
-    const RecordingSnapshot s = last_->snapshot();
+  for (const auto& rec : running_) {
+    const RecordingSnapshot s = rec->snapshot();
     add_counts(t, s);
     ++t.recordings;
     if (s.active()) {
-      t.occupancy = s.occupancy;
-      t.active = 1;
+      t.occupancy = std::max(t.occupancy, s.occupancy);
+      ++t.active;
     }
   }
+  t.capacity = admission_.capacity();
+  t.waiting = admission_.waiting();
   t.final_latency = final_latency_->snapshot();
+  t.admission_wait = admission_wait_->snapshot();
   return t;
 }
 

@@ -85,6 +85,7 @@ struct AudioConfig {
   double buffer_seconds = 5;        // the ring between a source and the pump (5 s = 160,000 bytes)
   double replay_seconds = 30;       // sent but unacknowledged audio kept for a restarted worker
   int flush_timeout_ms = 15000;     // a stop waits this long for the worker's last final
+  int max_recordings = 1;           // recordings at once; more wait in the admission queue
   std::vector<std::string> file_dirs;  // file recordings open only regular files under these
 };
 
@@ -105,7 +106,8 @@ struct WyomingConfig {
 // The OpenAI-compatible POST /v1/audio/transcriptions.
 struct OpenAiConfig {
   int max_upload_mb = 25;           // larger uploads are answered 413 (OpenAI's own limit is 25 MB)
-  int upload_budget_mb = 100;       // all uploads buffered at once; past it 503 (one transcribes at a time)
+  int upload_budget_mb = 100;       // all uploads buffered at once; past it 503
+  int queue_timeout_ms = 30000;     // an upload waits this long for a recording slot, then 503
 };
 
 struct ShutdownConfig {

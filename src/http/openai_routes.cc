@@ -5,6 +5,7 @@
 #include <boost/beast/core/string.hpp>
 #include <spdlog/spdlog.h>
 
+#include "audio/admission_wait.h"
 #include "http/api_v1.h"
 #include "http/body_budget.h"
 #include "http/openai_reply.h"
@@ -78,6 +79,97 @@ OpenAiError budget_spent(const BodyBudget& budget) {
                "server_error", kBudgetRetryAfterS);
 }
 
+// One transcription once its upload is in: it waits for a slot in the recorder's admission
+// queue (openai.queue_timeout_ms; beyond it an OpenAI-shaped 503), then records the audio and
+// answers with its transcript. Shared with the queue's callbacks, which may run on any thread.
+class Transcription : public std::enable_shared_from_this<Transcription> {
+ public:
+  Transcription(const ApiContext& ctx, std::unique_ptr<AudioSource> source, TranscriptionRequest req, Respond done)
+      : ctx_(ctx), source_(std::move(source)), req_(std::move(req)), done_(std::move(done)) {
+    req_.audio = {};  // the source holds its own copy; the view would dangle
+  }
+
+  void wait_for_slot(std::chrono::milliseconds timeout) {
+    std::weak_ptr<Transcription> weak = weak_from_this();
+    auto wait = AdmissionWait::begin(
+        ctx_.recorder.admission(), std::chrono::steady_clock::now() + timeout,
+        [self = shared_from_this()](std::unique_ptr<AdmissionQueue::Ticket> ticket) { self->run(std::move(ticket)); },
+        [self = shared_from_this(), timeout] { self->timed_out(timeout); });
+    std::lock_guard lock(mu_);
+    wait_ = std::move(wait);
+    if (gone_) wait_->cancel();
+  }
+
+  // The client left: leave the queue, or end the recording at once.
+  void abandon() {
+    std::shared_ptr<AdmissionWait> wait;
+    std::weak_ptr<Recording> rec;
+    {
+      std::lock_guard lock(mu_);
+      gone_ = true;
+      wait = wait_;
+      rec = rec_;
+    }
+    if (wait) wait->cancel();
+    client_gone(rec);
+  }
+
+ private:
+  void timed_out(std::chrono::milliseconds waited) {
+    const size_t slots = ctx_.recorder.admission().capacity();
+    done_(openai_error_reply(error(503,
+                                   "every recording slot (" + std::to_string(slots) + ", audio.max_recordings) stayed in use for " +
+                                       std::to_string(waited.count()) + " ms (openai.queue_timeout_ms); retry in a moment",
+                                   "server_error", kBusyRetryAfterS)));
+  }
+
+  void run(std::unique_ptr<AdmissionQueue::Ticket> ticket) {
+    std::string busy;
+    std::shared_ptr<Recording> rec;
+    try {
+      rec = ctx_.recorder.start(std::move(source_), "openai:" + req_.filename, &busy, std::move(ticket));
+    } catch (const std::exception& e) {
+      return done_(openai_error_reply(error(500, std::string("the recording could not start: ") + e.what(), "server_error")));
+    }
+    if (!rec) return done_(openai_error_reply(error(503, busy, "server_error", kBusyRetryAfterS)));
+    {
+      std::lock_guard lock(mu_);
+      rec_ = rec;
+      if (gone_) rec->request_stop("client_gone");  // left while it started
+    }
+    // From the recording's start on, and only its own events: nothing published before this
+    // line is missed, and nothing of another recording mixes in.
+    auto collector = TranscriptCollector::create(ctx_.bus.subscribe_after(rec->started_event() - 1), rec->id());
+    collector->watch();
+    Recording* raw = rec.get();  // the callback runs on that recording's pump thread; the recorder keeps it
+    rec->on_finished([collector, raw] { collector->finish(raw->snapshot()); });
+    if (req_.stream) {
+      HttpReply r;
+      r.content_type = "text/event-stream";
+      r.headers.emplace_back("Cache-Control", "no-cache");
+      r.stream = std::make_shared<OpenAiTranscriptStream>(collector, judge, [weak = std::weak_ptr<Recording>(rec)] {
+        client_gone(weak);
+      });
+      return done_(std::move(r));
+    }
+    collector->on_done([done = std::move(done_), format = req_.format, language = req_.language](
+                           const TranscriptCollector::Result& r) {
+      if (auto failed = judge(r)) return done(openai_error_reply(*failed));
+      const double seconds = static_cast<double>(r.recording.frames_captured) * kFrameMs / 1000.0;
+      done(transcription_reply(format, r.finals, seconds, language));
+    });
+  }
+
+  const ApiContext& ctx_;
+  std::unique_ptr<AudioSource> source_;
+  TranscriptionRequest req_;
+  Respond done_;
+  std::mutex mu_;
+  std::shared_ptr<AdmissionWait> wait_;
+  std::weak_ptr<Recording> rec_;
+  bool gone_ = false;
+};
+
 // Buffers the upload (up to the limit, within the budget all buffered uploads share; beyond
 // either the rest is read and dropped, so the client gets its 413 or 503 instead of a reset
 // connection), then starts the recording when the body is in.
@@ -112,7 +204,9 @@ class TranscriptionUpload : public UploadReceiver {
     return UploadStep::Continue;
   }
 
-  void abandon() override { client_gone(rec_); }
+  void abandon() override {
+    if (job_) job_->abandon();
+  }
 
   void finish(bool complete, Respond done) override {
     if (refused_) return done(openai_error_reply(*refused_));
@@ -147,41 +241,8 @@ class TranscriptionUpload : public UploadReceiver {
     }
     body_.clear();
     body_.shrink_to_fit();
-    std::string busy;
-    std::shared_ptr<Recording> rec;
-    try {
-      rec = ctx_.recorder.start(std::move(source), "openai:" + req.filename, &busy);
-    } catch (const std::exception& e) {
-      return done(openai_error_reply(error(500, std::string("the recording could not start: ") + e.what(), "server_error")));
-    }
-    if (!rec && ctx_.recorder.draining()) {
-      return done(openai_error_reply(error(503, busy, "server_error", kBusyRetryAfterS)));
-    }
-    if (!rec) {
-      OpenAiError e = error(409, busy + "; one transcription or recording at a time", "invalid_request_error", kBusyRetryAfterS);
-      e.code = "busy";
-      return done(openai_error_reply(e));
-    }
-    rec_ = rec;
-    // From the recording's start on, and only its own events: nothing published before this
-    // line is missed, and nothing of another recording mixes in.
-    auto collector = TranscriptCollector::create(ctx_.bus.subscribe_after(rec->started_event() - 1), rec->id());
-    collector->watch();
-    Recording* raw = rec.get();  // the callback runs on that recording's pump thread; the recorder keeps it
-    rec->on_finished([collector, raw] { collector->finish(raw->snapshot()); });
-    if (req.stream) {
-      HttpReply r;
-      r.content_type = "text/event-stream";
-      r.headers.emplace_back("Cache-Control", "no-cache");
-      r.stream = std::make_shared<OpenAiTranscriptStream>(collector, judge, [rec = rec_] { client_gone(rec); });
-      return done(std::move(r));
-    }
-    collector->on_done([done = std::move(done), format = req.format, language = req.language](
-                           const TranscriptCollector::Result& r) {
-      if (auto failed = judge(r)) return done(openai_error_reply(*failed));
-      const double seconds = static_cast<double>(r.recording.frames_captured) * kFrameMs / 1000.0;
-      done(transcription_reply(format, r.finals, seconds, language));
-    });
+    job_ = std::make_shared<Transcription>(ctx_, std::move(source), req, std::move(done));
+    job_->wait_for_slot(std::chrono::milliseconds(ctx_.openai.queue_timeout_ms));
   }
 
   const ApiContext& ctx_;
@@ -190,7 +251,7 @@ class TranscriptionUpload : public UploadReceiver {
   const std::shared_ptr<BodyBudget> budget_;
   std::optional<BodyBudget::Lease> lease_;  // before body_: given back (and trimmed) after it is freed
   std::optional<OpenAiError> refused_;      // the answer once the body is read: 413 or 503
-  std::weak_ptr<Recording> rec_;            // the transcription's, once it runs
+  std::shared_ptr<Transcription> job_;      // once the body is in
   size_t received_ = 0;
   std::string body_;
 };

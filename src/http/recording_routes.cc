@@ -92,12 +92,12 @@ std::variant<std::unique_ptr<AudioSource>, HttpReply> open_source(const StartReq
   }
 }
 
-// The recorder said no: busy with another recording (409), or shutting down (503, so a client
-// retries elsewhere or later).
+// The recorder said no: every slot is in use, or the daemon is shutting down. Either way 503
+// with Retry-After (DESIGN.md §2): a client retries later or elsewhere; never a 409 telling it
+// to stop another client's recording.
 HttpReply refused_start(const ApiContext& ctx, const std::string& why) {
-  if (!ctx.recorder.draining()) return error_reply(409, why);
   HttpReply r = error_reply(503, why);
-  r.headers.emplace_back("Retry-After", "5");
+  r.headers.emplace_back("Retry-After", ctx.recorder.draining() ? "5" : "1");
   return r;
 }
 
@@ -145,19 +145,17 @@ HttpReply unknown_recording(const std::string& id) {
 
 // Feeds one upload into a stream recording. When the upload started the recording itself, its
 // end ends the recording too (flushed: the answer comes after the last final); when it feeds a
-// recording started with {"source":"stream"}, that one goes on after the upload.
+// recording started with {"source":"stream"}, that one goes on after the upload. The upload is
+// the stream's one producer (claim_producer) while it lasts.
 class AudioUpload : public UploadReceiver {
  public:
-  AudioUpload(std::shared_ptr<Recording> rec, StreamSource& source, bool owns,
-              std::shared_ptr<std::atomic<bool>> busy)
-      : rec_(std::move(rec)), source_(source), owns_(owns), busy_(busy) {}
-  ~AudioUpload() override { *busy_ = false; }
+  AudioUpload(std::shared_ptr<Recording> rec, StreamSource& source, bool owns)
+      : rec_(std::move(rec)), source_(source), owns_(owns) {}
+  ~AudioUpload() override { source_.release_producer(); }
 
   UploadStep on_chunk(std::string_view bytes) override { return step(source_.feed(bytes)); }
   UploadStep resume() override { return step(source_.drain()); }
 
-  // The upload slot is free before the answer goes out, so a client that sends its next
-  // upload the moment it has the answer is never told another one is feeding.
   // A client gone mid-body still gets what it sent transcribed: the upload ends the recording
   // it started either way, once the frames a waiting upload held back are in the ring.
   UploadStep end_of_body(bool) override {
@@ -165,24 +163,22 @@ class AudioUpload : public UploadReceiver {
     return UploadStep::Continue;  // ended (the recording's own state says how, in the answer)
   }
 
+  // The stream is free for the next producer before the answer goes out, so a client that
+  // sends its next upload the moment it has the answer is never told another one is feeding.
   void finish(bool complete, Respond done) override {
     if (!owns_) {
-      *busy_ = false;
+      source_.release_producer();
       return done(answer(rec_->snapshot(), complete));
     }
     // The answer waits for the last final, without a thread waiting for it.
     Recording* rec = rec_.get();  // the callback runs on that recording's pump thread
-    rec_->on_finished([rec, complete, busy = busy_, done = std::move(done)] {
-      *busy = false;
-      done(answer(rec->snapshot(), complete));
-    });
+    rec_->on_finished([rec, complete, done = std::move(done)] { done(answer(rec->snapshot(), complete)); });
   }
 
  private:
   std::shared_ptr<Recording> rec_;
   StreamSource& source_;
   bool owns_;
-  std::shared_ptr<std::atomic<bool>> busy_;
 
   static HttpReply answer(const RecordingSnapshot& s, bool complete) {
     if (s.reason == "overflow" || (!complete && s.state == "stopped" && s.reason != "end_of_stream")) {
@@ -208,8 +204,25 @@ bool is_websocket_upgrade(const HttpRequest& req) {
   return iequals(req.header("upgrade"), "websocket");
 }
 
-// `busy` is true while an upload feeds the ring: one producer per ring, so one upload at a time.
-UploadStart start_upload(const ApiContext& ctx, const HttpRequest& req, const std::shared_ptr<std::atomic<bool>>& busy) {
+// The stream recording an upload feeds: ?recording=ID names one started with
+// {"source":"stream"}; without it, the most recent recording when it is such a stream and no
+// other upload feeds it (what earlier clients do). Null: the upload starts its own recording.
+std::variant<std::shared_ptr<Recording>, HttpReply> stream_to_feed(const ApiContext& ctx, const HttpRequest& req) {
+  std::string bad_query;
+  const auto named = query_param(req.query, "recording", &bad_query);
+  if (!bad_query.empty()) return error_reply(400, bad_query);
+  auto rec = named ? ctx.recorder.running(std::string(*named)) : ctx.recorder.current();
+  auto* stream = rec ? dynamic_cast<StreamSource*>(&rec->source()) : nullptr;
+  if (named && !stream) {
+    return error_reply(404, "no running stream recording '" + std::string(*named) +
+                                "': start one with POST /v1/recordings {\"source\":\"stream\"}");
+  }
+  if (stream && stream->claim_producer()) return rec;
+  if (named) return error_reply(409, "another upload is feeding recording '" + std::string(*named) + "'; one producer at a time");
+  return std::shared_ptr<Recording>();
+}
+
+UploadStart start_upload(const ApiContext& ctx, const HttpRequest& req) {
   if (auto bad = refuse_audio_type(req.header("content-type"))) return std::move(*bad);
   // ?realtime=false: a recorded file sent as fast as the network goes waits on a full ring
   // (the socket is left unread) instead of overflowing it. The default is a live stream.
@@ -221,40 +234,25 @@ UploadStart start_upload(const ApiContext& ctx, const HttpRequest& req, const st
                                 "' (false lets a recorded file be sent faster than real time)");
   }
   const bool waits = realtime == "false";
-  if (busy->exchange(true)) {
-    return error_reply(409, "another upload is feeding the recording; one producer at a time");
+  auto target = stream_to_feed(ctx, req);
+  if (auto* bad = std::get_if<HttpReply>(&target)) return std::move(*bad);
+  if (auto rec = std::get<std::shared_ptr<Recording>>(target)) {
+    auto& stream = dynamic_cast<StreamSource&>(rec->source());
+    return std::make_unique<AudioUpload>(std::move(rec), stream, false);
   }
-  auto release = [&] { *busy = false; };
-  // A running stream recording (started with {"source":"stream"}) takes the upload.
-  const RecordingSnapshot now = ctx.recorder.snapshot();
-  if (now.active()) {
-    auto rec = ctx.recorder.current();
-    auto* stream = rec ? dynamic_cast<StreamSource*>(&rec->source()) : nullptr;
-    if (!stream) {
-      release();
-      return error_reply(409, "a " + now.source + " recording is running; stop it first (POST /v1/recording/stop)");
-    }
-    return std::make_unique<AudioUpload>(std::move(rec), *stream, false, busy);
-  }
-  if (auto no_worker = refuse_without_worker(ctx.supervisor)) {
-    release();
-    return std::move(*no_worker);
-  }
+  if (auto no_worker = refuse_without_worker(ctx.supervisor)) return std::move(*no_worker);
   auto source = std::make_unique<StreamSource>(waits);
   StreamSource& feed = *source;
-  std::string running;
+  feed.claim_producer();
+  std::string full;
   std::shared_ptr<Recording> rec;
   try {
-    rec = ctx.recorder.start(std::move(source), "upload", &running);
+    rec = ctx.recorder.start(std::move(source), "upload", &full);
   } catch (const std::exception& e) {
-    release();
     return error_reply(503, std::string("the recording could not start: ") + e.what());
   }
-  if (!rec) {
-    release();
-    return refused_start(ctx, running);
-  }
-  return std::make_unique<AudioUpload>(std::move(rec), feed, true, busy);
+  if (!rec) return refused_start(ctx, full);
+  return std::make_unique<AudioUpload>(std::move(rec), feed, true);
 }
 
 }  // namespace
@@ -314,10 +312,9 @@ void install_recording_routes(Router& router, const ApiContext& context) {
       done(json_reply(200, stopped ? *stopped : ctx->recorder.snapshot()));
     });
   });
-  const auto busy = std::make_shared<std::atomic<bool>>(false);  // one producer: an upload or a socket
-  router.add_upload("POST", "/v1/audio", [ctx, busy](const HttpRequest& req) { return start_upload(*ctx, req, busy); });
+  router.add_upload("POST", "/v1/audio", [ctx](const HttpRequest& req) { return start_upload(*ctx, req); });
   // The browser's microphone: the same upload, its body as WebSocket messages (websocket_session.h).
-  router.add_upload("GET", "/v1/audio/ws", [ctx, busy](const HttpRequest& req) -> UploadStart {
+  router.add_upload("GET", "/v1/audio/ws", [ctx](const HttpRequest& req) -> UploadStart {
     if (!is_websocket_upgrade(req)) {
       HttpReply r = error_reply(426, "GET /v1/audio/ws is a WebSocket (subprotocol voice-sidecar.audio.v1): "
                                      "open it with a WebSocket client, or POST the audio to /v1/audio");
@@ -326,7 +323,7 @@ void install_recording_routes(Router& router, const ApiContext& context) {
     }
     HttpRequest audio = req;
     audio.headers["content-type"] = kAudioType;
-    return start_upload(*ctx, audio, busy);
+    return start_upload(*ctx, audio);
   });
 }
 

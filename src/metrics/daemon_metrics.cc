@@ -121,12 +121,20 @@ void add_events(MetricFamilies& m, const EventBusStats& e) {
           static_cast<double>(e.retained_bytes));
 }
 
+std::vector<std::pair<double, uint64_t>> buckets_of(const LatencyHistogram::Snapshot& h) {
+  std::vector<std::pair<double, uint64_t>> buckets;
+  for (size_t i = 0; i < LatencyHistogram::kBounds.size(); ++i) buckets.emplace_back(LatencyHistogram::kBounds[i], h.cumulative[i]);
+  return buckets;
+}
+
 void add_audio(MetricFamilies& m, const RecorderTotals& r) {
   m.counter("voice_sidecar_recordings_total", "Recordings started.", static_cast<double>(r.recordings));
   // What an autoscaler scales on: active against capacity.
   m.gauge("voice_sidecar_recordings_active", "Recordings running now.", static_cast<double>(r.active));
   m.gauge("voice_sidecar_recordings_capacity", "Recordings that can run at once.", static_cast<double>(r.capacity));
-  m.gauge("voice_sidecar_audio_ring_occupancy_ratio", "How full the running recording's ring is, 0..1.",
+  m.gauge("voice_sidecar_admission_queue_length", "Requests waiting for a recording slot.",
+          static_cast<double>(r.waiting));
+  m.gauge("voice_sidecar_audio_ring_occupancy_ratio", "How full the fullest running recording's ring is, 0..1.",
           r.occupancy);
   const std::tuple<const char*, const char*, uint64_t> frames[] = {
       {"captured", "pushed into the ring by a source", r.frames_captured},
@@ -139,13 +147,12 @@ void add_audio(MetricFamilies& m, const RecorderTotals& r) {
     m.counter(std::string("voice_sidecar_audio_frames_") + what + "_total",
               std::string("10 ms audio frames ") + help + ".", static_cast<double>(n));
   }
-  std::vector<std::pair<double, uint64_t>> buckets;
-  for (size_t i = 0; i < LatencyHistogram::kBounds.size(); ++i) {
-    buckets.emplace_back(LatencyHistogram::kBounds[i], r.final_latency.cumulative[i]);
-  }
   m.histogram("voice_sidecar_final_text_latency_seconds",
-              "Worker-reported latency of final texts: last audio of the utterance in, final out.", buckets,
-              r.final_latency.count, r.final_latency.sum);
+              "Worker-reported latency of final texts: last audio of the utterance in, final out.",
+              buckets_of(r.final_latency), r.final_latency.count, r.final_latency.sum);
+  m.histogram("voice_sidecar_admission_wait_seconds",
+              "How long each admitted recording waited for its slot (0 when one was free).",
+              buckets_of(r.admission_wait), r.admission_wait.count, r.admission_wait.sum);
 }
 
 // The reference control plane's 11 metrics, under its names, types and units (percent, MB), so

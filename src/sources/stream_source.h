@@ -48,6 +48,9 @@ class StreamSource : public AudioSource {
   Fed finish();
   // The producer's bytes so far.
   uint64_t bytes_fed() const { return bytes_; }
+  // One producer at a time: true for the one caller that may feed it until release_producer().
+  bool claim_producer() { return !claimed_.exchange(true); }
+  void release_producer() { claimed_ = false; }
 
  private:
   bool push(const AudioFrame& frame);
@@ -63,6 +66,7 @@ class StreamSource : public AudioSource {
   bool last_frame_cut_ = false;  // finish() has padded and pushed the last partial frame
   uint64_t bytes_ = 0;
   std::atomic<bool> ended_{false};
+  std::atomic<bool> claimed_{false};
 };
 
 }  // namespace vs

@@ -237,9 +237,9 @@ struct Step {
         s.queue_deadline = now + p.busy_retry;
         return;
       }
-      return fail("busy: another transcription holds the one speech worker; waited " + ms(p.queue_timeout) +
-                      " for a turn (wyoming.queue_timeout_ms) with " + std::to_string(e.ahead) +
-                      " connection(s) ahead",
+      return fail("busy: every recording slot is in use (audio.max_recordings); waited " + ms(p.queue_timeout) +
+                      " for one (wyoming.queue_timeout_ms) with " + std::to_string(e.ahead) +
+                      " request(s) ahead in the queue",
                   "busy");
     }
     if (s.phase == Phase::Idle && reads(s) && now >= s.quiet_since + p.idle_timeout) {

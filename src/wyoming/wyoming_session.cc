@@ -148,7 +148,7 @@ void WyomingSession::carry_out(const wyoming::SessionAction& action) {
           }
         } else if constexpr (std::is_same_v<A, wact::JoinQueue>) {
           std::weak_ptr<WyomingShared> shared = shared_;
-          ticket_ = shared_->turns.join([weak = weak_from_this(), shared, ex = executor_] {
+          ticket_ = shared_->context.recorder.admission().join([weak = weak_from_this(), shared, ex = executor_] {
             if (auto s = shared.lock()) s->post(ex, [weak] {
                 if (auto self = weak.lock()) self->dispatch(wev::TurnGranted{});
               });
@@ -254,8 +254,11 @@ void WyomingSession::start_recording() {
   StreamSource* raw = source.get();
   std::string busy;
   std::shared_ptr<Recording> rec;
+  // The turn belongs to the recording until it has finished (its last final written), and to
+  // this session until its transcript-stop is written (ReleaseTurn), however it ends.
+  turn_ = std::move(ticket_);
   try {
-    rec = ctx.recorder.start(std::move(source), "wyoming", &busy);
+    rec = ctx.recorder.start(std::move(source), "wyoming", &busy, turn_);
   } catch (const std::exception& e) {
     return pending_.push_back(
         wev::RecordingRefused{std::string("cannot start a recording: ") + e.what(), "recording_failed"});
@@ -267,10 +270,6 @@ void WyomingSession::start_recording() {
   follower_ = TranscriptFollower{rec->id()};
   recording_ = rec;
   source_ = raw;
-  // The turn belongs to the recording until it has finished (its last final written), however
-  // it ends: the next connection then finds the recorder free.
-  turn_ = std::move(ticket_);
-  rec->on_finished([turn = turn_]() mutable { turn.reset(); });
   pending_.push_back(wev::RecordingStarted{});
   // After this step, once the table is in Recording.
   asio::post(executor_, [weak = weak_from_this()] {
@@ -387,7 +386,7 @@ void WyomingSession::arm_watchdog() {
     auto self = weak.lock();
     if (!self) return;
     self->watchdog_at_.reset();
-    const bool granted = self->ticket_ && self->ticket_->holds_turn();
+    const bool granted = self->ticket_ && self->ticket_->admitted();
     self->dispatch(wev::Tick{granted, self->ticket_ ? self->ticket_->ahead() : 0});
   });
 }

@@ -33,7 +33,7 @@
 #include "wyoming/pcm_converter.h"
 #include "wyoming/session_table.h"
 #include "wyoming/transcript_follower.h"
-#include "wyoming/turn_queue.h"
+#include "audio/admission_queue.h"
 #include "wyoming/wyoming_shared.h"
 
 namespace vs {
@@ -106,10 +106,10 @@ class WyomingSession : public std::enable_shared_from_this<WyomingSession> {
   std::optional<Clock::time_point> watchdog_at_;
   boost::asio::steady_timer retry_;     // act::ArmRetry: a RetryDue
 
-  std::unique_ptr<TurnQueue::Ticket> ticket_;
-  // The turn while transcribing: held by the recording until it has finished and by this session
-  // until its transcript-stop is written, so the next connection starts after both.
-  std::shared_ptr<TurnQueue::Ticket> turn_;
+  std::unique_ptr<AdmissionQueue::Ticket> ticket_;  // waiting in the recorder's admission queue
+  // The slot while transcribing: held by the recording until it has finished and by this session
+  // until its transcript-stop is written.
+  std::shared_ptr<AdmissionQueue::Ticket> turn_;
   std::optional<PcmFormat> format_;
   std::optional<PcmConverter> converter_;
   std::shared_ptr<Recording> recording_;

@@ -1,5 +1,5 @@
 // What a WyomingServer's sessions share: the daemon's recorder and bus, the model description,
-// the turn queue for the one recording slot, and the registry of open sessions (so stop() can
+// and the registry of open sessions (so stop() can
 // close them all, and admit() can evict the longest-idle one). Held by shared_ptr by the server and every session, so a late completion
 // never finds it gone. Internal to src/wyoming: includes Asio.
 #pragma once
@@ -14,7 +14,6 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/post.hpp>
 
-#include "wyoming/turn_queue.h"
 #include "wyoming/wyoming_server.h"
 
 namespace vs {
@@ -27,7 +26,6 @@ struct WyomingShared {
   explicit WyomingShared(WyomingContext c) : context(std::move(c)) {}
 
   WyomingContext context;
-  TurnQueue turns;
   std::atomic<bool> stopping{false};
 
   // Posts `h` to `ex` unless the server is stopping (its io_contexts may be going away).

@@ -183,16 +183,17 @@ def test_recording_api_refusals(make_daemon, workdir):
         assert r.status_code == 400, (bad, r.text)
     assert recording(d)["state"] == "idle"
 
-    # One recording at a time: the second start is 409 naming the running one.
+    # Beyond audio.max_recordings (1 here) a start is 503 naming the capacity, never a 409 telling
+    # the client to stop another's recording.
     r = d.post("/v1/recording/start", json={"source": "file", "path": str(wav), "realtime": True})
     assert r.status_code == 200 and r.json()["state"] == "recording", r.text
     r = d.post("/v1/recording/start", json={"source": "stream"})
-    assert r.status_code == 409, r.text
+    assert r.status_code == 503 and r.headers["retry-after"], r.text
     err = r.json()["error"]
-    assert "file" in err and str(wav) in err, err
-    # An upload while a file records is 409 too.
+    assert "recording slot" in err and "audio.max_recordings" in err, err
+    # So is an upload, which would start a recording of its own.
     r = d.post("/v1/audio", content=b"\0" * 3200, headers={"Content-Type": AUDIO_TYPE})
-    assert r.status_code == 409 and "file" in r.json()["error"], r.text
+    assert r.status_code == 503 and "recording slot" in r.json()["error"], r.text
     stopped = d.post("/v1/recording/stop").json()
     assert stopped["state"] == "stopped" and stopped["reason"] == "requested"
     assert stopped["frames_lost"] == 0 and stopped["frames_acked"] == stopped["frames_captured"], stopped

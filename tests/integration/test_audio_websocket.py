@@ -18,15 +18,15 @@ PROTOCOL = "voice-sidecar.audio.v1"
 FRAME_BYTES = 320  # 10 ms of 16 kHz s16 mono
 
 
-def ws_url(d) -> str:
-    return d.base_url.replace("http://", "ws://") + "/v1/audio/ws"
+def ws_url(d, query: str = "") -> str:
+    return d.base_url.replace("http://", "ws://") + "/v1/audio/ws" + query
 
 
-def open_audio(d, token: str | None = None, origin: str | None = None) -> ClientConnection:
+def open_audio(d, token: str | None = None, origin: str | None = None, query: str = "") -> ClientConnection:
     protocols = [PROTOCOL]
     if token is not None:
         protocols.append("bearer." + base64.urlsafe_b64encode(token.encode()).decode().rstrip("="))
-    return connect(ws_url(d), subprotocols=protocols, origin=origin, open_timeout=10)
+    return connect(ws_url(d, query), subprotocols=protocols, origin=origin, open_timeout=10)
 
 
 def refusal(ws: ClientConnection) -> tuple[dict, int]:
@@ -81,12 +81,21 @@ def test_refusals_say_why(make_daemon):
     message, code = refusal(open_audio(d))
     assert code == 4503 and message["status"] == 503 and "start it first" in message["error"], message
     assert d.post("/v1/control/start").status_code == 200
-    # Busy: a file recording runs.
+    # A stream recording runs.
     r = d.post("/v1/recording/start", json={"source": "stream"})
     assert r.status_code == 200, r.text
     with open_audio(d) as first:  # feeds the running stream recording
-        message, code = refusal(open_audio(d))
+        # Naming the recording another socket feeds: one producer at a time.
+        message, code = refusal(open_audio(d, query="?recording=" + r.json()["id"]))
         assert code == 4409 and "one producer" in message["error"], message
+        # Not naming it: a recording of its own, and no slot is left for one.
+        message, code = refusal(open_audio(d))
+        assert code == 4503 and "recording slot" in message["error"], message
+        # An unknown recording is a plain HTTP 404, like an unknown path.
+        with pytest.raises(InvalidStatus) as unknown:
+            open_audio(d, query="?recording=rec_000000000000")
+        assert unknown.value.response.status_code == 404
+        assert b"no running stream recording" in unknown.value.response.body
         first.send(json.dumps({"type": "end"}))
         assert json.loads(first.recv(timeout=10))["state"] == "recording"  # it fed, it did not own
     d.post("/v1/recording/stop")

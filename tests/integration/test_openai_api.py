@@ -160,19 +160,6 @@ def test_an_upload_over_the_limit_is_413_in_openais_shape(served) -> None:
     assert d.get("/v1/health").status_code == 200
 
 
-def test_a_running_recording_makes_it_409_with_retry_after(served) -> None:
-    d, wav, _ = served
-    with d.client(token=TOKEN) as c:
-        assert c.post("/v1/recording/start", json={"source": "stream"}).status_code == 200
-        try:
-            with pytest.raises(openai.ConflictError) as busy:
-                sdk(d, max_retries=0).audio.transcriptions.create(model="whisper-1", file=wav.open("rb"))
-            assert busy.value.response.headers["retry-after"] == "2"
-            assert "stream recording" in busy.value.message and "one transcription or recording at a time" in busy.value.message
-        finally:
-            assert c.post("/v1/recording/stop").status_code == 200
-
-
 def test_no_worker_is_503_with_retry_after(make_daemon, served) -> None:
     _, wav, _ = served
     d = make_daemon()  # the test worker, never started

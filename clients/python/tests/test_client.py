@@ -11,7 +11,7 @@ import pytest
 from sidecar_harness import make_daemon, workdir  # noqa: F401 (fixtures)
 from sidecar_harness import Daemon, client_for, wait_until, write_pressure
 
-from voice_sidecar import (AsyncSidecarClient, BadRequest, Conflict, NotFound, ServiceUnavailable,
+from voice_sidecar import (AsyncSidecarClient, BadRequest, NotFound, ServiceUnavailable,
                            SidecarClient, SidecarUnavailable, UnsupportedMediaType)
 
 TRANSPORTS = ["tcp", "unix"]
@@ -97,7 +97,7 @@ def silence_wav(path: Path, seconds: float = 1.0) -> None:
 
 
 @pytest.mark.parametrize("transport", TRANSPORTS)
-def test_recording_start_stop_and_conflict(make_daemon: Callable[..., Daemon], workdir: Path,
+def test_recording_start_stop_and_full(make_daemon: Callable[..., Daemon], workdir: Path,
                                            transport: str) -> None:
     d = make_daemon(transport)
     with client_for(d) as c:
@@ -107,9 +107,9 @@ def test_recording_start_stop_and_conflict(make_daemon: Callable[..., Daemon], w
         silence_wav(wav, 3.0)
         rec = c.start_recording("file", path=str(wav), realtime=True)
         assert rec.state == "recording" and rec.source == "file"
-        with pytest.raises(Conflict) as err:
+        with pytest.raises(ServiceUnavailable) as err:  # audio.max_recordings is 1 here
             c.start_recording("file", path=str(wav))
-        assert err.value.status == 409 and err.value.message
+        assert err.value.status == 503 and "recording slot" in err.value.message and err.value.retry_after
         done = c.stop_recording()
         assert done.state == "stopped" and done.reason == "requested"
         with pytest.raises((NotFound, BadRequest)):

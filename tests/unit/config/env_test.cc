@@ -143,6 +143,8 @@ INSTANTIATE_TEST_SUITE_P(
                 [](const Config& c) { return c.audio.replay_seconds == 10; }},
         EnvCase{"AUDIO_FLUSH_TIMEOUT_MS", "3000", "audio.flush_timeout_ms",
                 [](const Config& c) { return c.audio.flush_timeout_ms == 3000; }},
+        EnvCase{"AUDIO_MAX_RECORDINGS", "6", "audio.max_recordings",
+                [](const Config& c) { return c.audio.max_recordings == 6; }},
         EnvCase{"AUDIO_FILE_DIRS", "/srv/audio '/home/me/voice notes'", "audio.file_dirs",
                 [](const Config& c) {
                   return c.audio.file_dirs == std::vector<std::string>{"/srv/audio", "/home/me/voice notes"};
@@ -161,6 +163,8 @@ INSTANTIATE_TEST_SUITE_P(
                 [](const Config& c) { return c.openai.max_upload_mb == 2; }},
         EnvCase{"OPENAI_UPLOAD_BUDGET_MB", "50", "openai.upload_budget_mb",
                 [](const Config& c) { return c.openai.upload_budget_mb == 50; }},
+        EnvCase{"OPENAI_QUEUE_TIMEOUT_MS", "4500", "openai.queue_timeout_ms",
+                [](const Config& c) { return c.openai.queue_timeout_ms == 4500; }},
         EnvCase{"WYOMING_LISTEN", "tcp://127.0.0.1:10300", "wyoming.listen",
                 [](const Config& c) { return c.wyoming.listen == "tcp://127.0.0.1:10300"; }},
         EnvCase{"WYOMING_ALLOW_REMOTE", "true", "wyoming.allow_remote",
@@ -176,7 +180,7 @@ TEST(EnvTable, EveryKeyWithAnEnvNameIsCoveredAbove) {
   // A reminder to add a case above when a key is added to the table.
   size_t with_env = 0;
   for (const auto& k : config_detail::config_keys()) with_env += !k.env.empty();
-  EXPECT_EQ(with_env, 59u);  // TOKEN_FILE needs a real file: token_file_test.cc covers it
+  EXPECT_EQ(with_env, 61u);  // TOKEN_FILE needs a real file: token_file_test.cc covers it
 }
 
 TEST(Env, UnknownPrefixedNameIsAnError) {

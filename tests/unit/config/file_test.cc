@@ -70,6 +70,7 @@ audio:
   buffer_seconds: 2.5
   replay_seconds: 10
   flush_timeout_ms: 3000
+  max_recordings: 6
   file_dirs: [/srv/audio]
 http:
   allowed_hosts: [voice.lan]
@@ -83,6 +84,7 @@ wyoming:
 openai:
   max_upload_mb: 7
   upload_budget_mb: 300
+  queue_timeout_ms: 4500
 log:
   level: debug
 shutdown:
@@ -139,12 +141,14 @@ void expect_full(const LoadedConfig& loaded, const std::string& path) {
   EXPECT_EQ(c.audio.buffer_seconds, 2.5);
   EXPECT_EQ(c.audio.replay_seconds, 10);
   EXPECT_EQ(c.audio.flush_timeout_ms, 3000);
+  EXPECT_EQ(c.audio.max_recordings, 6);
   EXPECT_EQ(c.audio.file_dirs, std::vector<std::string>{"/srv/audio"});
   EXPECT_EQ(c.http.allowed_hosts, std::vector<std::string>{"voice.lan"});
   EXPECT_EQ(c.http.allowed_origins, std::vector<std::string>{"http://localhost:3000"});
   EXPECT_EQ(c.log.level, "debug");
   EXPECT_EQ(c.openai.max_upload_mb, 7);
   EXPECT_EQ(c.openai.upload_budget_mb, 300);
+  EXPECT_EQ(c.openai.queue_timeout_ms, 4500);
   EXPECT_EQ(c.control_timeout_ms, 9000);
   EXPECT_EQ(c.shutdown.drain_ms, 1500);
   for (const auto& [key, origin] : loaded.origins) {
@@ -183,11 +187,11 @@ TEST(ConfigFile, JsonSetsEveryKey) {
                 "stable_after_ms": 10000, "max_restarts": 0, "restart_window_ms": 60000},
     "ipc": {"sink_queue_frames": 10, "pipe_bytes": 8192, "max_line_bytes": 65536, "event_buffer": 16,
             "event_buffer_bytes": 100000},
-    "audio": {"buffer_seconds": 2.5, "replay_seconds": 10, "flush_timeout_ms": 3000, "file_dirs": ["/srv/audio"]},
+    "audio": {"buffer_seconds": 2.5, "replay_seconds": 10, "flush_timeout_ms": 3000, "max_recordings": 6, "file_dirs": ["/srv/audio"]},
     "http": {"allowed_hosts": ["voice.lan"], "allowed_origins": ["http://localhost:3000"]},
     "wyoming": {"listen": "unix:///tmp/wy.sock", "allow_remote": false, "queue_timeout_ms": 1500,
                 "idle_timeout_ms": 2500, "read_timeout_ms": 750},
-    "openai": {"max_upload_mb": 7, "upload_budget_mb": 300},
+    "openai": {"max_upload_mb": 7, "upload_budget_mb": 300, "queue_timeout_ms": 4500},
     "log": {"level": "debug"},
     "shutdown": {"drain_ms": 1500},
     "control_timeout_ms": 9000

@@ -110,7 +110,7 @@ TEST_F(SessionTable, AQueuedClientGetsBusyAtTheQueueDeadline) {
   const auto* err = find<wact::SendError>(a);
   ASSERT_TRUE(err);
   EXPECT_EQ(err->code, "busy");
-  EXPECT_NE(err->text.find("2 connection(s) ahead"), std::string::npos) << err->text;
+  EXPECT_NE(err->text.find("2 request(s) ahead in the queue"), std::string::npos) << err->text;
   EXPECT_TRUE(has<wact::LeaveQueue>(a));
   EXPECT_EQ(state.phase, Phase::Failing);
 }

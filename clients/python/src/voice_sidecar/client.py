@@ -102,8 +102,8 @@ class SidecarClient:
 
     def start_recording(self, source: api.RecordingSource, *, path: str | None = None,
                         device: str | None = None, realtime: bool | None = None) -> Recording:
-        """POST /v1/recordings: the recording with its id; Conflict (409) when one runs,
-        BadRequest/NotFound for a bad source or path."""
+        """POST /v1/recordings: the recording with its id; ServiceUnavailable (503, with
+        retry_after) when every slot is in use, BadRequest/NotFound for a bad source or path."""
         return self._run(api.recording_create(source, path, device, realtime))
 
     def stop_recording(self, recording_id: str | None = None) -> Recording:

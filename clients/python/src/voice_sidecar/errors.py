@@ -53,7 +53,7 @@ class NotFound(SidecarHTTPError):
 
 
 class Conflict(SidecarHTTPError):
-    """409: a recording already runs; the message names it."""
+    """409: the state does not allow it (another upload feeds that stream recording)."""
 
 
 class UnsupportedMediaType(SidecarHTTPError):
@@ -61,7 +61,8 @@ class UnsupportedMediaType(SidecarHTTPError):
 
 
 class ServiceUnavailable(SidecarHTTPError):
-    """503: the worker could not start or restart (gate closed, backoff, not ready, ...)."""
+    """503: every recording slot is in use, or the worker could not start or restart (gate
+    closed, backoff, not ready, ...), or the daemon is shutting down; `retry_after` says when."""
 
 
 class GatewayTimeout(SidecarHTTPError):
