@@ -29,7 +29,7 @@ void handle(std::string_view line, vs::WorkerLinkState& link) {
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const std::string_view bytes(reinterpret_cast<const char*>(data), size);
   vs::WorkerLinkState link;
-  link.set_timeline(size % 2 ? 1500 : -1500, "rec_fuzz");  // both directions of a replayed instance
+  link.set_timeline("", size % 2 ? 1500 : -1500, "rec_fuzz");  // both directions of a replayed instance
   vs::LineSplitter split(4096);  // small, so the fuzzer reaches the oversized-line path too
   const auto on_line = [&](std::string_view line) { handle(line, link); };
   // Two reads cut at a point the input chooses, as a pipe delivers them.

@@ -77,6 +77,10 @@ std::shared_ptr<Recording> Recorder::start(std::unique_ptr<AudioSource> source, 
     }
     return nullptr;
   }
+  if (const auto link = worker_.load(); link && !link->state->carries_streams() && running_count() > 0) {
+    if (busy) *busy = "the worker speaks protocol 1, which carries one recording at a time; try again shortly";
+    return nullptr;  // the ticket gives its slot back
+  }
   auto rec = std::make_shared<Recording>(std::move(source), input, options(), worker_, bus_);
   // Registered before start(), so it runs first among the recording's on_finished callbacks: a
   // door told the recording ended finds its slot free. The ticket is given back last.

@@ -3,6 +3,8 @@
 #include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
 
+#include "events/recording_scope.h"
+
 namespace vs {
 
 using namespace std::chrono_literals;
@@ -194,7 +196,8 @@ Recording::Step Recording::pump_turn() {
     // next frame, and its times move by the difference.
     const ReplayBuffer::Entry* e = replay_.next_unsent();
     const uint64_t first = e ? e->index : next_index_;
-    link_->state->set_timeline((static_cast<int64_t>(first) - static_cast<int64_t>(sink.next_seq())) * kFrameMs,
+    link_->state->set_timeline(stream_,
+                               (static_cast<int64_t>(first) - static_cast<int64_t>(sink.next_seq(stream_))) * kFrameMs,
                                options_.id);
     timeline_set_ = true;
   }
@@ -204,20 +207,20 @@ Recording::Step Recording::pump_turn() {
     // Unacknowledged frames of an earlier instance go first, in their order, then what waited
     // while no worker was ready, then new audio.
     if (ReplayBuffer::Entry* e = replay_.next_unsent()) {
-      r = sink.send_frame(e->pcm, Clock::now() + kSendWait, &seq);
+      r = sink.send_frame(stream_, e->pcm, Clock::now() + kSendWait, &seq);
       if (r == SendResult::Ok) {
         replay_.resent(*e, seq);
         ++replayed_;
       }
     } else if (!pending_.empty()) {
-      r = sink.send_frame(pending_.front(), Clock::now() + kSendWait, &seq);
+      r = sink.send_frame(stream_, pending_.front(), Clock::now() + kSendWait, &seq);
       if (r == SendResult::Ok) {
         replay_.sent(next_index_++, pending_.front(), seq);
         pending_.pop_front();
         ++sent_;
       }
     } else if (const AudioFrame* f = ring_.front()) {
-      r = sink.send_frame(*f, Clock::now() + kSendWait, &seq);
+      r = sink.send_frame(stream_, *f, Clock::now() + kSendWait, &seq);
       if (r == SendResult::Ok) {
         replay_.sent(next_index_++, *f, seq);
         ring_.pop();
@@ -225,10 +228,9 @@ Recording::Step Recording::pump_turn() {
         from_ring = true;
       }
     } else {
-      // Everything is with the worker. When the recording ends, ask it for the last final —
-      // once the sink's queue is empty, because control lines overtake queued frames.
-      if (ending_ && flushed_generation_ != link_->generation && sink.queued_frames() == 0 &&
-          sink.send_flush() == SendResult::Ok) {
+      // Everything is with the worker. When the recording ends, ask it for the last final (the
+      // sink takes the flush once the stream's queued frames are written: it says Full till then).
+      if (ending_ && flushed_generation_ != link_->generation && sink.send_flush(stream_) == SendResult::Ok) {
         flushed_generation_ = link_->generation;
       }
       break;
@@ -245,7 +247,7 @@ Recording::Step Recording::pump_turn() {
 void Recording::switch_worker(std::shared_ptr<const WorkerLink> link) {
   if (link_) {
     apply_acks();  // its last word
-    link_->state->clear_timeline();
+    link_->state->clear_timeline(stream_);
     if (const uint64_t lost = replay_.instance_ended()) {
       lose(lost, "the worker ended before acknowledging them, and they were beyond audio.replay_seconds");
     }
@@ -254,14 +256,16 @@ void Recording::switch_worker(std::shared_ptr<const WorkerLink> link) {
   link_ = std::move(link);
   link_broken_ = false;
   timeline_set_ = false;
+  // Its own stream where the worker carries several; else protocol 1's only one.
+  stream_ = link_ && link_->state->carries_streams() ? options_.id : std::string();
   last_taken_ = Clock::now();
   if (link_) replay_.begin_instance();
 }
 
 void Recording::apply_acks() {
   if (!link_) return;
-  acked_ += replay_.ack(link_->state->acked());
-  worker_received_.store(link_->state->worker_received(), std::memory_order_relaxed);
+  acked_ += replay_.ack(link_->state->acked(stream_));
+  worker_received_.store(link_->state->worker_received(stream_), std::memory_order_relaxed);
 }
 
 void Recording::observe_level() {
@@ -284,7 +288,7 @@ void Recording::drain_events() {
       if (std::holds_alternative<Lagged>(r)) continue;
       return;
     }
-    if ((*ev)->type != "final_text" || !options_.on_final_latency) continue;
+    if ((*ev)->type != "final_text" || !options_.on_final_latency || !names_recording(*(*ev)->body, options_.id)) continue;
     const auto it = (*ev)->body->find("latency_ms");
     if (it != (*ev)->body->end() && it->is_number()) options_.on_final_latency(it->get<double>());
   }
@@ -345,7 +349,7 @@ void Recording::end_on_overflow() {
 
 void Recording::finish(const std::string& reason, uint64_t unrecoverable) {
   if (unrecoverable) lose(unrecoverable, reason == "overflow" ? "overflow" : "not acknowledged before the recording ended");
-  if (link_) link_->state->clear_timeline();
+  if (link_) link_->state->clear_timeline(stream_);
   drain_events();
   nlohmann::json body;
   {

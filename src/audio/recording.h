@@ -114,6 +114,7 @@ class Recording {
   BufferLevels levels_;
   PollPacer pacer_;
   std::shared_ptr<const WorkerLink> link_;
+  std::string stream_;            // this recording's stream on link_ ("" under protocol 1)
   bool link_broken_ = false;      // its sink said Closed: wait for the supervisor's next one
   bool timeline_set_ = false;
   uint64_t flushed_generation_ = 0;

@@ -17,6 +17,7 @@ std::unique_ptr<WorkerInstance> WorkerInstance::launch(const SpawnSpec& spec, co
   // Runs on the reader thread, in the worker's order. The bus never blocks; the hook only posts.
   auto on_message = [state, &daemon_bus, generation, hook = std::move(hook)](const WorkerMessage& m) {
     if (m.type == WorkerMessageType::Ack) state->on_ack(m);
+    if (m.type == WorkerMessageType::Ready) state->on_ready(m);
     daemon_bus.publish(state->on_timeline(m), m.bytes);
     if (hook) hook(generation, m);
   };

@@ -32,7 +32,8 @@ void ignore_sigpipe_once() {
 
 // The longest frame whose audio_frame line still fits in max_line_bytes.
 size_t max_frame_samples_for(size_t max_line_bytes) {
-  const size_t overhead = audio_frame_line_size(UINT64_MAX, 0) - 1;  // '\n' is not counted
+  const std::string longest_stream(kMaxStreamIdBytes, 'x');
+  const size_t overhead = audio_frame_line_size(longest_stream, UINT64_MAX, 0) - 1;  // '\n' is not counted
   if (max_line_bytes <= overhead) return 0;
   return (max_line_bytes - overhead) / 4 * 3 / sizeof(int16_t);
 }

@@ -14,7 +14,7 @@
 //
 //   auto sc = Sidecar::attach(std::move(pipes), pid, options, hook);
 //   EventStream ev = sc->events();            // from the first line: sees `ready`
-//   sc->sink().send_frame(pcm, deadline);
+//   sc->sink().send_frame(stream, pcm, deadline);
 //   ... ev.next_for(100ms) ...
 //   sc.reset();   // closes stdin, joins all threads (they end when the pipes close)
 //

@@ -10,8 +10,8 @@ SinkQueue::SinkQueue(size_t frame_capacity, size_t max_frame_samples, size_t con
       control_capacity_(control_capacity),
       slots_(frame_capacity == 0 ? 1 : frame_capacity) {}
 
-SendResult SinkQueue::push_frame(std::span<const int16_t> pcm, std::optional<Deadline> deadline,
-                                 uint64_t* seq_out) {
+SendResult SinkQueue::push_frame(std::string_view stream, std::span<const int16_t> pcm,
+                                 std::optional<Deadline> deadline, uint64_t* seq_out) {
   if (pcm.size() > max_frame_samples_) {
     throw std::invalid_argument("audio frame longer than the protocol's line limit allows");
   }
@@ -30,7 +30,10 @@ SendResult SinkQueue::push_frame(std::span<const int16_t> pcm, std::optional<Dea
     if (closed_) return SendResult::Closed;
     Slot& slot = slots_[(head_ + count_) % slots_.size()];
     slot.pcm.assign(pcm.begin(), pcm.end());
-    slot.seq = next_seq_++;
+    slot.stream.assign(stream);  // the slot keeps its buffer: no allocation once warm
+    auto it = next_seq_.find(stream);
+    if (it == next_seq_.end()) it = next_seq_.emplace(std::string(stream), 0).first;
+    slot.seq = it->second++;
     ++count_;
     if (seq_out) *seq_out = slot.seq;
     wake_writer = writer_waiting_;
@@ -46,6 +49,25 @@ SendResult SinkQueue::push_control(std::string line) {
     if (closed_) return SendResult::Closed;
     if (control_.size() >= control_capacity_) return SendResult::Full;
     control_.push_back(std::move(line));
+    wake_writer = writer_waiting_;
+  }
+  if (wake_writer) not_empty_.notify_one();
+  return SendResult::Ok;
+}
+
+SendResult SinkQueue::push_stream_end(std::string_view stream, std::string line) {
+  bool wake_writer = false;
+  {
+    std::lock_guard lock(mu_);
+    if (closed_) return SendResult::Closed;
+    if (control_.size() >= control_capacity_) return SendResult::Full;
+    // Control lines overtake queued frames, and the end must follow the stream's last frame.
+    for (size_t i = 0; i < count_; ++i) {
+      if (slots_[(head_ + i) % slots_.size()].stream == stream) return SendResult::Full;
+    }
+    control_.push_back(std::move(line));
+    // A named stream ends with its flush; the default one goes on counting (protocol 1).
+    if (const auto it = next_seq_.find(stream); it != next_seq_.end() && !stream.empty()) next_seq_.erase(it);
     wake_writer = writer_waiting_;
   }
   if (wake_writer) not_empty_.notify_one();
@@ -78,9 +100,10 @@ size_t SinkQueue::depth() const {
   return count_;
 }
 
-uint64_t SinkQueue::next_seq() const {
+uint64_t SinkQueue::next_seq(std::string_view stream) const {
   std::lock_guard lock(mu_);
-  return next_seq_;
+  const auto it = next_seq_.find(stream);
+  return it == next_seq_.end() ? 0 : it->second;
 }
 
 bool SinkQueue::pop_locked(Item& out) {
@@ -94,6 +117,7 @@ bool SinkQueue::pop_locked(Item& out) {
   if (count_ == 0) return false;
   Slot& slot = slots_[head_];
   out.is_frame = true;
+  out.stream.swap(slot.stream);
   out.seq = slot.seq;
   std::swap(out.pcm, slot.pcm);
   head_ = (head_ + 1) % slots_.size();

@@ -18,7 +18,7 @@ struct Batch {
 
   void add(const SinkQueue::Item& item) {
     if (item.is_frame) {
-      append_audio_frame_line(bytes, item.seq, item.pcm);
+      append_audio_frame_line(bytes, item.stream, item.seq, item.pcm);
       ++frames;
       audio_bytes += item.pcm.size() * sizeof(int16_t);
     } else {

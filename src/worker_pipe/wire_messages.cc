@@ -11,7 +11,9 @@
 namespace vs {
 namespace {
 
-constexpr std::string_view kFrameHead = R"({"type":"audio_frame","seq":)";
+constexpr std::string_view kFrameHead = R"({"type":"audio_frame",)";
+constexpr std::string_view kFrameStream = R"("stream":")";
+constexpr std::string_view kFrameSeq = R"("seq":)";
 constexpr std::string_view kFrameData = R"(,"data":")";
 constexpr std::string_view kFrameTail = R"(","sample_rate":16000,"channels":1})"
                                         "\n";
@@ -27,14 +29,21 @@ size_t decimal_digits(uint64_t v) {
 
 }  // namespace
 
-size_t audio_frame_line_size(uint64_t seq, size_t samples) {
-  return kFrameHead.size() + decimal_digits(seq) + kFrameData.size() +
+size_t audio_frame_line_size(std::string_view stream, uint64_t seq, size_t samples) {
+  const size_t stream_bytes = stream.empty() ? 0 : kFrameStream.size() + stream.size() + 2;  // "",
+  return kFrameHead.size() + stream_bytes + kFrameSeq.size() + decimal_digits(seq) + kFrameData.size() +
          base64_encoded_size(samples * sizeof(int16_t)) + kFrameTail.size();
 }
 
-void append_audio_frame_line(std::string& out, uint64_t seq, std::span<const int16_t> pcm) {
-  out.reserve(out.size() + audio_frame_line_size(seq, pcm.size()));
+void append_audio_frame_line(std::string& out, std::string_view stream, uint64_t seq, std::span<const int16_t> pcm) {
+  out.reserve(out.size() + audio_frame_line_size(stream, seq, pcm.size()));
   out.append(kFrameHead);
+  if (!stream.empty()) {
+    out.append(kFrameStream);
+    out.append(stream);
+    out.append("\",");
+  }
+  out.append(kFrameSeq);
   std::array<char, 24> digits{};
   const auto [end, ec] = std::to_chars(digits.data(), digits.data() + digits.size(), seq);
   (void)ec;  // 24 chars always hold a uint64_t
@@ -60,17 +69,21 @@ std::string ping_line(const std::string& id) {
   return dump_json(msg) + "\n";
 }
 
-std::string flush_line() { return "{\"type\":\"flush\"}\n"; }
+std::string flush_line(std::string_view stream) {
+  if (stream.empty()) return "{\"type\":\"flush\"}\n";
+  const nlohmann::json msg = {{"type", "flush"}, {"stream", stream}};
+  return dump_json(msg) + "\n";
+}
 std::string shutdown_line() { return "{\"type\":\"shutdown\"}\n"; }
 
 std::optional<WorkerMessageType> worker_message_type(std::string_view type) {
   using T = WorkerMessageType;
-  static constexpr std::array<std::pair<std::string_view, T>, 9> kTypes = {{
+  static constexpr std::array<std::pair<std::string_view, T>, 10> kTypes = {{
       {"ready", T::Ready},           {"pong", T::Pong},
       {"speech_start", T::SpeechStart}, {"speech_end", T::SpeechEnd},
       {"partial_text", T::PartialText}, {"final_text", T::FinalText},
       {"no_speech", T::NoSpeech},    {"ack", T::Ack},
-      {"error", T::Error},
+      {"error", T::Error},           {"stream_closed", T::StreamClosed},
   }};
   for (const auto& [name, t] : kTypes) {
     if (name == type) return t;
@@ -89,6 +102,11 @@ std::optional<uint64_t> WorkerMessage::ack_received() const {
   const auto it = body->find("received");
   if (it == body->end() || !it->is_number_unsigned()) return std::nullopt;
   return it->get<uint64_t>();
+}
+
+int WorkerMessage::protocol() const {
+  const auto it = body->find("protocol");
+  return it != body->end() && it->is_number_integer() ? static_cast<int>(it->get<int64_t>()) : 1;
 }
 
 std::string WorkerMessage::string_field(const char* key) const {

@@ -16,19 +16,25 @@
 
 namespace vs {
 
-// {"type":"audio_frame","seq":N,"data":"<base64 s16le>","sample_rate":16000,"channels":1}\n
-void append_audio_frame_line(std::string& out, uint64_t seq, std::span<const int16_t> pcm);
-// Bytes append_audio_frame_line adds, without building the line.
-size_t audio_frame_line_size(uint64_t seq, size_t samples);
+// A stream id names one recording's audio in protocol version 2 (several streams through one
+// worker); "" is the default stream, which protocol 1 knows as its only one and which is never
+// written on the wire. Ids are the recordings' ("rec_" + 12 hex digits), so need no escaping.
+inline constexpr size_t kMaxStreamIdBytes = 64;
 
-std::string ping_line(const std::string& id);  // {"type":"ping","id":"..."}\n
-std::string flush_line();                      // {"type":"flush"}\n
-std::string shutdown_line();                   // {"type":"shutdown"}\n
+// {"type":"audio_frame","stream":"S","seq":N,"data":"<base64 s16le>","sample_rate":16000,"channels":1}\n
+// ("stream" only when not the default stream)
+void append_audio_frame_line(std::string& out, std::string_view stream, uint64_t seq, std::span<const int16_t> pcm);
+// Bytes append_audio_frame_line adds, without building the line.
+size_t audio_frame_line_size(std::string_view stream, uint64_t seq, size_t samples);
+
+std::string ping_line(const std::string& id);       // {"type":"ping","id":"..."}\n
+std::string flush_line(std::string_view stream = {});  // {"type":"flush"[,"stream":"S"]}\n
+std::string shutdown_line();                        // {"type":"shutdown"}\n
 
 // The messages a worker may send (DESIGN.md §3), parsed once by the reader thread so the
 // supervisor and the pump switch on a type, never on a string.
 enum class WorkerMessageType {
-  Ready, Pong, SpeechStart, SpeechEnd, PartialText, FinalText, NoSpeech, Ack, Error
+  Ready, Pong, SpeechStart, SpeechEnd, PartialText, FinalText, NoSpeech, Ack, Error, StreamClosed
 };
 std::optional<WorkerMessageType> worker_message_type(std::string_view type);
 bool is_known_worker_type(std::string_view type);
@@ -53,10 +59,13 @@ struct WorkerMessage {
   size_t bytes = 0;
 
   // Typed fields, read without throwing: ack's "seq" (-1 when absent or not an integer) and
-  // "received"; pong's "id", ready's "engine".
+  // "received"; pong's "id", ready's "engine"; ready's "protocol" (1 when absent); the stream a
+  // message is about ("" for the default stream).
   int64_t ack_seq() const;
   std::optional<uint64_t> ack_received() const;
   std::string string_field(const char* key) const;
+  int protocol() const;
+  std::string stream() const { return string_field("stream"); }
 };
 
 ParsedLine parse_worker_line(std::string_view line);

@@ -4,41 +4,72 @@
 
 namespace vs {
 
+void WorkerLinkState::on_ready(const WorkerMessage& ready) {
+  protocol_.store(ready.protocol(), std::memory_order_release);
+}
+
 void WorkerLinkState::on_ack(const WorkerMessage& ack) {
   const int64_t seq = ack.ack_seq();
-  int64_t seen = acked_.load(std::memory_order_relaxed);
-  while (seq > seen && !acked_.compare_exchange_weak(seen, seq, std::memory_order_release)) {
-  }
-  if (const auto received = ack.ack_received()) received_.store(*received, std::memory_order_relaxed);
+  const auto received = ack.ack_received();
+  std::lock_guard lock(mu_);
+  // Only a stream a pump set up: a late ack of a finished one must not bring it back.
+  const auto it = streams_.find(ack.stream());
+  if (it == streams_.end()) return;
+  it->second.acked = std::max(it->second.acked, seq);
+  if (received) it->second.received = *received;
 }
 
-void WorkerLinkState::set_timeline(int64_t offset_ms, std::string recording) {
-  {
-    std::lock_guard lock(recording_mu_);
-    recording_ = std::make_shared<const std::string>(std::move(recording));
-  }
-  offset_ms_.store(offset_ms, std::memory_order_relaxed);
-  timeline_.store(true, std::memory_order_release);
+int64_t WorkerLinkState::acked(const std::string& stream) const {
+  std::lock_guard lock(mu_);
+  const auto it = streams_.find(stream);
+  return it == streams_.end() ? -1 : it->second.acked;
 }
 
-void WorkerLinkState::clear_timeline() { timeline_.store(false, std::memory_order_release); }
+uint64_t WorkerLinkState::worker_received(const std::string& stream) const {
+  std::lock_guard lock(mu_);
+  const auto it = streams_.find(stream);
+  return it == streams_.end() ? 0 : it->second.received;
+}
+
+void WorkerLinkState::set_timeline(const std::string& stream, int64_t offset_ms, std::string recording) {
+  std::lock_guard lock(mu_);
+  Stream& s = streams_[stream];
+  s.timeline = true;
+  s.offset_ms = offset_ms;
+  s.recording = std::move(recording);
+}
+
+void WorkerLinkState::clear_timeline(const std::string& stream) {
+  std::lock_guard lock(mu_);
+  streams_.erase(stream);
+}
+
+bool WorkerLinkState::feeding_recording() const {
+  std::lock_guard lock(mu_);
+  for (const auto& [id, s] : streams_) {
+    if (s.timeline) return true;
+  }
+  return false;
+}
 
 std::shared_ptr<const nlohmann::json> WorkerLinkState::on_timeline(const WorkerMessage& msg) const {
-  if (!timeline_.load(std::memory_order_acquire)) return msg.body;
-  // The instance's own traffic, not the recording's (and acks are the most frequent line).
+  // The instance's own traffic, not a recording's (and acks are the most frequent line).
   if (msg.type == WorkerMessageType::Ack || msg.type == WorkerMessageType::Pong ||
       msg.type == WorkerMessageType::Ready || !msg.body->is_object()) {
     return msg.body;
   }
-  static constexpr const char* kTimeFields[] = {"audio_ms", "start_ms", "end_ms"};
-  const int64_t offset = offset_ms_.load(std::memory_order_relaxed);
-  std::shared_ptr<const std::string> recording;
+  int64_t offset = 0;
+  std::string recording;
   {
-    std::lock_guard lock(recording_mu_);
-    recording = recording_;
+    std::lock_guard lock(mu_);
+    const auto it = streams_.find(msg.stream());
+    if (it == streams_.end() || !it->second.timeline) return msg.body;
+    offset = it->second.offset_ms;
+    recording = it->second.recording;
   }
+  static constexpr const char* kTimeFields[] = {"audio_ms", "start_ms", "end_ms"};
   auto moved = std::make_shared<nlohmann::json>(*msg.body);
-  if (recording && !recording->empty()) (*moved)["recording"] = *recording;
+  if (!recording.empty()) (*moved)["recording"] = std::move(recording);
   for (const char* k : kTimeFields) {
     const auto it = moved->find(k);
     if (it != moved->end() && it->is_number_integer()) *it = it->get<int64_t>() + offset;

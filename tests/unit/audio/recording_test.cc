@@ -112,8 +112,9 @@ TEST_F(Fixture, FramesAWorkerNeverAcknowledgedAreReplayedIntoTheNextOne) {
   EXPECT_EQ(s.frames_lost, 0u);
   EXPECT_EQ(s.frames_acked, 100u);
   EXPECT_EQ(s.frames_sent, 100u);
+  // The test worker acks only the next seq it expects: all 100 acked means the new instance got
+  // every frame, renumbered from 0.
   EXPECT_GE(s.frames_replayed, sent_to_first);
-  EXPECT_EQ(second->state->acked(), 99) << "the new instance got every frame, renumbered from 0";
 }
 
 TEST_F(Fixture, TimesOfALaterInstanceMoveOntoTheRecordingsTimeline) {
@@ -169,8 +170,7 @@ TEST_F(Fixture, AGapWithNoWorkerLongerThanTheRingLosesNothing) {
   EXPECT_EQ(s.reason, "end_of_stream");
   EXPECT_EQ(s.frames_lost, 0u);
   EXPECT_EQ(s.frames_rejected, 0u);
-  EXPECT_EQ(s.frames_acked, 60u);
-  EXPECT_EQ(link->state->acked(), 59) << "every frame reached the worker, in order";
+  EXPECT_EQ(s.frames_acked, 60u) << "the test worker acks only in-order frames: every frame reached it, in order";
 }
 
 // The pending queue has the replay bound: a gap that outlasts it and the ring is an overflow,

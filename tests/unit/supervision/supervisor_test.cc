@@ -232,18 +232,19 @@ TEST_F(SupervisorTest, TheWorkerLinkIsHeldExactlyWhileRunningAndCarriesAcks) {
   ASSERT_TRUE(sup.start("test").ok());
   const auto link = sup.worker_link().load();
   ASSERT_NE(link, nullptr);
-  ASSERT_EQ(link->sidecar->sink().send_frame(pcm, Clock::now() + 1s), SendResult::Ok);
+  link->state->set_timeline("", 0, "rec_test");  // as a recording's pump does before its first frame
+  ASSERT_EQ(link->sidecar->sink().send_frame("", pcm, Clock::now() + 1s), SendResult::Ok);
   bool acked = false;
   ASSERT_TRUE(wait_until([&] {
     auto r = events.next_for(50ms);
     if (auto* ev = std::get_if<EventPtr>(&r); ev && (*ev)->type == "ack") acked = true;
     return acked;
   }));
-  EXPECT_EQ(link->state->acked(), 0);  // the reader fed the link's ack watermark directly
+  EXPECT_EQ(link->state->acked(""), 0);  // the reader fed the link's ack watermark directly
   EXPECT_GE(sup.ipc_stats().frames_written, 1u);
   ASSERT_TRUE(sup.stop("test").ok());
   EXPECT_EQ(sup.worker_link().load(), nullptr);
-  EXPECT_EQ(link->sidecar->sink().send_frame(pcm, Clock::now() + 100ms), SendResult::Closed);
+  EXPECT_EQ(link->sidecar->sink().send_frame("", pcm, Clock::now() + 100ms), SendResult::Closed);
   EXPECT_GE(sup.ipc_stats().frames_written, 1u);  // kept from the finished instance
 }
 

@@ -53,7 +53,7 @@ TEST(ProtocolFixture, TheDaemonWritesExactlyTheGoldenLines) {
     std::string line;
     const std::string type = want["type"];
     if (type == "audio_frame") {
-      append_audio_frame_line(line, want["seq"].get<uint64_t>(), decode_pcm(want["data"]));
+      append_audio_frame_line(line, "", want["seq"].get<uint64_t>(), decode_pcm(want["data"]));
     } else if (type == "ping") {
       line = ping_line(want["id"]);
     } else if (type == "flush") {

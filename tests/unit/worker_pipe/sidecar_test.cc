@@ -67,7 +67,7 @@ TEST(Sidecar, FullDuplexStress10kFramesIn10kEventsOut) {
     for (int i = 0; i < kN; ++i) {
       uint64_t seq = 0;
       const auto pcm = frame_for(i);
-      if (sc->sink().send_frame(pcm, deadline, &seq) != SendResult::Ok || seq != uint64_t(i)) {
+      if (sc->sink().send_frame("", pcm, deadline, &seq) != SendResult::Ok || seq != uint64_t(i)) {
         send_failed = true;
         return;
       }
@@ -217,8 +217,8 @@ TEST(Sidecar, WorkerExitEndsTheStreamAndTheSink) {
   ASSERT_TRUE(next_of_type(second, "ready"));
   EXPECT_TRUE(std::holds_alternative<Closed>(second.next_for(1s)));
   const std::vector<int16_t> pcm(160);
-  EXPECT_EQ(sc->sink().send_frame(pcm, Clock::now() + 1s), SendResult::Closed);
-  EXPECT_EQ(sc->sink().try_send_frame(pcm), SendResult::Closed);
+  EXPECT_EQ(sc->sink().send_frame("", pcm, Clock::now() + 1s), SendResult::Closed);
+  EXPECT_EQ(sc->sink().try_send_frame("", pcm), SendResult::Closed);
   EXPECT_EQ(sc->sink().send_ping("x"), SendResult::Closed);
   EXPECT_EQ(sc->sink().send_shutdown(), SendResult::Closed);
   auto status = w.wait_for(20s);
@@ -231,7 +231,7 @@ int fill_until_full(Sidecar& sc) {
   const auto pcm = frame_for(0);
   for (int i = 0; i < 100000; ++i) {
     const auto start = Clock::now();
-    const SendResult r = sc.sink().send_frame(pcm, start + 20ms);
+    const SendResult r = sc.sink().send_frame("", pcm, start + 20ms);
     const auto took = Clock::now() - start;
     EXPECT_LT(took, 20ms + 500ms) << "send_frame blocked past its deadline";
     if (r == SendResult::Full) return i;

@@ -43,16 +43,16 @@ TEST(Base64, HighBitsAndAllSixtyFourSymbols) {
 TEST(WireMessages, AudioFrameLineIsTheProtocolsJsonWithLittleEndianBase64) {
   const std::vector<int16_t> pcm = {1, -1, 0x1234};  // 01 00 ff ff 34 12
   std::string line;
-  append_audio_frame_line(line, 42, pcm);
+  append_audio_frame_line(line, "", 42, pcm);
   ASSERT_EQ(line.back(), '\n');
-  EXPECT_EQ(line.size(), audio_frame_line_size(42, pcm.size()));
+  EXPECT_EQ(line.size(), audio_frame_line_size("", 42, pcm.size()));
   const auto j = nlohmann::json::parse(line);
   EXPECT_EQ(j, (nlohmann::json{{"type", "audio_frame"}, {"seq", 42}, {"data", "AQD//zQS"},
                                {"sample_rate", 16000}, {"channels", 1}}));
   EXPECT_EQ(line.find('\n'), line.size() - 1);
   std::string big;
-  append_audio_frame_line(big, UINT64_MAX, std::vector<int16_t>(160));
-  EXPECT_EQ(big.size(), audio_frame_line_size(UINT64_MAX, 160));
+  append_audio_frame_line(big, "", UINT64_MAX, std::vector<int16_t>(160));
+  EXPECT_EQ(big.size(), audio_frame_line_size("", UINT64_MAX, 160));
   EXPECT_EQ(nlohmann::json::parse(big)["seq"].get<uint64_t>(), UINT64_MAX);
 }
 
@@ -79,6 +79,30 @@ TEST(WireMessages, ClassifiesWorkerLines) {
                           "{\"type\":\"ack\",\"s\":\"\xff\"}", ""}) {
     EXPECT_EQ(parse_worker_line(bad).kind, LineKind::Malformed) << bad;
   }
+}
+
+TEST(WireMessages, Protocol2NamesTheStreamOnFramesAndFlushesAndReadsItBack) {
+  const std::vector<int16_t> pcm(160, 1);
+  std::string line;
+  append_audio_frame_line(line, "rec_0123456789ab", 7, pcm);
+  EXPECT_EQ(line.size(), audio_frame_line_size("rec_0123456789ab", 7, pcm.size()));
+  const auto frame = nlohmann::json::parse(line);
+  EXPECT_EQ(frame["stream"], "rec_0123456789ab");
+  EXPECT_EQ(frame["seq"], 7);
+  line.clear();
+  append_audio_frame_line(line, "", 7, pcm);
+  EXPECT_FALSE(nlohmann::json::parse(line).contains("stream")) << "protocol 1's lines are unchanged";
+  EXPECT_EQ(nlohmann::json::parse(flush_line("rec_x")), (nlohmann::json{{"type", "flush"}, {"stream", "rec_x"}}));
+  EXPECT_EQ(flush_line(), "{\"type\":\"flush\"}\n");
+
+  const ParsedLine closed = parse_worker_line(R"({"type":"stream_closed","stream":"rec_x"})");
+  ASSERT_EQ(closed.kind, LineKind::Known);
+  EXPECT_EQ(closed.type, WorkerMessageType::StreamClosed);
+  WorkerMessage ready{WorkerMessageType::Ready, std::make_shared<const nlohmann::json>(
+                                                    parse_worker_line(R"({"type":"ready","protocol":2})").body)};
+  EXPECT_EQ(ready.protocol(), 2);
+  WorkerMessage old{WorkerMessageType::Ready, std::make_shared<const nlohmann::json>(nlohmann::json{{"type", "ready"}})};
+  EXPECT_EQ(old.protocol(), 1);
 }
 
 }  // namespace
