@@ -70,14 +70,14 @@ function onEvent(type, data, id) {
       transcript.finalText(data);
       break;
     case "recording_started":
-      transcript.recordingStarted(data.source, data.input);
+      transcript.recordingStarted(data);
       recording = true;
       $("btn-rec-stop").disabled = false;
       refreshSoon();
       break;
     case "recording_stopped":
       status.renderRecording(data);
-      transcript.recordingStopped(data.reason);
+      transcript.recordingStopped(data);
       refreshSoon();
       break;
     case "buffer_warn":

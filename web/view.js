@@ -148,13 +148,15 @@ export class StatusView {
 
 // ---- the transcript --------------------------------------------------------------------------
 
+// Several recordings may run at once: each has its heading (its divider), its finals carry its
+// id, and the partial line shows one preview per running recording (tagged when there are more).
 export class TranscriptView {
   constructor() {
     this.box = $("transcript");
     this.finals = $("finals");
     this.partial = $("partial");
-    this.partialUtterance = null;
-    this.divider = null;
+    this.partials = new Map(); // recording id -> {utterance, text}
+    this.dividers = new Map(); // recording id -> its heading, while it runs
   }
 
   // Keeps the newest text in view, unless the reader scrolled up to read.
@@ -164,58 +166,86 @@ export class TranscriptView {
     if (atBottom) this.box.scrollTop = this.box.scrollHeight;
   }
 
-  recordingStarted(source, input) {
+  recordingStarted(e) {
     this.follow(() => {
       const li = document.createElement("li");
       li.className = "divider";
-      li.textContent = `${source}${input ? " · " + input : ""} · ${new Date().toLocaleTimeString([], { hour12: false })}`;
+      li.dataset.recording = e.recording || "";
+      li.textContent = `${e.source}${e.input ? " · " + e.input : ""} · ${tag(e.recording)} · ` +
+        new Date().toLocaleTimeString([], { hour12: false });
       this.finals.append(li);
-      this.divider = li;
-      this.setPartial(null, "");
+      this.dividers.set(e.recording || "", li);
+      this.partials.delete(e.recording || "");
+      this.renderPartials();
     });
   }
 
   // The recording's heading says how it ended (its finals are all in by then).
-  recordingStopped(reason) {
-    if (!this.divider || this.divider.dataset.stopped) return;
-    this.divider.dataset.stopped = reason || "stopped";
-    this.divider.textContent += ` · ended (${reason || "stopped"})`;
-    this.setPartial(null, "");
+  recordingStopped(e) {
+    const id = e.recording || "";
+    const divider = this.dividers.get(id);
+    this.dividers.delete(id);
+    this.partials.delete(id);
+    this.renderPartials();
+    if (!divider || divider.dataset.stopped) return;
+    divider.dataset.stopped = e.reason || "stopped";
+    divider.textContent += ` · ended (${e.reason || "stopped"})`;
   }
 
   partialText(e) {
-    this.follow(() => this.setPartial(e.utterance, e.text));
+    this.follow(() => {
+      this.partials.set(e.recording || "", { utterance: e.utterance, text: e.text });
+      this.renderPartials();
+    });
   }
 
   finalText(e) {
     this.follow(() => {
       const li = document.createElement("li");
       li.className = "final";
+      li.dataset.recording = e.recording || "";
       const time = document.createElement("span");
       time.className = "when";
       time.textContent = `${fmtAudioTime(e.start_ms)}–${fmtAudioTime(e.end_ms)}`;
+      li.append(time);
+      if (this.dividers.size > 1) {
+        const who = document.createElement("span");
+        who.className = "who";
+        who.textContent = tag(e.recording);
+        li.append(who);
+      }
       const text = document.createElement("span");
       text.className = "text";
       text.textContent = e.text.trim();
-      li.append(time, text);
+      li.append(text);
       if (typeof e.latency_ms === "number") li.title = `latency ${Math.round(e.latency_ms)} ms`;
       this.finals.append(li);
       while (this.finals.children.length > 500) this.finals.firstElementChild.remove();
-      if (this.partialUtterance === e.utterance) this.setPartial(null, "");
+      const shown = this.partials.get(e.recording || "");
+      if (shown && shown.utterance === e.utterance) this.partials.delete(e.recording || "");
+      this.renderPartials();
     });
   }
 
-  setPartial(utterance, text) {
-    this.partialUtterance = utterance;
-    this.partial.textContent = text ? text.trim() : "";
+  renderPartials() {
+    const shown = [...this.partials.entries()].filter(([, p]) => p.text && p.text.trim());
+    const several = shown.length > 1;
+    const text = shown.map(([id, p]) => (several ? `${tag(id)}: ` : "") + p.text.trim()).join("\n");
+    this.partial.textContent = text;
     this.partial.classList.toggle("empty", !text);
   }
 
   clear() {
     this.finals.replaceChildren();
-    this.divider = null;
-    this.setPartial(null, "");
+    this.dividers.clear();
+    this.partials.clear();
+    this.renderPartials();
   }
+}
+
+// A recording's short name: the end of its id ("rec_…3f2a").
+function tag(id) {
+  return id ? `…${id.slice(-4)}` : "";
 }
 
 // ---- the event log ---------------------------------------------------------------------------
