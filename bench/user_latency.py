@@ -120,14 +120,15 @@ class Utterance:
         return self.last // 16
 
 
-def build_stream(n: int, seed: int, noise_rms: float) -> tuple[np.ndarray, list[Utterance]]:
+def build_stream(n: int, seed: int, noise_rms: float, first: int = 0) -> tuple[np.ndarray, list[Utterance]]:
+    """n sentences from SENTENCES[first], each followed by 1-2 s of silence (3 s after the last)."""
     rng = np.random.default_rng(seed)
     parts = [np.zeros(RATE, dtype=np.int16)]
     pos = RATE
     utts: list[Utterance] = []
     for i in range(n):
-        text = SENTENCES[i % len(SENTENCES)]
-        voice, wpm = VOICES[i % len(VOICES)], SPEEDS[(i // 2) % len(SPEEDS)]
+        text = SENTENCES[(first + i) % len(SENTENCES)]
+        voice, wpm = VOICES[(first + i) % len(VOICES)], SPEEDS[((first + i) // 2) % len(SPEEDS)]
         pcm = espeak(text, voice, wpm)
         gain = rng.uniform(0.5, 1.0)
         pcm = np.clip(pcm.astype(np.float64) * gain, -32768, 32767).astype(np.int16)
