@@ -121,6 +121,13 @@ ParsedLine parse_worker_line(std::string_view line) {
   if (body.is_discarded() || !body.is_object()) return out;
   const auto it = body.find("type");
   if (it == body.end() || !it->is_string()) return out;
+  // A stream id is a non-empty string of at most kMaxStreamIdBytes: anything else names no stream.
+  if (const auto stream = body.find("stream"); stream != body.end()) {
+    if (!stream->is_string() || stream->get_ref<const std::string&>().empty() ||
+        stream->get_ref<const std::string&>().size() > kMaxStreamIdBytes) {
+      return out;
+    }
+  }
   const auto type = worker_message_type(it->get_ref<const std::string&>());
   out.kind = type ? LineKind::Known : LineKind::Unknown;
   if (type) out.type = *type;

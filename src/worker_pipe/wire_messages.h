@@ -42,7 +42,7 @@ bool is_known_worker_type(std::string_view type);
 enum class LineKind {
   Known,      // a JSON object whose string "type" is a known worker type
   Unknown,    // a JSON object with a string "type" the sidecar does not know
-  Malformed,  // not JSON, not an object, or no string "type"
+  Malformed,  // not JSON, not an object, no string "type", or a "stream" that is no stream id
 };
 
 struct ParsedLine {

@@ -95,6 +95,10 @@ TEST(WireMessages, Protocol2NamesTheStreamOnFramesAndFlushesAndReadsItBack) {
   EXPECT_EQ(nlohmann::json::parse(flush_line("rec_x")), (nlohmann::json{{"type", "flush"}, {"stream", "rec_x"}}));
   EXPECT_EQ(flush_line(), "{\"type\":\"flush\"}\n");
 
+  for (const char* bad : {R"({"type":"ack","stream":7,"seq":1})", R"({"type":"ack","stream":"","seq":1})",
+                          R"({"type":"ack","stream":null,"seq":1})"}) {
+    EXPECT_EQ(parse_worker_line(bad).kind, LineKind::Malformed) << bad;
+  }
   const ParsedLine closed = parse_worker_line(R"({"type":"stream_closed","stream":"rec_x"})");
   ASSERT_EQ(closed.kind, LineKind::Known);
   EXPECT_EQ(closed.type, WorkerMessageType::StreamClosed);
