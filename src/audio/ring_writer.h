@@ -5,11 +5,15 @@
 // count and stops the recording (the overflow policy lives on the consumer side). push_wait()
 // is for a producer that can wait (a file read faster than real time): it waits while the ring
 // is full instead of overflowing; offer() is the same without blocking (an HTTP upload, which
-// leaves its socket unread meanwhile). Both return false once the recording is closed: stop then.
+// leaves its socket unread meanwhile) and when_room() tells such a producer when to offer again:
+// the one backpressure call, instead of a timer polling the ring. Both return false once the
+// recording is closed: stop then.
 #pragma once
 
 #include <atomic>
 #include <cstdint>
+#include <functional>
+#include <mutex>
 
 #include "audio/audio_ring.h"
 
@@ -39,7 +43,16 @@ class RingWriter {
     return true;
   }
 
-  // Ends the producer's turn: later pushes return false without counting. Any thread.
+  // A producer that waits without blocking: `wake` runs once, on the pump's thread, when the pump
+  // has taken frames or the ring was closed — at once, on this thread, when the ring has room or
+  // is closed already. Replaces a wake not yet run. Keep it short (post to your executor).
+  void when_room(std::function<void()> wake);
+  // The pump took frames, or closed the ring: runs the waiting producer's wake, if any. Cheap
+  // when nobody waits (one atomic load).
+  void room_made();
+
+  // Ends the producer's turn: later pushes return false without counting. Any thread; the
+  // pump's room_made() after it wakes a waiting producer.
   void close() noexcept { closed_.store(true, std::memory_order_release); }
   bool closed() const noexcept { return closed_.load(std::memory_order_acquire); }
 
@@ -49,6 +62,9 @@ class RingWriter {
  private:
   AudioRing& ring_;
   std::atomic<bool> closed_{false};
+  std::atomic<bool> wake_wanted_{false};
+  std::mutex wake_mu_;
+  std::function<void()> wake_;
   std::atomic<uint64_t> captured_{0};
   std::atomic<uint64_t> rejected_{0};
 };

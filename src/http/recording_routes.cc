@@ -154,6 +154,7 @@ class AudioUpload : public UploadReceiver {
   ~AudioUpload() override { source_.release_producer(); }
 
   UploadStep on_chunk(std::string_view bytes) override { return step(source_.feed(bytes)); }
+  void when_ready(std::function<void()> wake) override { source_.when_room(std::move(wake)); }
   UploadStep resume() override { return step(source_.drain()); }
 
   // A client gone mid-body still gets what it sent transcribed: the upload ends the recording

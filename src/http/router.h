@@ -43,6 +43,9 @@ class UploadReceiver {
  public:
   virtual ~UploadReceiver() = default;
   virtual UploadStep on_chunk(std::string_view bytes) = 0;
+  // After a Pause: `wake` runs once (on any thread) when resume() or end_of_body() may get
+  // further. A receiver that says Pause must say when; the default wakes at once.
+  virtual void when_ready(std::function<void()> wake) { wake(); }
   virtual UploadStep resume() { return UploadStep::Continue; }
   // The body has ended (complete or not); Pause until what it held back is passed on, then
   // finish() follows.

@@ -1,32 +1,37 @@
 #include "http/upload_feed.h"
 
-#include <chrono>
-
 #include <boost/asio/post.hpp>
 
 namespace vs {
 
-namespace {
-
-constexpr auto kUploadRetry = std::chrono::milliseconds(2);  // a paused receiver is asked again after this
-
-}  // namespace
-
 UploadFeed::UploadFeed(std::unique_ptr<UploadReceiver> receiver, std::weak_ptr<Source> source,
                        boost::asio::any_io_executor executor, const std::atomic<bool>& stopping)
-    : receiver_(std::move(receiver)), source_(std::move(source)), executor_(executor), stopping_(stopping),
-      retry_(executor) {}
+    : receiver_(std::move(receiver)), source_(std::move(source)), executor_(executor), stopping_(stopping) {}
 
 UploadStep UploadFeed::take(std::string_view bytes) { return receiver_->on_chunk(bytes); }
+
+void UploadFeed::await_receiver(std::function<void(bool cancelled)> then) {
+  waiting_ = std::move(then);
+  const uint64_t number = ++wait_number_;
+  // The source by shared_ptr keeps it, and so this feed, alive until the wake comes (the
+  // receiver's wake runs on another thread: the pump's).
+  receiver_->when_ready([this, source = source_.lock(), ex = executor_, number] {
+    boost::asio::post(ex, [this, source, number] {
+      if (number != wait_number_ || !waiting_) return;  // cancelled meanwhile
+      auto then = std::move(waiting_);
+      waiting_ = nullptr;
+      then(false);
+    });
+  });
+}
 
 // The receiver cannot take more yet: the socket stays unread (the client's writes back up) and
 // no read is pending, so no read deadline runs out meanwhile.
 void UploadFeed::pause() {
-  retry_.expires_after(kUploadRetry);
-  // The source by shared_ptr keeps it, and so this feed, alive until the wait ends.
-  retry_.async_wait([this, source = source_.lock()](boost::system::error_code ec) {
-    if (!source->live()) return;
-    if (ec || stopping_) return end(false);
+  await_receiver([this](bool cancelled) {
+    auto source = source_.lock();
+    if (!source || !source->live()) return;
+    if (cancelled || stopping_) return end(false);
     switch (receiver_->resume()) {
       case UploadStep::Continue: return source->read_more();
       case UploadStep::Pause: return pause();
@@ -43,11 +48,11 @@ void UploadFeed::end(bool complete) {
     case UploadStep::Stop: return conclude(false);
     case UploadStep::Pause: break;
   }
-  // What the receiver held back goes on as the ring makes room: ask again shortly.
-  retry_.expires_after(kUploadRetry);
-  retry_.async_wait([this, source, complete](boost::system::error_code ec) {
-    if (!source->live()) return;
-    if (ec || stopping_) return conclude(false);
+  // What the receiver held back goes on as the ring makes room.
+  await_receiver([this, complete](bool cancelled) {
+    auto source = source_.lock();
+    if (!source || !source->live()) return;
+    if (cancelled || stopping_) return conclude(false);
     end(complete);
   });
 }
@@ -73,6 +78,11 @@ void UploadFeed::abandon() {
   if (receiver_ && awaiting_answer_) receiver_->abandon();
 }
 
-void UploadFeed::cancel() { retry_.cancel(); }
+void UploadFeed::cancel() {
+  if (!waiting_) return;
+  ++wait_number_;
+  boost::asio::post(executor_, [then = std::move(waiting_), source = source_.lock()] { then(true); });
+  waiting_ = nullptr;
+}
 
 }  // namespace vs

@@ -1,8 +1,9 @@
 // UploadFeed drives one upload route's UploadReceiver for the connection its body arrives on:
 // an HTTP request body (Session) or the binary messages of an audio WebSocket
 // (WebSocketSession). Both speak the same protocol to the receiver: chunks until it says Pause
-// (then no reading, and resume() asked again every 2 ms until it says Continue), the end of the
-// body (with end_of_body() asked again until what it held back has gone on), finish() with a
+// (then no reading until the receiver's when_ready() wakes the feed, and resume() is asked
+// again), the end of the body (end_of_body() asked again, on the same wake, until what it held
+// back has gone on), finish() with a
 // Respond, and abandon() when the client leaves before the answer. The feed holds that protocol
 // once; the connection reads its bytes its own way and says what to do next through Source.
 //
@@ -19,7 +20,7 @@
 #include <string_view>
 
 #include <boost/asio/any_io_executor.hpp>
-#include <boost/asio/steady_timer.hpp>
+#include <functional>
 
 #include "http/router.h"
 
@@ -43,7 +44,8 @@ class UploadFeed {
 
   // Hands the receiver the next bytes; the caller acts on its step.
   UploadStep take(std::string_view bytes);
-  // The receiver said Pause: asks it again shortly, and then reads on, pauses again or ends.
+  // The receiver said Pause: asks it again once it says it may get further, and then reads on,
+  // pauses again or ends.
   void pause();
   // The body has ended (complete) or reading stopped early: drains the receiver and finishes it.
   void end(bool complete);
@@ -57,12 +59,18 @@ class UploadFeed {
 
  private:
   void conclude(bool complete);
+  // Runs `then` on the connection's executor once the receiver says it may get further (or the
+  // connection was cancelled): never a timer polling it.
+  void await_receiver(std::function<void(bool cancelled)> then);
 
   std::unique_ptr<UploadReceiver> receiver_;
   std::weak_ptr<Source> source_;
   const boost::asio::any_io_executor executor_;
   const std::atomic<bool>& stopping_;
-  boost::asio::steady_timer retry_;
+  // The one wait for the receiver (empty when none); a wake that comes after cancel() finds its
+  // number stale and does nothing.
+  std::function<void(bool cancelled)> waiting_;
+  uint64_t wait_number_ = 0;
   bool awaiting_answer_ = false;  // the receiver has finished the body; its answer is to come
 };
 

@@ -77,4 +77,9 @@ StreamSource::Fed StreamSource::finish() {
   return Fed::Ended;
 }
 
+void StreamSource::when_room(std::function<void()> wake) {
+  if (!out_) return wake();  // not started: nothing to wait for
+  out_->when_room(std::move(wake));
+}
+
 }  // namespace vs

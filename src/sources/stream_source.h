@@ -3,7 +3,8 @@
 // thread. A live stream (the default) goes into the ring like a microphone's: never waiting, so
 // a worker that stops taking audio trips the overflow stop instead of stalling the sender. A
 // waiting stream (a recorded file uploaded as fast as the network goes) keeps what does not fit
-// and says Full: its receiver stops reading and calls drain() until it says Accepted. A live
+// and says Full: its receiver stops reading, asks when_room() to be woken, and calls drain()
+// then, until it says Accepted. A live
 // stream does the same with one large piece (a second of audio or more: a WebSocket message may
 // carry many), which would otherwise overflow a ring that has room for the usual small pieces.
 //
@@ -42,6 +43,9 @@ class StreamSource : public AudioSource {
   Fed feed(std::string_view bytes);
   // Waiting streams: pushes held-back frames that now fit.
   Fed drain();
+  // After Full: `wake` runs once the ring may take the held-back frames (or the recording
+  // ended), on the pump's thread — then call drain() (or finish()) again. RingWriter::when_room.
+  void when_room(std::function<void()> wake);
   // The input ended: pads the last frame and ends the recording (end_of_stream). Never waits:
   // Full while a waiting stream still holds frames the ring has no room for — call it again
   // once it may have (it goes on where it stopped); Ended once the input has ended.

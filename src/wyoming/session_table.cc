@@ -145,7 +145,7 @@ struct Step {
     switch (e.fed) {
       case Fed::Full:
         s.ring_full = true;  // reading pauses: the client's audio waits in its socket
-        return act(wact::ArmRetry{now + policy.full_retry});
+        return act(wact::AwaitRoom{});
       case Fed::Ended:
         s.source_ended = true;  // the recording stopped; its reason comes with TranscriptDone
         s.ring_full = false;
@@ -161,6 +161,9 @@ struct Step {
 
   void on(const wev::RetryDue&) {
     if (s.phase == Phase::Queued) return act(wact::StartRecording{});
+  }
+
+  void on(const wev::RoomMade&) {
     if (s.phase == Phase::Recording && s.ring_full) return act(wact::Drain{});
     if (s.phase == Phase::Finishing && s.ring_full) return act(wact::Finish{});  // finish() goes on where it stopped
   }

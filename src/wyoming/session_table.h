@@ -40,7 +40,6 @@ struct SessionPolicy {
   size_t max_outbound = 4 * 1024 * 1024;  // queued past this: the client reads nothing; close
   size_t max_pong_text = 1024;          // a longer ping text is not echoed
   std::chrono::milliseconds busy_retry{100};   // an HTTP recording holds the recorder: look again
-  std::chrono::milliseconds full_retry{2};     // the ring was full: offer the held audio again
   std::chrono::milliseconds linger{1000};      // after an error, how long the client gets to close
 };
 
@@ -78,11 +77,12 @@ struct Written { size_t bytes; };                      // the oldest queued even
 struct PeerGone {};                                    // EOF, a reset, a failed read or write
 struct Tick { bool turn_granted = false; size_t ahead = 0; };  // the watchdog: deadline() has come (ticket facts)
 struct RetryDue {};                                    // act::ArmRetry's time has come
+struct RoomMade {};                                    // act::AwaitRoom: the ring may take the held audio
 struct BusClosed {};                                   // the daemon is shutting down
 }  // namespace wev
 using SessionEvent = std::variant<wev::Started, wev::Input, wev::Received, wev::Malformed, wev::TurnGranted, wev::RecordingStarted,
                                   wev::RecordingBusy, wev::RecordingRefused, wev::FeedResult, wev::TranscriptDone,
-                                  wev::Queued, wev::Written, wev::PeerGone, wev::Tick, wev::RetryDue, wev::BusClosed>;
+                                  wev::Queued, wev::Written, wev::PeerGone, wev::Tick, wev::RetryDue, wev::RoomMade, wev::BusClosed>;
 
 // ---- actions ----------------------------------------------------------------------------------
 namespace wact {
@@ -100,6 +100,7 @@ struct Drain {};                      // offer the held audio again; answer with
 struct StopRecording { std::string reason; };  // request_stop (first reason wins) and let it go
 struct ReleaseTurn {};                // the session's part of the turn: the next connection may begin
 struct ArmRetry { Clock::time_point at; };
+struct AwaitRoom {};                  // the ring was full: RoomMade once the pump took frames (or it ended)
 struct ShutdownSend {};               // the error is out: stop sending, discard input
 struct Close {};                      // close the socket, leave the registry
 enum class Level { Debug, Info, Warn };
@@ -108,7 +109,7 @@ struct Log { Level level; std::string text; };
 using SessionAction = std::variant<wact::SendInfo, wact::SendPong, wact::SendError, wact::SendTranscript,
                                    wact::SetFormat, wact::JoinQueue, wact::LeaveQueue, wact::StartRecording,
                                    wact::Feed, wact::Finish, wact::Drain, wact::StopRecording, wact::ReleaseTurn,
-                                   wact::ArmRetry, wact::ShutdownSend, wact::Close, wact::Log>;
+                                   wact::ArmRetry, wact::AwaitRoom, wact::ShutdownSend, wact::Close, wact::Log>;
 
 struct SessionStep {
   SessionState state;

@@ -169,6 +169,8 @@ void WyomingSession::carry_out(const wyoming::SessionAction& action) {
           turn_.reset();
         } else if constexpr (std::is_same_v<A, wact::ArmRetry>) {
           arm_retry(a.at);
+        } else if constexpr (std::is_same_v<A, wact::AwaitRoom>) {
+          await_room();
         } else if constexpr (std::is_same_v<A, wact::ShutdownSend>) {
           boost::system::error_code ignored;
           socket_.shutdown(Protocol::socket::shutdown_send, ignored);
@@ -388,6 +390,17 @@ void WyomingSession::arm_watchdog() {
     self->watchdog_at_.reset();
     const bool granted = self->ticket_ && self->ticket_->admitted();
     self->dispatch(wev::Tick{granted, self->ticket_ ? self->ticket_->ahead() : 0});
+  });
+}
+
+// The pump's thread runs the wake: it only posts the event to this session's thread.
+void WyomingSession::await_room() {
+  if (!source_) return pending_.push_back(wev::RoomMade{});
+  std::weak_ptr<WyomingShared> shared = shared_;
+  source_->when_room([weak = weak_from_this(), shared, ex = executor_] {
+    if (auto s = shared.lock()) s->post(ex, [weak] {
+        if (auto self = weak.lock()) self->dispatch(wev::RoomMade{});
+      });
   });
 }
 

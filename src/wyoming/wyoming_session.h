@@ -83,6 +83,7 @@ class WyomingSession : public std::enable_shared_from_this<WyomingSession> {
   // timers
   void arm_watchdog();
   void arm_retry(Clock::time_point at);
+  void await_room();
 
   Protocol::socket socket_;
   std::shared_ptr<WyomingShared> shared_;
@@ -104,7 +105,7 @@ class WyomingSession : public std::enable_shared_from_this<WyomingSession> {
 
   boost::asio::steady_timer watchdog_;  // deadline(state_): a Tick
   std::optional<Clock::time_point> watchdog_at_;
-  boost::asio::steady_timer retry_;     // act::ArmRetry: a RetryDue
+  boost::asio::steady_timer retry_;     // act::ArmRetry: a RetryDue (waiting for a busy recorder)
 
   std::unique_ptr<AdmissionQueue::Ticket> ticket_;  // waiting in the recorder's admission queue
   // The slot while transcribing: held by the recording until it has finished and by this session

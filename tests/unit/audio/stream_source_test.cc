@@ -44,6 +44,35 @@ TEST(StreamSource, AWaitingStreamFinishesWithoutWaitingAndLosesNothing) {
   EXPECT_EQ(ended, 1);
 }
 
+// The one backpressure call: a held-back stream is woken when the pump makes room (or the
+// recording closes), never by polling.
+TEST(StreamSource, AFullStreamIsWokenWhenThePumpMakesRoomOrTheRingCloses) {
+  AudioRing ring(2);
+  RingWriter writer(ring);
+  StreamSource source(/*waits=*/true);
+  source.start(writer, [](const SourceEnd&) {});
+  ASSERT_EQ(source.feed(frames_of_bytes(3)), StreamSource::Fed::Full);
+  int woken = 0;
+  source.when_room([&] { ++woken; });
+  writer.room_made();  // the pump looked, but took nothing: still full... and it says so anyway
+  EXPECT_EQ(woken, 1) << "room_made() is the pump's word that it took frames";
+  source.when_room([&] { ++woken; });
+  EXPECT_EQ(woken, 1) << "full: nothing to wake for yet";
+  ring.pop();
+  writer.room_made();
+  EXPECT_EQ(woken, 2);
+  EXPECT_EQ(source.drain(), StreamSource::Fed::Accepted);
+  writer.room_made();
+  EXPECT_EQ(woken, 2) << "a wake runs once";
+  ASSERT_EQ(source.feed(frames_of_bytes(1)), StreamSource::Fed::Full);
+  source.when_room([&] { ++woken; });
+  writer.close();
+  writer.room_made();
+  EXPECT_EQ(woken, 3) << "a closed recording wakes its producer too";
+  source.when_room([&] { ++woken; });
+  EXPECT_EQ(woken, 4) << "closed already: at once";
+}
+
 // Issue 16, S12: one WebSocket message may carry more audio than the ring holds.
 TEST(StreamSource, ALiveStreamHoldsBackALargePieceInsteadOfOverflowing) {
   AudioRing ring(4);

@@ -180,14 +180,13 @@ TEST_F(SessionTable, ASilentClientMidTranscriptionLosesItsTurn) {
 TEST_F(SessionTable, AFullRingPausesReadingWithoutTheReadTimeout) {
   begin_recording();
   const auto full = feed(wev::FeedResult{Fed::Full});
-  const auto* retry = find<wact::ArmRetry>(full);
-  ASSERT_TRUE(retry);
-  EXPECT_EQ(retry->at, now + policy.full_retry);
+  EXPECT_TRUE(has<wact::AwaitRoom>(full)) << "woken when the pump makes room, not polled";
+  EXPECT_FALSE(has<wact::ArmRetry>(full));
   EXPECT_FALSE(reads(state));
   EXPECT_FALSE(deadline(state, policy));
   now += 10 * policy.read_timeout;
   EXPECT_FALSE(has<wact::SendError>(feed(wev::Tick{})));
-  EXPECT_TRUE(has<wact::Drain>(feed(wev::RetryDue{})));
+  EXPECT_TRUE(has<wact::Drain>(feed(wev::RoomMade{})));
   feed(wev::FeedResult{Fed::Accepted});
   EXPECT_TRUE(reads(state));
   EXPECT_EQ(deadline(state, policy), now + policy.read_timeout) << "the silence counts from when we listen again";
@@ -196,8 +195,8 @@ TEST_F(SessionTable, AFullRingPausesReadingWithoutTheReadTimeout) {
 TEST_F(SessionTable, TheEndOfTheStreamWaitsForRoomInTheRing) {
   begin_recording();
   EXPECT_TRUE(has<wact::Finish>(received(Kind::AudioStop)));
-  EXPECT_TRUE(has<wact::ArmRetry>(feed(wev::FeedResult{Fed::Full})));
-  EXPECT_TRUE(has<wact::Finish>(feed(wev::RetryDue{})));
+  EXPECT_TRUE(has<wact::AwaitRoom>(feed(wev::FeedResult{Fed::Full})));
+  EXPECT_TRUE(has<wact::Finish>(feed(wev::RoomMade{})));
   feed(wev::FeedResult{Fed::Ended});
   EXPECT_EQ(state.phase, Phase::Finishing);
   EXPECT_FALSE(reads(state));
