@@ -2,8 +2,18 @@
 
 from __future__ import annotations
 
+import queue
+import threading
+import time
+
 import numpy as np
 
+from voice_worker.acks import AckHub
+from voice_worker.pipeline import STOP, Job, SttStage
+from voice_worker.stats import Stats
+from voice_worker.streams import StreamRef
+from voice_worker.stt import Transcript
+from voice_worker.stt_watchdog import SttWatchdog
 from voice_worker.scheduler import CloseStream, RunJob, RunStop, SttScheduler
 from voice_worker.segmenter import SpeechAudio, SpeechEnded, SpeechPaused, SpeechStarted
 
@@ -82,3 +92,44 @@ def test_nothing_runnable_is_none_and_empty_lanes_are_forgotten() -> None:
         s.push(key, CloseStream())
     _drain(s)
     assert s.pending() == 0 and not s._lanes  # closed streams leave nothing behind
+
+
+class _Calls:
+    """An engine that records (final, samples) per call, and an output that keeps events."""
+
+    name = "calls"
+    model = "none"
+
+    def __init__(self) -> None:
+        self.calls: list[tuple[bool, int]] = []
+        self.events: list[dict] = []
+
+    def transcribe(self, audio: np.ndarray, *, final: bool) -> Transcript | None:
+        self.calls.append((final, len(audio)))
+        return Transcript(f"{len(audio)}", 0.9)
+
+    def emit(self, event: dict) -> None:
+        self.events.append(event)
+
+
+def test_the_stt_stage_decodes_a_final_of_one_stream_before_a_due_partial_of_another() -> None:
+    a, b = StreamRef(1, "a"), StreamRef(2, "b")
+    fake = _Calls()
+    jobs: queue.Queue = queue.Queue()
+    stage = SttStage(fake, jobs, fake, AckHub(fake), Stats(), 6.0, 1.0, SttWatchdog())  # type: ignore[arg-type]
+    second, half = np.zeros(16000, dtype=np.int16), np.zeros(8000, dtype=np.int16)
+    for job in (Job(a, SpeechStarted(1, 0, 0)), Job(a, SpeechAudio(1, second, 16000, 0.0)),  # a's partial is due
+                Job(b, SpeechStarted(1, 0, 0)), Job(b, SpeechAudio(1, half, 8000, 0.0)),
+                Job(b, SpeechEnded(1, 8000, 0.0)), Job(b, CloseStream())):
+        jobs.put(job)
+    stt = threading.Thread(target=stage.run, daemon=True)
+    stt.start()
+    deadline = time.monotonic() + 10
+    while len(fake.calls) < 2 and time.monotonic() < deadline:
+        time.sleep(0.01)
+    jobs.put(STOP)
+    stt.join(10)
+    assert fake.calls == [(True, 8000), (False, 16000)]  # b's final first, then a's partial
+    kinds = [(e["type"], e.get("stream")) for e in fake.events if e["type"] != "ack"]
+    assert kinds == [("final_text", "b"), ("stream_closed", "b"), ("partial_text", "a")]
+    assert len(stage.streams) == 1  # b is forgotten, a is still open

@@ -140,7 +140,7 @@ class Reader:
     def _flushed(self, name: str) -> StreamRef:
         """The stream a flush ends. A named one is forgotten here: its next frame opens a new one."""
         if not name:
-            return self._streams.get(name, (DEFAULT, None))[0]
+            return DEFAULT  # kept: v1 numbers on across flushes
         entry = self._streams.pop(name, None)
         if entry is not None:
             return entry[0]
