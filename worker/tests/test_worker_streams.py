@@ -80,6 +80,7 @@ def test_interleaved_streams_get_only_their_own_words_acks_and_utterance_numbers
     assert all(events.index(e) <= i_closed for e in of(events, "a"))  # stream_closed is its last
     assert any(events.index(e) > i_closed for e in of(events, "b", "final_text"))
     assert len([e for e in events if e["type"] == "stream_closed"]) == 2  # none for the default stream
+    assert all(e.get("stream", "x") != "" for e in events)  # the default stream's events are v1 lines
     longest = max(len(f) for f in frames.values())
     assert [e["id"] for e in events if e["type"] == "pong"] == [f"p{i}" for i in range(49, longest, 50)]
     assert not [e for e in events if e["type"] == "error"]
@@ -100,6 +101,22 @@ def test_seq_counts_per_stream_and_starts_again_after_stream_closed(echo_worker:
     after = w.events(since=mark)
     assert of(after, "x", "ack")[-1] == {"type": "ack", "stream": "x", "seq": 9, "received": 10}
     assert of(events, "y", "ack")[-1] == {"type": "ack", "stream": "y", "seq": 29, "received": 30}
+
+
+def test_shutdown_finishes_and_closes_every_open_stream() -> None:
+    speech = concat([silence(0.2), espeak("Good morning everyone")])  # still speaking at shutdown
+    with Worker("--engine", "echo") as w:
+        w.send_raw(b"".join(frame_line(s, i, f) for i, f in enumerate(frames_of(speech)) for s in ("p", "q", "")))
+        w.send({"type": "shutdown"})
+        assert w.wait_exit(20) == 0
+        events = w.events()
+    for name in ("p", "q", ""):
+        assert [e["utterance"] for e in of(events, name, "final_text")] == [1], name
+        assert of(events, name, "ack")[-1]["seq"] == len(frames_of(speech)) - 1
+    closed = [e for e in events if e["type"] == "stream_closed"]
+    assert sorted(e["stream"] for e in closed) == ["p", "q"]
+    for e in closed:  # each after its stream's final and last ack
+        assert events.index(e) > max(events.index(x) for x in of(events, e["stream"]) if x is not e)
 
 
 def test_a_bad_stream_id_is_a_recoverable_error_and_the_worker_goes_on(echo_worker: Worker) -> None:

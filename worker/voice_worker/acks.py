@@ -140,10 +140,12 @@ class AckHub:
 
     def close(self, ref: StreamRef) -> None:
         """Last ack and stream_closed for the stream, and forget it."""
-        tracker = self.tracker(ref)  # a stream flushed before any frame still gets its stream_closed
-        tracker.close()
+        # Forgotten before stream_closed is out: the sidecar may open its next stream on seeing it.
         with self._lock:
-            self._trackers.pop(ref.key, None)
+            tracker = self._trackers.pop(ref.key, None)
+        if tracker is None:  # flushed before any frame: still gets its stream_closed
+            tracker = AckTracker(self._output, self._clock, ref.name)
+        tracker.close()
 
     def __len__(self) -> int:
         with self._lock:
