@@ -145,11 +145,9 @@ def test_the_reader_accepts_the_valid_lines_and_reports_each_invalid_one(version
     assert [(i.shutdown, i.stream.name if not i.shutdown else None) for i in ends] == \
         [(line["type"] == "shutdown", line.get("stream", "") if line["type"] == "flush" else None)
          for line in valid if line["type"] in ("flush", "shutdown")]
-    # A flushed stream's next frame is a new stream (its own state, seq from 0 again).
     refs: dict[StreamRef, int] = {}
     for i in frames:
         refs[i.stream] = refs.get(i.stream, 0) + 1
-    assert len(refs) == len({(i.stream.name, i.stream.key) for i in frames})
     # Each stream's ack: "received" counts exactly its audio_frame lines the reader accepted.
     for ref, count in refs.items():
         mark = len(buf.getvalue().splitlines())
@@ -157,7 +155,7 @@ def test_the_reader_accepts_the_valid_lines_and_reports_each_invalid_one(version
         ack = json.loads(buf.getvalue().splitlines()[mark])
         assert ack == protocol.ack(-1, count, ref.name)
     assert stats.frames == len(frames)
-    if version == 2:
+    if version == 2:  # a flushed stream's next frame is a new stream (its own state, seq from 0 again)
         assert len({i.stream.key for i in frames if i.stream.name == "kitchen"}) == 2
 
 
