@@ -7,6 +7,7 @@ import json
 from typing import Any
 
 import numpy as np
+import pytest
 
 from conftest import MORE_SENTENCES, SENTENCES
 from worker_harness import FRAME, RATE, Worker, concat, espeak, norm_words, silence, wer
@@ -33,6 +34,7 @@ def of(events: list[dict[str, Any]], stream: str, kind: str | None = None) -> li
     return [e for e in events if e.get("stream", "") == stream and (kind is None or e["type"] == kind)]
 
 
+@pytest.mark.real_model
 def test_interleaved_streams_get_only_their_own_words_acks_and_utterance_numbers() -> None:
     """Streams a and b and the default stream (v1 lines) interleaved frame by frame. a is
     flushed while b and the default stream go on; each gets exactly its own transcript."""
