@@ -271,10 +271,6 @@ class SttStage:
         self._publish_lock = threading.Lock()
         self._ended_through: dict[int, int] = {}  # stream key -> last utterance ended
 
-    @property
-    def partials_skipped(self) -> int:
-        return self._sched.partials_skipped
-
     def publish_speech_end(self, utterance: int, event: Event, stream: StreamRef = DEFAULT) -> None:
         """Called by the VAD thread: marks the utterance ended and writes its speech_end."""
         with self._publish_lock:
