@@ -37,18 +37,22 @@ def audio_for(i: int) -> np.ndarray:
 
 def run(n: int) -> dict:
     streams = {f"s{i}": frames_of(audio_for(i)) for i in range(n)}
+    pings: dict[str, float] = {}
     with Worker() as w:
         t0 = time.monotonic()
         for i in range(max(map(len, streams.values()))):
             while time.monotonic() < t0 + i * 0.01:  # real time: one 10 ms frame per stream
                 time.sleep(0.002)
             w.send_raw(b"".join(frame_line(s, i, f[i]) for s, f in streams.items() if i < len(f)))
+            if i % 50 == 0:
+                pings[f"p{i}"] = w.ping(f"p{i}")
         w.send_raw(b"".join(flush_line(s) for s in streams))
         for s in streams:
             w.wait_for(lambda e, s=s: e == {"type": "stream_closed", "stream": s}, 120)
         w.send({"type": "shutdown"})
         w.wait_exit(60)
         stats, events = w.stats(), w.events()
+        pong_ms = [(s.t - pings[s.event["id"]]) * 1000 for s in w.seen if s.type == "pong"]
     finals = [e for e in events if e["type"] == "final_text" and e["text"]]
     latency = [e["latency_ms"] for e in finals]
     errors = [wer(" ".join(script(i)), " ".join(e["text"] for e in finals if e["stream"] == f"s{i}"))
@@ -56,7 +60,7 @@ def run(n: int) -> dict:
     return {"streams": n, "finals": len(finals), "final_latency_ms_p50": round(percentile(latency, 50)),
             "p95": round(percentile(latency, 95)), "max": max(latency), "partials": stats["partials"],
             "partials_skipped": stats["partials_skipped_behind"], "stt_load": stats["stt_load"],
-            "mean_wer": round(sum(errors) / n, 3)}
+            "mean_wer": round(sum(errors) / n, 3), "pong_ms_max": round(max(pong_ms), 1)}
 
 
 if __name__ == "__main__":

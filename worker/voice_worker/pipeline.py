@@ -27,7 +27,7 @@ VAD classifier, rechunker and segmenter here, its own utterance and speculation 
 stage, and its own AckTracker; the STT scheduler interleaves their jobs, finals first.
 
 The STT queue holds 100 batches of 100 ms (10 s of speech), and the scheduler takes at most as
-many more from it (streams waiting behind a final). When the queue is full the VAD thread
+many more per open stream from it (streams waiting behind a final). When the queue is full the VAD thread
 blocks, the ingest queue fills, and the reader's 5 s put timeout reports the stall: a hung
 model is detected, never hidden by unbounded buffering. A model that hangs while no audio backs
 up (during silence, at shutdown) is caught by the clock instead (stt_watchdog.py).
@@ -298,9 +298,10 @@ class SttStage:
             self._stats.partials_skipped_behind = self._sched.partials_skipped
 
     def _take_jobs(self, block: bool) -> None:
-        """Moves queued jobs into the scheduler; at most STT_QUEUE_BATCHES wait there, so a slow
-        model still backs up into the bounded queue (and the reader's stall detection)."""
-        while self._sched.pending() < STT_QUEUE_BATCHES:
+        """Moves queued jobs into the scheduler; at most STT_QUEUE_BATCHES per open stream wait
+        there (10 s of speech each, as for one stream), so a slow model still backs up into the
+        bounded queue (and the reader's stall detection) whatever the number of streams."""
+        while self._sched.pending() < STT_QUEUE_BATCHES * max(1, len(self.streams)):
             try:
                 item = self._jobs.get() if block else self._jobs.get_nowait()
             except queue.Empty:
