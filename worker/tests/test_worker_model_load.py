@@ -25,7 +25,7 @@ def _fails_to_load(w: Worker) -> dict:
 @pytest.mark.real_model
 def test_default_engine_is_faster_whisper_with_the_shipped_tiny_en() -> None:
     with Worker() as w:  # no flags, no env: what the daemon gets by default
-        assert w.ready == {"type": "ready", "protocol": 1, "engine": "faster-whisper",
+        assert w.ready == {"type": "ready", "protocol": 2, "engine": "faster-whisper",
                            "model": "tiny.en", "sample_rate": 16000}
         spawn_to_ready = w.t_ready - w.t_spawn
         w.send({"type": "shutdown"})

@@ -13,7 +13,7 @@ MAX_LINE = 1 << 20
 
 
 def test_ready_is_the_first_line(echo_worker: Worker) -> None:
-    assert echo_worker.seen[0].event == {"type": "ready", "protocol": 1, "engine": "echo",
+    assert echo_worker.seen[0].event == {"type": "ready", "protocol": 2, "engine": "echo",
                                          "model": "none", "sample_rate": 16000}
 
 

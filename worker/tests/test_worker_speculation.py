@@ -11,11 +11,12 @@ from typing import Any
 
 import numpy as np
 
-from voice_worker.acks import AckTracker
+from voice_worker.acks import AckHub
 from voice_worker.pipeline import STOP, SttStage
 from voice_worker.segmenter import (NoSpeech, Segmenter, SegmenterConfig, SpeechAudio, SpeechEnded, SpeechPaused,
                                     SpeechStarted)
 from voice_worker.stats import Stats
+from voice_worker.streams import DEFAULT
 from voice_worker.stt import FasterWhisperEngine, Transcript
 from voice_worker.stt_watchdog import SttWatchdog
 from voice_worker.vad import FRAME_SAMPLES, Chunk
@@ -116,15 +117,19 @@ class NeverBehind(queue.Queue):
     def empty(self) -> bool:
         return True
 
+    def get_nowait(self) -> Any:
+        raise queue.Empty  # the stage sees one job at a time, as they arrive
+
 
 def _run(jobs: list, void: bool = False) -> tuple[Out, CountingEngine, Stats]:
     out, engine, stats = Out(), CountingEngine(), Stats()
     q: queue.Queue = NeverBehind()
-    acks = AckTracker(out)  # type: ignore[arg-type]
+    hub = AckHub(out)  # type: ignore[arg-type]
+    acks = hub.tracker(DEFAULT)
     acks.utterance_opened(1, 0)
     acks.set_vad_floor(1000)
-    stage = SttStage(engine, q, out, acks, stats, 6.0, 1.0, SttWatchdog(),  # type: ignore[arg-type]
-                     speculation_void=lambda utterance, sample: void)
+    stage = SttStage(engine, q, out, hub, stats, 6.0, 1.0, SttWatchdog(),  # type: ignore[arg-type]
+                     speculation_void=lambda key, utterance, sample: void)
     for job in jobs + [STOP]:
         q.put(job)
     stage.run()

@@ -9,7 +9,7 @@ from typing import Any, Callable
 import numpy as np
 
 from voice_worker import protocol
-from voice_worker.acks import AckTracker
+from voice_worker.acks import AckHub
 from voice_worker.pipeline import STOP, SttStage
 from voice_worker.segmenter import SpeechAudio, SpeechEnded, SpeechStarted
 from voice_worker.stats import Stats
@@ -48,7 +48,7 @@ class ScriptedEngine:
 
 def _stage(engine: ScriptedEngine, out: RecordingOutput) -> tuple[SttStage, queue.Queue]:
     jobs: queue.Queue = queue.Queue()
-    acks = AckTracker(out)  # type: ignore[arg-type]
+    acks = AckHub(out)  # type: ignore[arg-type]
     stage = SttStage(engine, jobs, out, acks, Stats(), partial_window_s=6.0, partial_every_s=1.0,  # type: ignore[arg-type]
                      watchdog=SttWatchdog())
     return stage, jobs

@@ -9,6 +9,9 @@ goes out at least every ACK_INTERVAL_S while frames arrive, even when the VAD th
 on a full STT queue. When nothing is consumed yet (speech from the very first frame, held until
 its final) the ack says seq -1: vacuously true, never a claim on a frame still held. Acks never
 go backwards.
+
+Protocol v2: one AckTracker per stream (its own watermark and "received"), all kept by one
+AckHub, whose single heartbeat thread serves every stream.
 """
 
 from __future__ import annotations
@@ -20,6 +23,7 @@ from typing import Callable
 
 from . import protocol
 from .output import Output
+from .streams import StreamRef
 
 # DESIGN.md §3 wants an ack at least every 200 ms while audio flows; half that leaves slack for
 # scheduling jitter on a loaded machine.
@@ -30,9 +34,11 @@ AUDIO_FLOWING_S = 1.0
 
 
 class AckTracker:
-    def __init__(self, output: Output, clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(self, output: Output, clock: Callable[[], float] = time.monotonic, stream: str = "") -> None:
         self._output = output
         self._clock = clock
+        self._stream = stream
+        self._closed = False
         self._lock = threading.Lock()
         self._vad_floor = 0  # lowest seq the VAD stage still holds, or the next seq it expects
         self._open: OrderedDict[int, int] = OrderedDict()  # utterance -> its first seq
@@ -52,13 +58,6 @@ class AckTracker:
             flowing = self._clock() - self._audio_at <= AUDIO_FLOWING_S
         if flowing:
             self.maybe_ack()
-
-    def run_heartbeat(self) -> None:
-        """Thread body: never returns (a daemon thread)."""
-        while True:
-            # Half the interval, so a due ack is at most ~50 ms late on an idle scheduler.
-            time.sleep(ACK_INTERVAL_S / 2)
-            self.heartbeat_once()
 
     def utterance_opened(self, utterance: int, first_seq: int) -> None:
         with self._lock:
@@ -88,6 +87,8 @@ class AckTracker:
         The heartbeat may say -1 (nothing consumed yet); a forced ack only reports progress.
         """
         with self._lock:
+            if self._closed:
+                return
             seq = self._watermark_locked()
             now = self._clock()
             if force:
@@ -97,4 +98,71 @@ class AckTracker:
                 return
             self._sent, self._sent_at = seq, now
             # Under the lock so acks leave in increasing order whichever thread sends them.
-            self._output.emit(protocol.ack(seq, self._received))
+            self._output.emit(protocol.ack(seq, self._received, self._stream))
+
+    def close(self) -> None:
+        """The stream's flush is done: a last ack if it is new, then stream_closed, then silence.
+
+        One step under the lock, so the heartbeat can never slip an ack in after stream_closed.
+        """
+        self.maybe_ack(force=True)
+        with self._lock:
+            if self._closed:
+                return
+            self._closed = True
+            self._output.emit(protocol.stream_closed(self._stream))
+
+
+class AckHub:
+    """The AckTracker of every open stream, and the one heartbeat thread that serves them all.
+
+    Trackers are created by whichever thread first needs one (usually the reader, on a stream's
+    first frame) and dropped when the STT thread closes the stream.
+    """
+
+    def __init__(self, output: Output, clock: Callable[[], float] = time.monotonic) -> None:
+        self._output = output
+        self._clock = clock
+        self._lock = threading.Lock()
+        self._trackers: dict[int, AckTracker] = {}
+        self.peak = 0
+
+    def tracker(self, ref: StreamRef) -> AckTracker:
+        with self._lock:
+            tracker = self._trackers.get(ref.key)
+            if tracker is None:
+                tracker = self._trackers[ref.key] = AckTracker(self._output, self._clock, ref.name)
+                self.peak = max(self.peak, len(self._trackers))
+            return tracker
+
+    def audio_received(self, ref: StreamRef) -> None:
+        self.tracker(ref).audio_received()
+
+    def close(self, ref: StreamRef) -> None:
+        """Last ack and stream_closed for the stream, and forget it."""
+        # Forgotten before stream_closed is out: the sidecar may open its next stream on seeing it.
+        with self._lock:
+            tracker = self._trackers.pop(ref.key, None)
+        if tracker is None:  # flushed before any frame: still gets its stream_closed
+            tracker = AckTracker(self._output, self._clock, ref.name)
+        tracker.close()
+
+    def __len__(self) -> int:
+        with self._lock:
+            return len(self._trackers)
+
+    def _snapshot(self) -> list[AckTracker]:
+        with self._lock:
+            return list(self._trackers.values())
+
+    def maybe_ack_all(self, *, force: bool = False) -> None:
+        for tracker in self._snapshot():
+            tracker.maybe_ack(force=force)
+
+    def run_heartbeat(self) -> None:
+        """Thread body: never returns (a daemon thread)."""
+        while True:
+            # Half the interval, so a due ack is at most ~50 ms late on an idle scheduler.
+            time.sleep(ACK_INTERVAL_S / 2)
+            for tracker in self._snapshot():
+                tracker.heartbeat_once()

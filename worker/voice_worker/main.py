@@ -9,16 +9,16 @@ import queue
 import sys
 import threading
 import time
-from typing import Callable, NoReturn, Sequence
+from typing import Any, Callable, NoReturn, Sequence
 
 from . import protocol
-from .acks import AckTracker
+from .acks import AckHub
 from .config import Config, parse_config
 from .output import Output
 from .pipeline import STT_QUEUE_BATCHES, SttStage, VadStage
 from .protocol import ErrorCode, ExitCode
 from .reader import INGEST_QUEUE_FRAMES, Reader
-from .segmenter import Segmenter, SegmenterConfig
+from .segmenter import SegmenterConfig
 from .stats import Stats
 from .stt import Engine, ModelLoadError, load_engine
 from .stt_watchdog import SttWatchdog
@@ -53,15 +53,20 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     ingest: queue.Queue = queue.Queue(maxsize=INGEST_QUEUE_FRAMES)
     jobs: queue.Queue = queue.Queue(maxsize=STT_QUEUE_BATCHES)
-    acks = AckTracker(output)
+    acks = AckHub(output)
     watchdog = SttWatchdog(cfg.stt_timeout_s)
-    segmenter = Segmenter(SegmenterConfig(), speech_pending=acks.speech_pending)
+    vad: VadStage
     stt = SttStage(engine, jobs, output, acks, stats, cfg.partial_window_s, cfg.partial_every_s, watchdog,
                    timing=cfg.timing, first_partial_s=cfg.first_partial_s,
-                   speculation_void=segmenter.speculation_void)
-    vad = VadStage(ingest, jobs, output, acks, SpeechClassifier(cfg.vad_aggressiveness), segmenter, stats,
-                   stt.publish_speech_end)
+                   speculation_void=lambda key, utterance, sample: vad.speculation_void(key, utterance, sample))
+    vad = VadStage(ingest, jobs, output, acks, lambda: SpeechClassifier(cfg.vad_aggressiveness),
+                   SegmenterConfig(), stats, stt.publish_speech_end)
     reader = Reader(sys.stdin.buffer, output, ingest, stats, die, on_audio=acks.audio_received)
+
+    def streams() -> dict[str, tuple[int, int]]:
+        """Per thread: (streams whose state it holds now, most it held at once)."""
+        return {"reader": (reader.open_streams, reader.peak_streams), "vad": (len(vad.streams), vad.streams.peak),
+                "stt": (len(stt.streams), stt.streams.peak), "acks": (len(acks), acks.peak)}
 
     # Daemon threads: after an INGEST_QUEUE_FULL or a crash the process must exit even if the
     # STT thread is stuck inside the model.
@@ -77,8 +82,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         hung = watchdog.overdue()
         if hung is not None:
             die(ErrorCode.STT_STALLED, hung, ExitCode.STT_STALLED)
-    acks.maybe_ack(force=True)
-    _log_stats(stats, output)
+    acks.maybe_ack_all(force=True)
+    _log_stats(stats, output, streams)
     log.info("shut down cleanly")
     return ExitCode.OK
 
@@ -121,9 +126,16 @@ def _start(name: str, target: Callable[[], None],
     return thread
 
 
-def _log_stats(stats: Stats, output: Output) -> None:
-    report = stats.report()
+def _log_stats(stats: Stats, output: Output,
+               streams: Callable[[], dict[str, tuple[int, int]]] | None = None) -> None:
+    report: dict[str, Any] = stats.report()
     report["events"] = dict(output.counts)
+    if streams is not None:
+        # A stream's state must go with its flush: after streams flushed one by one the peak
+        # stays 1 however many there were, and after shutdown nothing is held.
+        tables = streams()
+        report["streams_held"] = {name: held for name, (held, _) in tables.items()}
+        report["streams_peak"] = {name: peak for name, (_, peak) in tables.items()}
     # One machine-readable line so tests and benchmarks can read the numbers back.
     log.info("stats %s", json.dumps(report, sort_keys=True))
 

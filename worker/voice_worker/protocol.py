@@ -1,6 +1,9 @@
-"""Worker IPC protocol v1 (DESIGN.md §3): parsing stdin lines and building stdout events.
+"""Worker IPC protocol v2 (DESIGN.md §3): parsing stdin lines and building stdout events.
 
 Everything that knows a field name lives here, so the contract with the daemon is in one file.
+Version 2 adds an optional "stream" to audio_frame and flush, and to every event about a
+stream's audio. A line without it belongs to the default stream "", whose events carry no
+"stream" field: a v1 sidecar sees v1 lines, byte for byte (only ready says protocol 2).
 """
 
 from __future__ import annotations
@@ -9,13 +12,18 @@ import base64
 import binascii
 import json
 import math
+import re
 from dataclasses import dataclass
 from enum import IntEnum, StrEnum
 from typing import Any
 
 import numpy as np
 
-PROTOCOL_VERSION = 1
+PROTOCOL_VERSION = 2
+# The default stream: what a v1 line (no "stream" field) belongs to.
+DEFAULT_STREAM = ""
+MAX_STREAM_ID_CHARS = 64
+_STREAM_ID = re.compile(r"[A-Za-z0-9_-]{1,%d}" % MAX_STREAM_ID_CHARS)
 SAMPLE_RATE = 16000
 CHANNELS = 1
 SAMPLES_PER_MS = SAMPLE_RATE // 1000
@@ -55,10 +63,13 @@ class ErrorCode(StrEnum):
 class ProtocolError(Exception):
     """A stdin line that cannot be acted on; always answered with a recoverable error."""
 
-    def __init__(self, code: ErrorCode, message: str, seq: int | None = None) -> None:
+    def __init__(self, code: ErrorCode, message: str, seq: int | None = None,
+                 stream: str = DEFAULT_STREAM) -> None:
         super().__init__(message)
         self.code = code
         self.message = message
+        # The (valid) stream the bad line named: its error is about that stream.
+        self.stream = stream
         # A bad audio_frame whose seq itself is valid: the frame is lost, but it still takes its
         # place in the sequence, so the next frame is not reported as a second problem (a gap).
         self.seq = seq
@@ -68,6 +79,7 @@ class ProtocolError(Exception):
 class AudioFrame:
     seq: int
     samples: np.ndarray  # int16, mono, 16 kHz
+    stream: str = DEFAULT_STREAM
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,7 +89,7 @@ class Ping:
 
 @dataclass(frozen=True, slots=True)
 class Flush:
-    pass
+    stream: str = DEFAULT_STREAM
 
 
 @dataclass(frozen=True, slots=True)
@@ -120,10 +132,21 @@ def parse_line(line: bytes) -> Message:
     if kind == "ping":
         return Ping(_echoable(obj.get("id")))
     if kind == "flush":
-        return Flush()
+        return Flush(stream_of(obj, ErrorCode.BAD_MESSAGE, "flush"))
     if kind == "shutdown":
         return Shutdown()
     raise ProtocolError(ErrorCode.UNKNOWN_TYPE, f"unknown message type {kind[:64]!r}")
+
+
+def stream_of(obj: dict[str, Any], code: ErrorCode, what: str) -> str:
+    """The line's stream id, DEFAULT_STREAM when it has none; a bad id is a recoverable error."""
+    if "stream" not in obj:
+        return DEFAULT_STREAM
+    stream = obj["stream"]
+    if not isinstance(stream, str) or not _STREAM_ID.fullmatch(stream):
+        raise ProtocolError(code, f'{what} has a bad "stream" {_brief(stream)}: it must be 1-'
+                            f"{MAX_STREAM_ID_CHARS} characters of A-Z a-z 0-9 _ -; line dropped")
+    return stream
 
 
 def _echoable(ping_id: Any) -> Any:
@@ -148,32 +171,34 @@ def _brief(value: Any) -> str:
 
 
 def _parse_audio_frame(obj: dict[str, Any]) -> AudioFrame:
+    stream = stream_of(obj, ErrorCode.BAD_FRAME, "audio_frame")
     seq = obj.get("seq")
     # bool is an int subclass; true/false as a seq is a sender bug, not frame 1/0.
     if not isinstance(seq, int) or isinstance(seq, bool) or not 0 <= seq <= MAX_SEQ:
         # Never format the value itself: str() of a 4300-digit int raises.
         raise ProtocolError(ErrorCode.BAD_FRAME,
-                            f'audio_frame needs an integer "seq" in [0, {MAX_SEQ}]; frame dropped')
+                            f'audio_frame needs an integer "seq" in [0, {MAX_SEQ}]; frame dropped',
+                            stream=stream)
     rate = obj.get("sample_rate", SAMPLE_RATE)
     channels = obj.get("channels", CHANNELS)
     if rate != SAMPLE_RATE or channels != CHANNELS:
         raise ProtocolError(
             ErrorCode.BAD_FRAME,
             f"seq {seq}: expected {SAMPLE_RATE} Hz mono, got sample_rate={_brief(rate)} "
-            f"channels={_brief(channels)}", seq,
+            f"channels={_brief(channels)}", seq, stream,
         )
     data = obj.get("data")
     if not isinstance(data, str):
-        raise ProtocolError(ErrorCode.BAD_FRAME, f'seq {seq}: "data" must be a base64 string', seq)
+        raise ProtocolError(ErrorCode.BAD_FRAME, f'seq {seq}: "data" must be a base64 string', seq, stream)
     try:
         raw = base64.b64decode(data, validate=True)
     except (binascii.Error, ValueError):
-        raise ProtocolError(ErrorCode.BAD_FRAME, f"seq {seq}: data is not valid base64", seq) from None
+        raise ProtocolError(ErrorCode.BAD_FRAME, f"seq {seq}: data is not valid base64", seq, stream) from None
     if not raw or len(raw) % 2:
         raise ProtocolError(
-            ErrorCode.BAD_FRAME, f"seq {seq}: {len(raw)} bytes is not a whole number of s16le samples", seq
+            ErrorCode.BAD_FRAME, f"seq {seq}: {len(raw)} bytes is not a whole number of s16le samples", seq, stream
         )
-    return AudioFrame(seq, np.frombuffer(raw, dtype="<i2").astype(np.int16, copy=False))
+    return AudioFrame(seq, np.frombuffer(raw, dtype="<i2").astype(np.int16, copy=False), stream)
 
 
 def samples_to_ms(samples: int) -> int:
@@ -207,44 +232,58 @@ def pong(ping_id: Any) -> Event:
     return {"type": "pong", "id": ping_id}
 
 
-def ack(seq: int, received: int) -> Event:
-    """Every frame up to and including `seq` is fully consumed.
+def _about(kind: str, stream: str) -> Event:
+    """An event about one stream's audio: "stream" follows "type", and only for a named stream,
+    so the default stream's events are exactly v1's."""
+    return {"type": kind, "stream": stream} if stream else {"type": kind}
 
-    `received` is how many audio_frame lines the reader accepted since the worker started (an
-    extra field, allowed by DESIGN.md §3): the daemon compares it with its count of frames sent.
+
+def ack(seq: int, received: int, stream: str = DEFAULT_STREAM) -> Event:
+    """Every frame of the stream up to and including `seq` is fully consumed.
+
+    `received` is how many audio_frame lines of this stream the reader accepted since the stream
+    started (an extra field, allowed by DESIGN.md §3): the daemon compares it with its count of
+    frames sent.
 
     seq is -1 while nothing is consumed yet (speech that starts at the first frame is held until
     its final): vacuously true, and it keeps the "ack at least every 200 ms while audio flows"
     heartbeat of DESIGN.md §3 without ever claiming a frame that is still held.
     """
-    return {"type": "ack", "seq": seq, "received": received}
+    return {**_about("ack", stream), "seq": seq, "received": received}
 
 
-def speech_start(utterance: int, audio_ms: int) -> Event:
-    return {"type": "speech_start", "utterance": utterance, "audio_ms": audio_ms}
+def stream_closed(stream: str) -> Event:
+    """After a flush of a named stream: its last final and ack are out and its state is gone."""
+    return _about("stream_closed", stream)
 
 
-def speech_end(utterance: int, audio_ms: int) -> Event:
-    return {"type": "speech_end", "utterance": utterance, "audio_ms": audio_ms}
+def speech_start(utterance: int, audio_ms: int, stream: str = DEFAULT_STREAM) -> Event:
+    return {**_about("speech_start", stream), "utterance": utterance, "audio_ms": audio_ms}
 
 
-def partial_text(utterance: int, text: str, audio_ms: int, latency_ms: int) -> Event:
-    return {"type": "partial_text", "utterance": utterance, "text": text, "audio_ms": audio_ms,
+def speech_end(utterance: int, audio_ms: int, stream: str = DEFAULT_STREAM) -> Event:
+    return {**_about("speech_end", stream), "utterance": utterance, "audio_ms": audio_ms}
+
+
+def partial_text(utterance: int, text: str, audio_ms: int, latency_ms: int,
+                 stream: str = DEFAULT_STREAM) -> Event:
+    return {**_about("partial_text", stream), "utterance": utterance, "text": text, "audio_ms": audio_ms,
             "latency_ms": latency_ms}
 
 
 def final_text(utterance: int, text: str, start_ms: int, end_ms: int, latency_ms: int,
-               confidence: float | None) -> Event:
-    event: Event = {"type": "final_text", "utterance": utterance, "text": text,
+               confidence: float | None, stream: str = DEFAULT_STREAM) -> Event:
+    event: Event = {**_about("final_text", stream), "utterance": utterance, "text": text,
                     "start_ms": start_ms, "end_ms": end_ms, "latency_ms": latency_ms}
     if confidence is not None:
         event["confidence"] = round(confidence, 3)
     return event
 
 
-def no_speech(audio_ms: int) -> Event:
-    return {"type": "no_speech", "audio_ms": audio_ms}
+def no_speech(audio_ms: int, stream: str = DEFAULT_STREAM) -> Event:
+    return {**_about("no_speech", stream), "audio_ms": audio_ms}
 
 
-def error(code: ErrorCode, message: str, recoverable: bool) -> Event:
-    return {"type": "error", "code": str(code), "message": message, "recoverable": recoverable}
+def error(code: ErrorCode, message: str, recoverable: bool, stream: str = DEFAULT_STREAM) -> Event:
+    """stream: the stream a recoverable error is about (a bad frame of it, its failed utterance)."""
+    return {**_about("error", stream), "code": str(code), "message": message, "recoverable": recoverable}

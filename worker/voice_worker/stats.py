@@ -19,18 +19,22 @@ class Stats:
     seq_jumps_rejected: int = 0
     seq_resyncs: int = 0
     recoverable_errors: int = 0
+    streams_opened: int = 0  # named streams (protocol v2) that got a frame
     # VAD thread
     audio_samples: int = 0
     utterances: int = 0
     no_speech: int = 0
     # STT thread
     partials: int = 0
+    # Due partials never decoded: coalesced into a later one, or superseded by their final,
+    # because work leading to a final (of any stream) went first (scheduler.py).
     partials_skipped_behind: int = 0
     partials_postponed: int = 0  # the utterance's tail was unvoiced: its final may be next
     speculations: int = 0  # finals decoded at a pause, before the end was known
     finals_speculative: int = 0  # ... of which the utterance did end there (the rest were wasted)
     finals: int = 0
     finals_empty: int = 0
+    streams_closed: int = 0  # named streams whose flush ended in stream_closed
     partial_busy_s: float = 0.0
     partial_audio_s: float = 0.0
     final_busy_s: float = 0.0
