@@ -3,8 +3,8 @@ its own (protocol 2), and a fault of the worker reaches all of them the same way
 (docs/ARCHITECTURE.md, "Faults and what each does to a recording"):
 - the worker SIGKILLed: every recording resumes on the next worker with 0 frames lost;
 - the worker SIGSTOPped: the ping check kills and replaces it, 0 frames lost;
-- a worker that answers pings but stops reading stdin: every recording stops with stt_error
-  5-6 s after the audio stopped going in (ADR-013's rule).
+- a worker that stops reading stdin, with the ping check told to tolerate it: every recording
+  stops with stt_error 5-6 s after the audio stopped going in (ADR-013's rule).
 The protocol-speaking test worker stands in for the model; it acks only in-order frames of each
 stream, so every frame acknowledged means every frame arrived, in order."""
 from __future__ import annotations
@@ -23,6 +23,13 @@ SECONDS = 8
 
 def quick_pings(config: dict) -> None:
     config["worker"].update(ping_interval_ms=200, ping_timeout_ms=600, ping_failure_limit=2)
+    config["audio"]["max_recordings"] = FILES
+
+
+def deaf_to_pings(config: dict) -> None:
+    """The stuck worker reads nothing, pings included: many missed pongs are tolerated, so the
+    rings' overflow, not the ping check, is what acts (as in test_audio_path.py)."""
+    config["worker"].update(ping_interval_ms=200, ping_timeout_ms=600, ping_failure_limit=1000)
     config["audio"]["max_recordings"] = FILES
 
 
@@ -50,18 +57,18 @@ def test_a_lost_worker_loses_no_frame_of_any_recording(make_daemon, workdir, fau
                "a second of every recording to be acknowledged")
     first = d.worker()
     os.kill(first["pid"], fault)
+    assert all(d.get(f"/v1/recordings/{i}").json()["state"] == "recording" for i in ids), "the fault came too late"
     wait_until(lambda: (w := d.worker())["state"] == "running" and w["pid"] != first["pid"], 30,
                "the replacement worker")
     for rec in wait_all_stopped(d, ids, 40):
         assert rec["reason"] == "end_of_file", rec
         assert rec["frames_lost"] == 0 and rec["frames_rejected"] == 0, rec
         assert rec["frames_acked"] == rec["frames_captured"] == SECONDS * 100, rec
-        assert rec["frames_replayed"] > 0, rec
 
 
 def test_a_worker_that_stops_reading_stops_every_recording_in_5_to_6_s(make_daemon, workdir):
-    # The worker reads 300 frames in all (of the four recordings together), then only pongs.
-    d = make_daemon(worker_args=("--stop-reading-after", "300"), tweak=quick_pings)
+    # The worker reads 300 frames in all (of the four recordings together), then nothing more.
+    d = make_daemon(worker_args=("--stop-reading-after", "300"), tweak=deaf_to_pings)
     assert d.post("/v1/control/start").status_code == 200
     before = subscribers(d)
     events = EventCollector(d)
