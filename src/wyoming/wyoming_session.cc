@@ -254,6 +254,7 @@ void WyomingSession::start_recording() {
   // never overflowed; a live microphone never fills the ring anyway.
   auto source = std::make_unique<StreamSource>(/*waits=*/true);
   StreamSource* raw = source.get();
+  raw->claim_producer();  // this connection is its one producer: no upload may feed it
   std::string busy;
   std::shared_ptr<Recording> rec;
   // The turn belongs to the recording until it has finished (its last final written), and to

@@ -27,11 +27,11 @@ pytestmark = pytest.mark.real_model
 
 # Five speakers, each with words no other one says.
 SPOKEN = {
-    "file": ["The orange submarine drifted slowly past the lighthouse."],
-    "upload": ["Grandfather repaired the wooden rocking chair yesterday."],
-    "websocket": ["Seven purple umbrellas were hanging in the hallway."],
-    "wyoming": ["Switch on the heater in the basement please."],
-    "openai": ["Elephants enjoy bathing in the muddy river at sunset."],
+    "file": ["My grandmother grows tomatoes and green beans in her garden every summer."],
+    "upload": ["The children played football in the park until it started raining."],
+    "websocket": ["He bought a new bicycle with a bright red frame and silver wheels."],
+    "wyoming": ["The orange submarine drifted slowly past the lighthouse."],
+    "openai": ["Seven purple umbrellas were hanging in the hallway."],
 }
 MAX_WER = 0.3
 FRAME_BYTES = 320
@@ -40,7 +40,7 @@ FRAME_BYTES = 320
 def own_words(door: str) -> set[str]:
     mine = set(words(" ".join(SPOKEN[door])))
     others = set(words(" ".join(s for d, ss in SPOKEN.items() if d != door for s in ss)))
-    return mine - others - {"the", "a", "in", "at", "on", "please", "were", "was"}
+    return mine - others - {"the", "a", "in", "at", "on", "and", "with", "were", "was", "her", "it"}
 
 
 def assert_own_text(door: str, text: str) -> None:
@@ -139,7 +139,7 @@ def test_four_doors_and_an_openai_request_at_once_each_get_their_own_text(doors)
     for t in threads:
         t.join(180)
     for door, r in results.items():
-        assert not isinstance(r, Exception), (door, r)
+        assert not isinstance(r, Exception), (door, r, d.log()[-3000:])
 
     # The file: its own stream carries only its own events, ends after its recording_stopped,
     # and its finals are its text.
