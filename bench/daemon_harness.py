@@ -24,7 +24,7 @@ from typing import Any
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "tests" / "integration"))
-from harness import DAEMON, Daemon, bench_config, http_json, read_response  # noqa: E402,F401
+from harness import DAEMON, Daemon, bench_config, http_json, read_response, write_wav  # noqa: E402,F401
 
 PY = sys.executable
 TEST_WORKER = f"{PY} {REPO / 'tests' / 'fixtures' / 'test_worker.py'}"
