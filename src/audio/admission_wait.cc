@@ -21,13 +21,17 @@ std::shared_ptr<AdmissionWait> AdmissionWait::begin(AdmissionQueue& queue,
   return wait;
 }
 
-// Under mu_: the callback to run outside it (the ticket goes with an admission).
+// Under mu_: the callback to run outside it (the ticket goes with an admission). Both callbacks
+// leave this object now — they may hold its owner, which holds it — and the one not run is
+// destroyed with the returned function, outside the lock.
 std::function<void()> AdmissionWait::decide(bool admitted) {
   if (decided_) return {};
   decided_ = true;
-  if (!admitted) return std::move(timed_out_cb_);
-  return [cb = std::move(admitted_cb_), ticket = std::make_shared<std::unique_ptr<AdmissionQueue::Ticket>>(
-                                            std::move(ticket_))]() mutable { cb(std::move(*ticket)); };
+  if (!admitted) {
+    return [run = std::move(timed_out_cb_), drop = std::move(admitted_cb_)] { run(); };
+  }
+  auto ticket = std::make_shared<std::unique_ptr<AdmissionQueue::Ticket>>(std::move(ticket_));
+  return [run = std::move(admitted_cb_), drop = std::move(timed_out_cb_), ticket] { run(std::move(*ticket)); };
 }
 
 void AdmissionWait::on_admitted() {

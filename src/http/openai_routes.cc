@@ -90,7 +90,6 @@ class Transcription : public std::enable_shared_from_this<Transcription> {
   }
 
   void wait_for_slot(std::chrono::milliseconds timeout) {
-    std::weak_ptr<Transcription> weak = weak_from_this();
     auto wait = AdmissionWait::begin(
         ctx_.recorder.admission(), std::chrono::steady_clock::now() + timeout,
         [self = shared_from_this()](std::unique_ptr<AdmissionQueue::Ticket> ticket) { self->run(std::move(ticket)); },

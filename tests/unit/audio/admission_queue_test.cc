@@ -124,6 +124,23 @@ TEST(AdmissionWait, RunsExactlyOneOutcome) {
   EXPECT_EQ(q.waiting(), 0u);
 }
 
+// The callbacks may hold their owner, which holds the wait: once decided, the wait holds neither.
+TEST(AdmissionWait, LetsGoOfBothCallbacksOnceDecided) {
+  AdmissionQueue q(1);
+  auto owner = std::make_shared<int>(0);
+  std::unique_ptr<AdmissionQueue::Ticket> slot;
+  auto at_once = AdmissionWait::begin(q, steady_clock::time_point::max(),
+                                      [owner, &slot](auto t) { slot = std::move(t); }, [owner] {});
+  EXPECT_EQ(owner.use_count(), 1) << "admitted at once: the unused timeout callback is let go too";
+  auto later = AdmissionWait::begin(q, steady_clock::time_point{} + seconds(1), [owner](auto) {}, [owner] {});
+  EXPECT_EQ(owner.use_count(), 3) << "waiting: both held";
+  q.expire(steady_clock::time_point{} + seconds(2));
+  EXPECT_EQ(owner.use_count(), 1);
+  auto gone = AdmissionWait::begin(q, steady_clock::time_point::max(), [owner](auto) {}, [owner] {});
+  gone->cancel();
+  EXPECT_EQ(owner.use_count(), 1);
+}
+
 TEST(AdmissionQueue, ATicketMayOutliveTheQueue) {
   std::unique_ptr<AdmissionQueue::Ticket> t;
   int admitted = 0;
