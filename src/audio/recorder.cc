@@ -61,7 +61,7 @@ RecordingOptions Recorder::options() {
 
 std::shared_ptr<Recording> Recorder::start(std::unique_ptr<AudioSource> source, const std::string& input,
                                            std::string* busy, std::shared_ptr<AdmissionQueue::Ticket> ticket) {
-  std::lock_guard start_lock(start_mu_);
+  std::unique_lock start_lock(start_mu_);
   if (draining_) {
     if (busy) *busy = "the daemon is shutting down: it takes no new recordings (try another instance)";
     return nullptr;
@@ -93,12 +93,16 @@ std::shared_ptr<Recording> Recorder::start(std::unique_ptr<AudioSource> source, 
     std::lock_guard lock(mu_);
     running_.push_back(rec);
   }
+  // Running now, as far as a drain is concerned. The source starts outside start_mu_: if it
+  // fails, the pump gives the slot back on its thread, and the next waiter admitted there may
+  // start its own recording at once.
+  start_lock.unlock();
   try {
     rec->start();
   } catch (...) {
     std::lock_guard lock(mu_);
     std::erase(running_, rec);
-    throw;  // ~Recording runs its on_finished: the slot is given back
+    throw;  // the pump has finished (listed as stopped, source_error) and given the slot back
   }
   std::lock_guard lock(mu_);
   latest_ = rec;

@@ -57,7 +57,8 @@ class Recorder {
   // one, only when a slot is free now and nobody waits — else null, with a sentence in `busy`
   // naming the capacity (or the drain). The recording holds its share of the ticket until it
   // has finished (a door may hold another share a little longer, see wyoming_session.h).
-  // Throws SourceError when the source cannot start.
+  // Throws SourceError when the source cannot start (the recording is then listed as stopped,
+  // reason source_error, its slot given back).
   std::shared_ptr<Recording> start(std::unique_ptr<AudioSource> source, const std::string& input,
                                    std::string* busy, std::shared_ptr<AdmissionQueue::Ticket> ticket = nullptr);
   // Stops every running recording and waits for them to finish (flush, last final); the most

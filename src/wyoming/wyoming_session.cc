@@ -258,8 +258,9 @@ void WyomingSession::start_recording() {
   std::string busy;
   std::shared_ptr<Recording> rec;
   // The turn belongs to the recording until it has finished (its last final written), and to
-  // this session until its transcript-stop is written (ReleaseTurn), however it ends.
-  turn_ = std::move(ticket_);
+  // this session until its transcript-stop is written (ReleaseTurn), however it ends. A start
+  // retried after a refusal keeps the turn it already holds.
+  if (ticket_) turn_ = std::move(ticket_);
   try {
     rec = ctx.recorder.start(std::move(source), "wyoming", &busy, turn_);
   } catch (const std::exception& e) {
