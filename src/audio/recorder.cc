@@ -83,10 +83,11 @@ std::shared_ptr<Recording> Recorder::start(std::unique_ptr<AudioSource> source, 
   }
   auto rec = std::make_shared<Recording>(std::move(source), input, options(), worker_, bus_);
   // Registered before start(), so it runs first among the recording's on_finished callbacks: a
-  // door told the recording ended finds its slot free. The ticket is given back last.
-  std::weak_ptr<Recording> weak = rec;
-  rec->on_finished([this, weak, slot = std::move(ticket)]() mutable {
-    if (auto r = weak.lock()) retire(r);
+  // door told the recording ended finds its slot free. It holds the recording, so the doors'
+  // callbacks after it (which use it) find it alive: the recent list keeps only a snapshot, and
+  // the recording goes when its pump has run them all.
+  rec->on_finished([this, rec, slot = std::move(ticket)]() mutable {
+    retire(rec);
     slot.reset();
   });
   {

@@ -66,6 +66,30 @@ TEST(Recorder, AWaiterAdmittedWhenAStartFailsStartsAtOnce) {
   recorder.stop("requested");
 }
 
+// Only a snapshot of a finished recording stays in the recent list: a door's on_finished
+// callback (stop_async's) must still find the recording alive when it runs.
+TEST(Recorder, AStoppedRecordingThatIsNotTheLatestIsAliveForItsCallbacks) {
+  WorkerLinkSlot no_worker;
+  EventBus bus{1000};
+  Recorder recorder(config(2), no_worker, bus);
+  std::string busy, first_id;
+  {
+    auto first = recorder.start(std::make_unique<StreamSource>(), "first", &busy);
+    ASSERT_TRUE(first);
+    first_id = first->id();
+    ASSERT_TRUE(recorder.start(std::make_unique<StreamSource>(), "second", &busy));  // the latest now
+  }
+  std::promise<std::optional<RecordingSnapshot>> stopped;
+  recorder.stop_async(first_id, "requested", [&](std::optional<RecordingSnapshot> s) { stopped.set_value(s); });
+  auto f = stopped.get_future();
+  ASSERT_EQ(f.wait_for(10s), std::future_status::ready);
+  const auto s = f.get();
+  ASSERT_TRUE(s);
+  EXPECT_EQ(s->id, first_id);
+  EXPECT_EQ(s->input, "first");
+  recorder.stop("requested");
+}
+
 TEST(Recorder, StartsUpToCapacityThenSaysWhy) {
   WorkerLinkSlot no_worker;
   EventBus bus{1000};
