@@ -82,14 +82,20 @@ TEST(HostileFile, DeepNestingNamesTheDepthAndLine) {
   EXPECT_THAT(e.what(), HasSubstr("line 2"));
 }
 
-TEST(HostileFile, YamlAliasesCannotExpandWithoutEnd) {
-  std::string text = "a: &a [" + std::string(1000, 'x') + "]\n";
+// "a: &a <leaf>", then `levels` anchors each listing the one before four times: 4^levels copies.
+std::string alias_bomb(const std::string& leaf, int levels) {
+  std::string text = "a: &a " + leaf + "\n";
   std::string prev = "a";
-  for (int i = 0; i < 12; ++i) {
+  for (int i = 0; i < levels; ++i) {
     const std::string name = "b" + std::to_string(i);
     text += name + ": &" + name + " [*" + prev + ", *" + prev + ", *" + prev + ", *" + prev + "]\n";
     prev = name;
   }
+  return text;
+}
+
+TEST(HostileFile, YamlAliasesCannotExpandWithoutEnd) {
+  const std::string text = alias_bomb("[" + std::string(1000, 'x') + "]", 12);
   TempDir dir;
   const ConfigError e = file_error(dir, "bomb.yaml", text);
   EXPECT_THAT(e.what(), HasSubstr("expand to more than"));
@@ -98,15 +104,9 @@ TEST(HostileFile, YamlAliasesCannotExpandWithoutEnd) {
 // Empty values cost almost no bytes, so only a count of values stops this one before it has
 // built millions of nodes (the config fuzzer's timeout: 10 s and 1.8 GB under ASan).
 TEST(HostileFile, YamlAliasesOfEmptyValuesAreCounted) {
-  std::string text = "a: &a [~";
-  for (int i = 0; i < 200; ++i) text += ",~";
-  text += "]\n";
-  std::string prev = "a";
-  for (int i = 0; i < 16; ++i) {
-    const std::string name = "b" + std::to_string(i);
-    text += name + ": &" + name + " [*" + prev + ", *" + prev + ", *" + prev + ", *" + prev + "]\n";
-    prev = name;
-  }
+  std::string empties = "[~";
+  for (int i = 0; i < 200; ++i) empties += ",~";
+  const std::string text = alias_bomb(empties + "]", 16);
   TempDir dir;
   const ConfigError e = file_error(dir, "empty-bomb.yaml", text);
   EXPECT_THAT(e.what(), HasSubstr("expand to more than 100000 values"));
