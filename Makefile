@@ -32,13 +32,13 @@ $(ASAN_BUILD)/build.ninja: CMakeLists.txt | setup
 	    -DCMAKE_BUILD_TYPE=Debug >/dev/null
 
 build-asan: setup $(ASAN_BUILD)/build.ninja
-	@ninja -C $(ASAN_BUILD) --quiet
+	@ninja -C $(ASAN_BUILD) --quiet vs_unit_tests
 
 $(TSAN_BUILD)/build.ninja: CMakeLists.txt | setup
 	@$(CMAKE_GEN) -S . -B $(TSAN_BUILD) -DVS_SANITIZE_THREAD=ON -DCMAKE_BUILD_TYPE=Debug >/dev/null
 
 build-tsan: setup $(TSAN_BUILD)/build.ninja
-	@ninja -C $(TSAN_BUILD) --quiet
+	@ninja -C $(TSAN_BUILD) --quiet vs_unit_tests
 
 demo: build
 	@scripts/demo.sh $(BUILD)/voice-sidecar
