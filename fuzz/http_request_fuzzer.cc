@@ -22,7 +22,7 @@
 #include "http/router.h"
 #include "http/strict_head.h"
 #include "http/websocket_offer.h"
-#include "sources/audio_source.h"
+#include "audio/audio_source.h"
 #include "sources/file_source.h"
 
 namespace {

@@ -18,10 +18,11 @@ void add_counts(RecorderTotals& t, const RecordingSnapshot& s) {
 
 }  // namespace
 
-Recorder::Recorder(const AudioConfig& config, const WorkerLinkSlot& worker, EventBus& bus)
+Recorder::Recorder(const AudioConfig& config, const WorkerLinkSlot& worker, EventBus& bus, WorkerCheck why_no_audio)
     : config_(config),
       worker_(worker),
       bus_(bus),
+      why_no_audio_(std::move(why_no_audio)),
       admission_(size_t(std::max(config.max_recordings, 1)),
                  [h = admission_wait_](std::chrono::nanoseconds waited) {
                    h->observe(std::chrono::duration<double>(waited).count());
@@ -172,22 +173,25 @@ std::vector<RecordingSnapshot> Recorder::list() const {
   return all;
 }
 
-std::optional<RecordingSnapshot> Recorder::find(const std::string& id) const {
-  if (auto rec = running(id)) return rec->snapshot();
+std::optional<Recorder::Past> Recorder::lookup(const std::string& id) const {
   std::lock_guard lock(mu_);
+  for (const auto& r : running_) {
+    if (r->id() == id) return Past{r->snapshot(), r->started_event()};
+  }
   for (const Past& p : recent_) {
-    if (p.snapshot.id == id) return p.snapshot;
+    if (p.snapshot.id == id) return p;
   }
   return std::nullopt;
 }
 
+std::optional<RecordingSnapshot> Recorder::find(const std::string& id) const {
+  std::optional<Past> found = lookup(id);
+  return found ? std::optional(std::move(found->snapshot)) : std::nullopt;
+}
+
 uint64_t Recorder::started_event(const std::string& id) const {
-  if (auto rec = running(id)) return rec->started_event();
-  std::lock_guard lock(mu_);
-  for (const Past& p : recent_) {
-    if (p.snapshot.id == id) return p.started_event;
-  }
-  return 0;
+  const std::optional<Past> found = lookup(id);
+  return found ? found->started_event : 0;
 }
 
 void Recorder::begin_drain() {

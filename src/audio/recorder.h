@@ -5,7 +5,9 @@
 // audio metrics) and that of `voice-sidecar transcribe`. "The most recent recording" is the one
 // started last: what the single-recording routes and status.recording mean.
 //
-//   Recorder recorder(config.audio, supervisor.worker_link(), bus);
+//   Recorder recorder(config.audio, supervisor.worker_link(), bus,
+//                     [&] { return why_no_audio(supervisor.snapshot()); });
+//   if (std::string why = recorder.why_no_audio(); !why.empty()) refuse(why);
 //   std::string busy;
 //   auto rec = recorder.start(FileSource::open(path, true), path, &busy);  // null + busy when full
 //   auto ticket = recorder.admission().join(on_admitted);   // or wait in line, then
@@ -48,8 +50,14 @@ class Recorder {
  public:
   static constexpr size_t kRecentRecordings = 16;
 
-  Recorder(const AudioConfig& config, const WorkerLinkSlot& worker, EventBus& bus);
+  // Why no recording could take audio now (the worker is stopped or failed), empty when one
+  // could: the one check every door makes before it starts a recording.
+  using WorkerCheck = std::function<std::string()>;
+
+  Recorder(const AudioConfig& config, const WorkerLinkSlot& worker, EventBus& bus, WorkerCheck why_no_audio = {});
   ~Recorder();  // stops every running recording ("shutdown")
+
+  std::string why_no_audio() const { return why_no_audio_ ? why_no_audio_() : std::string(); }
 
   // The queue a door that can wait joins; its admitted ticket goes to start().
   AdmissionQueue& admission() { return admission_; }
@@ -96,6 +104,7 @@ class Recorder {
     uint64_t started_event = 0;
   };
   RecordingOptions options();
+  std::optional<Past> lookup(const std::string& id) const;  // running or recent, one lock
   void retire(const std::shared_ptr<Recording>& rec);  // its pump finished: running → recent
   void run_admission_clock();
   void stop_then(const std::shared_ptr<Recording>& rec, const std::string& reason,
@@ -104,6 +113,7 @@ class Recorder {
   const AudioConfig config_;
   const WorkerLinkSlot& worker_;
   EventBus& bus_;
+  const WorkerCheck why_no_audio_;
   std::shared_ptr<LatencyHistogram> final_latency_ = std::make_shared<LatencyHistogram>();
   std::shared_ptr<LatencyHistogram> admission_wait_ = std::make_shared<LatencyHistogram>();
   AdmissionQueue admission_;

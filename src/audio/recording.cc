@@ -3,8 +3,6 @@
 #include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
 
-#include "events/recording_scope.h"
-
 namespace vs {
 
 using namespace std::chrono_literals;
@@ -48,7 +46,7 @@ Recording::~Recording() {
 }
 
 void Recording::start() {
-  finals_ = bus_.subscribe();
+  finals_ = TranscriptStream(bus_.subscribe(), options_.id);
   {
     std::lock_guard lock(mu_);
     snap_.started_at = std::chrono::system_clock::now();
@@ -284,16 +282,11 @@ void Recording::observe_level() {
 }
 
 void Recording::drain_events() {
-  for (;;) {
-    NextResult r = finals_.next(Clock::time_point::min());
-    auto* ev = std::get_if<EventPtr>(&r);
-    if (!ev) {
-      if (std::holds_alternative<Lagged>(r)) continue;
-      return;
+  while (std::optional<TranscriptEvent> e = finals_.poll()) {
+    const auto* final_text = std::get_if<FinalText>(&*e);
+    if (final_text && final_text->latency_ms && options_.on_final_latency) {
+      options_.on_final_latency(*final_text->latency_ms);
     }
-    if ((*ev)->type != "final_text" || !options_.on_final_latency || !names_recording(*(*ev)->body, options_.id)) continue;
-    const auto it = (*ev)->body->find("latency_ms");
-    if (it != (*ev)->body->end() && it->is_number()) options_.on_final_latency(it->get<double>());
   }
 }
 

@@ -33,13 +33,14 @@
 #include <vector>
 
 #include "audio/audio_ring.h"
+#include "audio/audio_source.h"
 #include "audio/buffer_level.h"
 #include "audio/poll_pacer.h"
 #include "audio/recording_snapshot.h"
 #include "audio/replay_buffer.h"
 #include "audio/ring_writer.h"
+#include "audio/transcript_stream.h"
 #include "events/event_bus.h"
-#include "sources/audio_source.h"
 #include "worker_pipe/worker_link.h"
 
 namespace vs {
@@ -79,6 +80,10 @@ class Recording {
   // The bus id of its recording_started event: a stream of its events starts there
   // (EventBus::subscribe_after(started_event() - 1)), however late its client comes.
   uint64_t started_event() const { return started_event_.load(); }
+  // Its transcript, typed, from its start on, however late this is called.
+  TranscriptStream transcript() const {
+    return TranscriptStream(bus_.subscribe_after(started_event() - 1), options_.id);
+  }
 
  private:
   enum class Step { Idle, Progressed, TookFromRing };
@@ -122,7 +127,7 @@ class Recording {
   bool ending_ = false;
   std::string ending_reason_;     // why, once ending_ (copied from stop_reason_ at that moment)
   std::chrono::steady_clock::time_point ending_deadline_{};
-  EventStream finals_;
+  TranscriptStream finals_;       // its own, for the latency of each final
 
   // shared with snapshot() and request_stop()
   mutable std::mutex mu_;

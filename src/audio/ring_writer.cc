@@ -1,17 +1,20 @@
 #include "audio/ring_writer.h"
 
-#include <thread>
+#include <future>
+#include <memory>
 
 namespace vs {
 
 bool RingWriter::push_wait(const AudioFrame& frame) {
   using namespace std::chrono_literals;
   while (!closed()) {
-    if (ring_.try_push(frame)) {
-      captured_.fetch_add(1, std::memory_order_relaxed);
-      return true;
-    }
-    std::this_thread::sleep_for(1ms);  // a file reader, not a real-time thread: napping is fine
+    if (offer(frame)) return true;
+    // Asleep until the pump takes frames or closes the ring (when_room), not on a timer. The
+    // bounded wait only guards against a pump that is gone; the wake owns what it touches.
+    auto woken = std::make_shared<std::promise<void>>();
+    std::future<void> room = woken->get_future();
+    when_room([woken] { woken->set_value(); });
+    room.wait_for(100ms);
   }
   return false;
 }

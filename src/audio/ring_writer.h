@@ -33,7 +33,8 @@ class RingWriter {
     return false;
   }
 
-  // Waits (in 1 ms naps) while the ring is full. False when the writer was closed first.
+  // Waits while the ring is full (woken by the pump, as when_room). False when the writer was
+  // closed first.
   bool push_wait(const AudioFrame& frame);
   // For a producer that waits without blocking its thread: pushes if there is room, else false
   // without counting a refusal (it will offer the frame again).

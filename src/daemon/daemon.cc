@@ -186,7 +186,8 @@ int run_daemon(const LoadedConfig& loaded, const ConfigSources& sources) {
   EventBus bus(static_cast<size_t>(config.ipc.event_buffer), static_cast<size_t>(config.ipc.event_buffer_bytes));
   HeavyLoadGate gate(config.pressure);
   Supervisor supervisor(config, gate, bus);
-  Recorder recorder(config.audio, supervisor.worker_link(), bus);
+  Recorder recorder(config.audio, supervisor.worker_link(), bus,
+                    [&supervisor] { return why_no_audio(supervisor.snapshot()); });
   // The worker is the heavy work being admitted, not pressure against it (DESIGN.md §5).
   gate.exclude_process_group([&supervisor] { return supervisor.snapshot().pid; });
   // The gate's thread reads the supervisor: it must stop first on every way out of this scope.
@@ -213,13 +214,12 @@ int run_daemon(const LoadedConfig& loaded, const ConfigSources& sources) {
   std::unique_ptr<WyomingServer> wyoming;
   if (!config.wyoming.listen.empty()) {
     const std::string network = wyoming_socket.network, address = wyoming_socket.address;
-    WyomingContext context{recorder, bus,
+    WyomingContext context{recorder,
                            [&supervisor] {
                              const WorkerSnapshot w = supervisor.snapshot();
                              return ModelInfo{w.engine, w.model};
                            },
-                           std::chrono::milliseconds(config.wyoming.queue_timeout_ms),
-                           [&supervisor] { return why_no_audio(supervisor.snapshot()); }};
+                           std::chrono::milliseconds(config.wyoming.queue_timeout_ms)};
     context.idle_timeout = std::chrono::milliseconds(config.wyoming.idle_timeout_ms);
     context.read_timeout = std::chrono::milliseconds(config.wyoming.read_timeout_ms);
     wyoming = std::make_unique<WyomingServer>(std::move(wyoming_socket), std::move(context),

@@ -1,6 +1,6 @@
 // Whether an event belongs to a recording: its body names it ("recording": id). The one test
-// every consumer of one recording's events uses (an SSE stream, the OpenAI collector, the
-// Wyoming follower), so none finds its events by position.
+// every reader of one recording's events uses (TranscriptStream, GET /v1/events?recording=),
+// so none finds its events by position.
 #pragma once
 
 #include <string_view>

@@ -41,11 +41,9 @@ OpenAiError error(int status, std::string message, std::string type, int retry_a
 
 // Transcribing needs a worker that runs or is on its way (as for every recording).
 std::optional<OpenAiError> refuse_without_worker(const ApiContext& ctx) {
-  const WorkerSnapshot w = ctx.supervisor.snapshot();
-  if (w.state != WorkerState::Stopped && w.state != WorkerState::Failed) return std::nullopt;
-  return error(503, std::string("the speech worker is ") + to_string(w.state) +
-                        ": start it with POST /v1/control/start, then retry",
-               "server_error", kNoWorkerRetryAfterS);
+  const std::string why = ctx.recorder.why_no_audio();
+  if (why.empty()) return std::nullopt;
+  return error(503, why + ", then retry", "server_error", kNoWorkerRetryAfterS);
 }
 
 // A finished recording that did not play the whole upload into the worker is a failure, not a
@@ -138,7 +136,7 @@ class Transcription : public std::enable_shared_from_this<Transcription> {
     }
     // From the recording's start on, and only its own events: nothing published before this
     // line is missed, and nothing of another recording mixes in.
-    auto collector = TranscriptCollector::create(ctx_.bus.subscribe_after(rec->started_event() - 1), rec->id());
+    auto collector = TranscriptCollector::create(rec->transcript());
     collector->watch();
     Recording* raw = rec.get();  // the callback runs on that recording's pump thread; the recorder keeps it
     rec->on_finished([collector, raw] { collector->finish(raw->snapshot()); });

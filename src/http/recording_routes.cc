@@ -27,8 +27,8 @@ constexpr const char* kAudioType = "audio/L16;rate=16000;channels=1";
 
 // Recording needs a worker that runs or is on its way; a stopped or failed one would only let
 // the ring fill up and overflow.
-std::optional<HttpReply> refuse_without_worker(const Supervisor& supervisor) {
-  const std::string why = why_no_audio(supervisor.snapshot());
+std::optional<HttpReply> refuse_without_worker(const Recorder& recorder) {
+  const std::string why = recorder.why_no_audio();
   if (why.empty()) return std::nullopt;
   return error_reply(503, why);
 }
@@ -124,7 +124,7 @@ void start_recording(const ApiContext& ctx, const std::shared_ptr<Opener>& opene
   auto parsed = parse_start(req.body);
   if (auto* bad = std::get_if<HttpReply>(&parsed)) return done(*bad);
   StartRequest r = std::get<StartRequest>(std::move(parsed));
-  if (auto no_worker = refuse_without_worker(ctx.supervisor)) return done(*no_worker);
+  if (auto no_worker = refuse_without_worker(ctx.recorder)) return done(*no_worker);
   std::string file;
   if (r.source == "file") {
     auto allowed = allowed_file(*opener, r.path);
@@ -241,7 +241,7 @@ UploadStart start_upload(const ApiContext& ctx, const HttpRequest& req) {
     auto& stream = dynamic_cast<StreamSource&>(rec->source());
     return std::make_unique<AudioUpload>(std::move(rec), stream, false);
   }
-  if (auto no_worker = refuse_without_worker(ctx.supervisor)) return std::move(*no_worker);
+  if (auto no_worker = refuse_without_worker(ctx.recorder)) return std::move(*no_worker);
   auto source = std::make_unique<StreamSource>(waits);
   StreamSource& feed = *source;
   feed.claim_producer();

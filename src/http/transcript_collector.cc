@@ -3,40 +3,21 @@
 #include <variant>
 
 #include "common/strings.h"
-#include "events/recording_scope.h"
 
 namespace vs {
 
-std::shared_ptr<TranscriptCollector> TranscriptCollector::create(EventStream events, std::string recording) {
-  return std::shared_ptr<TranscriptCollector>(new TranscriptCollector(std::move(events), std::move(recording)));
-}
-
-void TranscriptCollector::on_event(const nlohmann::json& body) {
-  if (stopped_) return;
-  if (!names_recording(body, recording_)) return;
-  const std::string type = body.value("type", "");
-  if (type == "recording_stopped") {
-    stopped_ = true;
-  } else if (type == "final_text") {
-    TimedText t;
-    t.start_ms = body.value("start_ms", 0LL);
-    t.end_ms = body.value("end_ms", t.start_ms);
-    t.text = body.value("text", "");
-    if (!blank(t.text)) result_.finals.push_back(std::move(t));
-  }
+std::shared_ptr<TranscriptCollector> TranscriptCollector::create(TranscriptStream transcript) {
+  return std::shared_ptr<TranscriptCollector>(new TranscriptCollector(std::move(transcript)));
 }
 
 void TranscriptCollector::drain_locked() {
-  for (;;) {
-    NextResult next = events_.poll();
-    if (auto* e = std::get_if<EventPtr>(&next)) {
-      on_event(*(*e)->body);
-    } else if (auto* lag = std::get_if<Lagged>(&next)) {
-      result_.missed_events += lag->missed;
-    } else {
-      return;  // TimedOut (nothing more now) or Closed
+  while (std::optional<TranscriptEvent> e = transcript_.poll()) {
+    const auto* final_text = std::get_if<FinalText>(&*e);
+    if (final_text && !blank(final_text->text)) {
+      result_.finals.push_back(TimedText{final_text->start_ms, final_text->end_ms, final_text->text});
     }
   }
+  result_.missed_events = transcript_.missed();
 }
 
 // Reads what arrived and asks the bus to call again on the next publish. The re-arm loops when
@@ -48,7 +29,8 @@ void TranscriptCollector::watch() {
   for (;;) {
     drain_locked();
     if (complete_) break;
-    const bool armed = events_.wake_when_ready([weak = weak_from_this()] {
+    if (transcript_.ended() || transcript_.closed()) break;  // finish() completes it
+    const bool armed = transcript_.wake_when_ready([weak = weak_from_this()] {
       if (auto self = weak.lock()) self->watch();
     });
     if (armed) break;
@@ -62,7 +44,7 @@ void TranscriptCollector::finish(const RecordingSnapshot& recording) {
   drain_locked();
   complete_ = true;
   result_.recording = recording;
-  events_ = EventStream();  // unsubscribe now: nothing more belongs to this recording
+  transcript_ = TranscriptStream();  // unsubscribe now: nothing more belongs to this recording
   notify(lock);
 }
 

@@ -1,16 +1,12 @@
-// TranscriptCollector gathers the finals of one recording from the daemon's EventBus for a
-// request that answers with the whole transcript (POST /v1/audio/transcriptions), without a
-// thread of its own and without blocking an I/O thread: it reads the bus on the publishing
-// thread each time something is published (EventStream::wake_when_ready), so it never falls
-// behind the bus's ring however long the recording is, and it completes when the recording's
-// pump says it has finished (Recording::on_finished), after the last final.
-//
-// Only events that name the recording ("recording": id) count, so another recording's finals
-// never mix in, whatever runs beside it. Subscribe from the recording's start on, so nothing
-// published before the collector exists is missed.
+// TranscriptCollector gathers the finals of one recording (its TranscriptStream) for a request
+// that answers with the whole transcript (POST /v1/audio/transcriptions), without a thread of
+// its own and without blocking an I/O thread: it reads the stream on the publishing thread each
+// time something is published (TranscriptStream::wake_when_ready), so it never falls behind the
+// bus's ring however long the recording is, and it completes when the recording's pump says it
+// has finished (Recording::on_finished), after the last final.
 //
 //   auto rec = recorder.start(...);
-//   auto c = TranscriptCollector::create(bus.subscribe_after(rec->started_event() - 1), rec->id());
+//   auto c = TranscriptCollector::create(rec->transcript());
 //   c->watch();
 //   rec->on_finished([c, r = rec.get()] { c->finish(r->snapshot()); });
 //   c->on_done([done](const TranscriptCollector::Result& r) { done(reply_from(r)); });
@@ -25,7 +21,7 @@
 
 #include "audio/recording_snapshot.h"
 #include "common/subtitles.h"
-#include "events/event_bus.h"
+#include "audio/transcript_stream.h"
 
 namespace vs {
 
@@ -37,7 +33,7 @@ class TranscriptCollector : public std::enable_shared_from_this<TranscriptCollec
     uint64_t missed_events = 0;  // the bus dropped events before they were read (finals may be missing)
   };
 
-  static std::shared_ptr<TranscriptCollector> create(EventStream events, std::string recording);
+  static std::shared_ptr<TranscriptCollector> create(TranscriptStream transcript);
 
   // Starts reading the bus as it fills. Call once, after the recording started.
   void watch();
@@ -55,16 +51,12 @@ class TranscriptCollector : public std::enable_shared_from_this<TranscriptCollec
   bool wake_when(size_t index, std::function<void()> wake);
 
  private:
-  TranscriptCollector(EventStream events, std::string recording)
-      : events_(std::move(events)), recording_(std::move(recording)) {}
+  explicit TranscriptCollector(TranscriptStream transcript) : transcript_(std::move(transcript)) {}
   void drain_locked();
-  void on_event(const nlohmann::json& body);
   void notify(std::unique_lock<std::mutex>& lock);
 
   mutable std::mutex mu_;
-  EventStream events_;
-  const std::string recording_;  // its id: the events that name it are its own
-  bool stopped_ = false;         // saw its recording_stopped
+  TranscriptStream transcript_;
   bool complete_ = false;
   Result result_;
   std::function<void(const Result&)> done_;

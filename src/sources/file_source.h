@@ -15,7 +15,7 @@
 #include <memory>
 #include <string>
 
-#include "sources/audio_source.h"
+#include "audio/audio_source.h"
 
 namespace vs {
 

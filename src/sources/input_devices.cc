@@ -7,7 +7,7 @@
 #include <sstream>
 
 #include "common/strings.h"
-#include "sources/audio_source.h"
+#include "audio/audio_source.h"
 #include "sources/portaudio_session.h"
 
 namespace vs {

@@ -20,7 +20,7 @@
 #include <memory>
 #include <string>
 
-#include "sources/audio_source.h"
+#include "audio/audio_source.h"
 #include "sources/input_devices.h"
 
 namespace vs {

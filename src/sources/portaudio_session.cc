@@ -13,7 +13,7 @@
 #include <mutex>
 #include <string>
 
-#include "sources/audio_source.h"
+#include "audio/audio_source.h"
 
 namespace vs {
 namespace {

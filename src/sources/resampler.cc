@@ -7,7 +7,7 @@
 #include <string>
 
 #include "audio/audio_frame.h"
-#include "sources/audio_source.h"
+#include "audio/audio_source.h"
 
 namespace vs {
 namespace {

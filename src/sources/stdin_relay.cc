@@ -10,7 +10,7 @@
 #include <cstring>
 #include <string>
 
-#include "sources/audio_source.h"
+#include "audio/audio_source.h"
 
 namespace vs {
 

@@ -20,7 +20,7 @@
 #include <deque>
 #include <string_view>
 
-#include "sources/audio_source.h"
+#include "audio/audio_source.h"
 #include "sources/frame_chunker.h"
 
 namespace vs {

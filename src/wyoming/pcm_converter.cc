@@ -3,7 +3,7 @@
 #include <bit>
 #include <cstring>
 
-#include "sources/audio_source.h"
+#include "audio/audio_source.h"
 #include "wyoming/frame_codec.h"
 
 namespace vs {

@@ -1,7 +1,5 @@
 #include "wyoming/transcript_follower.h"
 
-#include "common/strings.h"
-#include "events/recording_scope.h"
 
 namespace vs {
 namespace {
@@ -10,11 +8,6 @@ std::string joined(const std::string& a, const std::string& b) {
   if (a.empty()) return b;
   if (b.empty()) return a;
   return a + " " + b;
-}
-
-std::string text_of(const nlohmann::json& body) {
-  const auto it = body.find("text");
-  return it != body.end() && it->is_string() ? std::string(trim(it->get_ref<const std::string&>())) : std::string();
 }
 
 // A partial's words but the last, which the next partial may still extend ("fo" → "fox").
@@ -38,23 +31,21 @@ void TranscriptFollower::stream_up_to(const std::string& known, std::vector<Wyom
   streamed_ = known;
 }
 
-std::vector<WyomingEvent> TranscriptFollower::on_event(const nlohmann::json& body) {
+std::vector<WyomingEvent> TranscriptFollower::on_event(const TranscriptEvent& e) {
   std::vector<WyomingEvent> out;
-  if (stopped_ || !body.is_object()) return out;
-  if (!names_recording(body, recording_)) return out;
-  const std::string type = body.value("type", "");
-  if (type == "speech_start") {
+  if (stopped_) return out;
+  if (std::holds_alternative<SpeechStarted>(e)) {
     announce(out);
-  } else if (type == "partial_text") {
-    const std::string words = settled_words(text_of(body));
+  } else if (const auto* partial = std::get_if<PartialText>(&e)) {
+    const std::string words = settled_words(partial->text);
     if (!words.empty()) stream_up_to(joined(committed_, words), out);
-  } else if (type == "final_text") {
-    committed_ = joined(committed_, text_of(body));
+  } else if (const auto* final_text = std::get_if<FinalText>(&e)) {
+    committed_ = joined(committed_, final_text->text);
     // A chunk boundary between utterances: the next utterance's text starts after a space.
     stream_up_to(committed_, out);
-  } else if (type == "recording_stopped") {
+  } else if (const auto* ended = std::get_if<RecordingEnded>(&e)) {
     stopped_ = true;
-    stop_reason_ = body.value("reason", "");
+    stop_reason_ = ended->reason;
   }
   return out;
 }

@@ -1,5 +1,5 @@
-// TranscriptFollower turns one recording's events on the daemon bus (partial_text, final_text,
-// recording_stopped) into Wyoming's streaming transcript: transcript-start once speech shows,
+// TranscriptFollower turns one recording's transcript (TranscriptEvent: speech start, partials,
+// finals, its end) into Wyoming's streaming transcript: transcript-start once speech shows,
 // transcript-chunks that only ever append (their concatenation is always a prefix of what is
 // known), and after the recording stopped the final transcript{text} and transcript-stop.
 //
@@ -8,27 +8,25 @@
 // partial's last word, which may still be growing, is held back). The final `transcript` is the
 // finals of every utterance joined — always the authoritative text.
 //
-// Pure: events in, Wyoming events out. Only events that name the recording ("recording": id)
-// count: an earlier recording's tail, or one running beside it, is ignored.
+// Pure: transcript events in, Wyoming events out.
 //
-//   TranscriptFollower f(rec->id());
-//   for (auto& out : f.on_event(body)) send(out);
+//   TranscriptStream t = rec->transcript();
+//   TranscriptFollower f;
+//   while (auto e = t.poll()) for (auto& out : f.on_event(*e)) send(out);
 //   if (f.stopped()) for (auto& out : f.finish()) send(out);
 #pragma once
 
 #include <string>
 #include <vector>
 
+#include "audio/transcript_event.h"
 #include "wyoming/wyoming_event.h"
 
 namespace vs {
 
 class TranscriptFollower {
  public:
-  TranscriptFollower() = default;
-  explicit TranscriptFollower(std::string recording) : recording_(std::move(recording)) {}
-
-  std::vector<WyomingEvent> on_event(const nlohmann::json& body);
+  std::vector<WyomingEvent> on_event(const TranscriptEvent& e);
   // The closing events: transcript-start (if speech never showed), transcript, transcript-stop.
   std::vector<WyomingEvent> finish();
 
@@ -40,7 +38,6 @@ class TranscriptFollower {
   void stream_up_to(const std::string& known, std::vector<WyomingEvent>& out);
   void announce(std::vector<WyomingEvent>& out);
 
-  std::string recording_;       // its id: the events that name it are its own
   bool announced_ = false;      // transcript-start sent
   bool stopped_ = false;
   std::string stop_reason_;

@@ -1,8 +1,9 @@
 // WyomingServer is the Wyoming listener (Home Assistant's speech-to-text protocol, DESIGN.md §3):
 // `describe` → `info`; `transcribe` + `audio-start/chunk/stop` → one recording through the same
 // Recorder, ring and pump as the HTTP sources, answered with transcript-start/-chunk while
-// speaking and transcript + transcript-stop after audio-stop. One recording at a time: other
-// connections wait their turn in arrival order for at most queue_timeout, then get an `error`.
+// speaking and transcript + transcript-stop after audio-stop. The recorder's admission queue
+// decides when a transcription starts: beyond audio.max_recordings a connection waits its turn
+// in arrival order for at most queue_timeout, then gets an `error`.
 // A silent connection is closed after idle_timeout, a transcription whose audio stops for
 // read_timeout ends with an `error`, and when all kMaxConnections are open the longest-idle one
 // makes room for a new one.
@@ -11,7 +12,7 @@
 // (the HTTP server's I/O threads), and like every session there nothing blocks.
 //
 //   WyomingServer wy(open_listen_socket(wyoming_listen_config(cfg.wyoming.listen)),
-//                    WyomingContext{recorder, bus, model_info, 30000ms},
+//                    WyomingContext{recorder, model_info, 30000ms},
 //                    [&http] () -> boost::asio::io_context& { return http.next_io_context(); });
 //   wy.start();   // after the HTTP server started (its threads run the io_contexts)
 //   ...
@@ -32,15 +33,11 @@ class io_context;
 namespace vs {
 
 class Recorder;
-class EventBus;
 
 struct WyomingContext {
   Recorder& recorder;
-  EventBus& bus;
   std::function<ModelInfo()> model;           // what `info` describes (the worker's engine and model)
   std::chrono::milliseconds queue_timeout{30000};
-  // Why the worker cannot take audio now (why_no_audio), empty when it can.
-  std::function<std::string()> why_no_audio = [] { return std::string(); };
   // A connection outside a transcription that sends nothing (or reads nothing we write) this long
   // is closed; mid-transcription, a gap in the client's audio this long ends its turn.
   std::chrono::milliseconds idle_timeout{30000};

@@ -247,7 +247,7 @@ void WyomingSession::handle_events() {
 
 void WyomingSession::start_recording() {
   auto& ctx = shared_->context;
-  if (const std::string why = ctx.why_no_audio(); !why.empty()) {
+  if (const std::string why = ctx.recorder.why_no_audio(); !why.empty()) {
     return pending_.push_back(wev::RecordingRefused{why, "worker_unavailable"});
   }
   // A waiting stream: a client sending faster than real time is slowed down (reading pauses),
@@ -270,8 +270,8 @@ void WyomingSession::start_recording() {
   if (!rec && ctx.recorder.draining()) return pending_.push_back(wev::RecordingRefused{busy, "shutting_down"});
   if (!rec) return pending_.push_back(wev::RecordingBusy{busy});
   // Its own events, from its start on: nothing published before this line is missed.
-  events_ = ctx.bus.subscribe_after(rec->started_event() - 1);
-  follower_ = TranscriptFollower{rec->id()};
+  transcript_ = rec->transcript();
+  follower_ = TranscriptFollower{};
   recording_ = rec;
   source_ = raw;
   pending_.push_back(wev::RecordingStarted{});
@@ -316,7 +316,7 @@ Fed WyomingSession::finish_stream() {
 }
 
 void WyomingSession::stop_recording(const std::string& reason) {
-  events_ = EventStream{};
+  transcript_ = TranscriptStream{};
   if (recording_ && !recording_->finished()) recording_->request_stop(reason);
   recording_.reset();
   source_ = nullptr;
@@ -324,22 +324,22 @@ void WyomingSession::stop_recording(const std::string& reason) {
   format_.reset();
 }
 
-// The recording's events → transcript events, until it has stopped.
+// The recording's transcript → Wyoming's transcript events, until it has ended.
 void WyomingSession::follow_events() {
   while (state_.phase == Phase::Recording || state_.phase == Phase::Finishing) {
-    NextResult r = events_.poll();
-    if (auto* ev = std::get_if<EventPtr>(&r)) {
-      for (const WyomingEvent& out : follower_.on_event(*(*ev)->body)) send(out);
+    const uint64_t missed = transcript_.missed();
+    std::optional<TranscriptEvent> e = transcript_.poll();
+    if (transcript_.missed() != missed) {
+      spdlog::warn("wyoming: fell {} events behind the bus; the transcript may miss text", transcript_.missed() - missed);
+    }
+    if (e) {
+      for (const WyomingEvent& out : follower_.on_event(*e)) send(out);
       if (follower_.stopped()) return dispatch(wev::TranscriptDone{follower_.stop_reason(), follower_.text()});
       continue;
     }
-    if (auto* lag = std::get_if<Lagged>(&r)) {
-      spdlog::warn("wyoming: fell {} events behind the bus; the transcript may miss text", lag->missed);
-      continue;
-    }
-    if (std::holds_alternative<Closed>(r)) return dispatch(wev::BusClosed{});  // the daemon is shutting down
+    if (transcript_.closed()) return dispatch(wev::BusClosed{});  // the daemon is shutting down
     std::weak_ptr<WyomingShared> shared = shared_;
-    const bool armed = events_.wake_when_ready([weak = weak_from_this(), shared, ex = executor_] {
+    const bool armed = transcript_.wake_when_ready([weak = weak_from_this(), shared, ex = executor_] {
       if (auto s = shared.lock()) s->post(ex, [weak] {
           if (auto self = weak.lock()) self->follow_events();
         });

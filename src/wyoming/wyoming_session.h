@@ -11,8 +11,8 @@
 //   audio-chunk → converted (PcmConverter) and fed · audio-stop → the source ends, the worker
 //   flushes, transcript + transcript-stop are written.
 //
-// The recording's events come from the bus (wake_when_ready → a post to this session's thread)
-// and go through a TranscriptFollower. Nothing here blocks: every step is a completion on the
+// The recording's transcript (its TranscriptStream; wake_when_ready → a post to this session's
+// thread) goes through a TranscriptFollower. Nothing here blocks: every step is a completion on the
 // session's io_context.
 //
 // Internal to src/wyoming: includes Asio.
@@ -28,7 +28,7 @@
 #include <boost/asio/generic/stream_protocol.hpp>
 #include <boost/asio/steady_timer.hpp>
 
-#include "events/event_bus.h"
+#include "audio/transcript_stream.h"
 #include "wyoming/frame_codec.h"
 #include "wyoming/pcm_converter.h"
 #include "wyoming/session_table.h"
@@ -115,7 +115,7 @@ class WyomingSession : public std::enable_shared_from_this<WyomingSession> {
   std::optional<PcmConverter> converter_;
   std::shared_ptr<Recording> recording_;
   StreamSource* source_ = nullptr;  // owned by recording_
-  EventStream events_;
+  TranscriptStream transcript_;
   TranscriptFollower follower_;
 
   static constexpr int64_t kBusy = INT64_MAX;

@@ -8,7 +8,7 @@ window or while the gate held the worker — and /v1/metrics must agree with the
 
 The ring is sized for the worst restart the chaos provokes, so that a loss outside the fault
 windows is a defect and not the machine's speed. While no worker is ready, new audio waits in the
-ring (audio.buffer_seconds; pending audio beyond it is issue #17) through the backoff (up to 1 s
+ring and the recording's pending queue (audio.replay_seconds) through the backoff (up to 1 s
 here), the spawn, the model load (~3 s on an idle 2-core machine, over 5 s with both cores busy)
 and the resending of the unacknowledged frames, which go first. With the 5 s ring of the other
 real-worker tests, a loaded machine overflowed it on a plain SIGKILL (1,774 frames lost outside

@@ -22,7 +22,7 @@ void ours(EventBus& bus, const std::string& type) { bus.publish({{"type", type},
 
 TEST(TranscriptCollector, KeepsOnlyTheRecordingsOwnFinals) {
   EventBus bus(64);
-  auto c = TranscriptCollector::create(bus.subscribe(), kOurs);
+  auto c = TranscriptCollector::create(TranscriptStream(bus.subscribe(), kOurs));
   final_text(bus, 0, "before", "rec_earlier");  // an earlier recording's late final
   ours(bus, "recording_started");
   c->watch();
@@ -50,7 +50,7 @@ TEST(TranscriptCollector, KeepsOnlyTheRecordingsOwnFinals) {
 
 TEST(TranscriptCollector, ReadsAsTheBusFillsSoALongRecordingNeverLags) {
   EventBus bus(8);  // far fewer slots than events
-  auto c = TranscriptCollector::create(bus.subscribe(), kOurs);
+  auto c = TranscriptCollector::create(TranscriptStream(bus.subscribe(), kOurs));
   ours(bus, "recording_started");
   c->watch();
   std::thread publisher([&] {
@@ -68,7 +68,7 @@ TEST(TranscriptCollector, ReadsAsTheBusFillsSoALongRecordingNeverLags) {
 
 TEST(OpenAiTranscriptStream, DeltasThenDone) {
   EventBus bus(64);
-  auto c = TranscriptCollector::create(bus.subscribe(), kOurs);
+  auto c = TranscriptCollector::create(TranscriptStream(bus.subscribe(), kOurs));
   ours(bus, "recording_started");
   c->watch();
   OpenAiTranscriptStream stream(c, [](const TranscriptCollector::Result&) { return std::nullopt; });
@@ -92,7 +92,7 @@ TEST(OpenAiTranscriptStream, DeltasThenDone) {
 
 TEST(OpenAiTranscriptStream, AFailedRecordingEndsWithAnErrorEvent) {
   EventBus bus(64);
-  auto c = TranscriptCollector::create(bus.subscribe(), kOurs);
+  auto c = TranscriptCollector::create(TranscriptStream(bus.subscribe(), kOurs));
   c->watch();
   OpenAiTranscriptStream stream(c, [](const TranscriptCollector::Result&) {
     OpenAiError e;

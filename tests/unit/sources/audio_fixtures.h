@@ -16,7 +16,7 @@
 
 #include "audio/audio_ring.h"
 #include "audio/ring_writer.h"
-#include "sources/audio_source.h"
+#include "audio/audio_source.h"
 
 namespace vs::test {
 

@@ -8,7 +8,7 @@
 #include <vector>
 
 #include "audio_fixtures.h"
-#include "sources/audio_source.h"
+#include "audio/audio_source.h"
 
 namespace vs {
 namespace {

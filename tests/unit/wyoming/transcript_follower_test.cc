@@ -1,4 +1,4 @@
-// The bus events of one recording → Wyoming's streaming transcript: chunks only ever append,
+// One recording's transcript → Wyoming's streaming transcript: chunks only ever append,
 // the final transcript is the finals joined, and another recording's events are ignored.
 #include <gtest/gtest.h>
 
@@ -19,19 +19,25 @@ std::string chunks_of(const std::vector<WyomingEvent>& evs) {
 
 constexpr const char* kOurs = "rec_ours";
 
-// Each body as an event of our recording, unless it names another.
+// Each body as a bus event of our recording, unless it names another, read as our transcript
+// reads it (transcript_event).
 std::vector<WyomingEvent> feed(TranscriptFollower& f, const std::vector<json>& bodies) {
   std::vector<WyomingEvent> all;
   for (json b : bodies) {
     if (!b.contains("recording")) b["recording"] = kOurs;
-    auto out = f.on_event(b);
+    Event e;
+    e.type = b["type"].get<std::string>();
+    e.body = std::make_shared<const json>(b);
+    const std::optional<TranscriptEvent> t = transcript_event(e, kOurs);
+    if (!t) continue;
+    auto out = f.on_event(*t);
     all.insert(all.end(), out.begin(), out.end());
   }
   return all;
 }
 
 TEST(TranscriptFollower, StreamsSettledWordsThenTheFinal) {
-  TranscriptFollower f(kOurs);
+  TranscriptFollower f;
   auto evs = feed(f, {
                          // an earlier recording's tail, and one running beside ours: ignored
                          {{"type", "final_text"}, {"text", "old recording"}, {"recording", "rec_old"}},
@@ -60,7 +66,7 @@ TEST(TranscriptFollower, StreamsSettledWordsThenTheFinal) {
 }
 
 TEST(TranscriptFollower, ChunksConcatenateToThePrefixOfTheTranscript) {
-  TranscriptFollower f(kOurs);
+  TranscriptFollower f;
   auto evs = feed(f, {
                          {{"type", "recording_started"}},
                          {{"type", "partial_text"}, {"text", "hello there my"}},
@@ -74,7 +80,7 @@ TEST(TranscriptFollower, ChunksConcatenateToThePrefixOfTheTranscript) {
 }
 
 TEST(TranscriptFollower, SilenceStillGetsStartTranscriptStop) {
-  TranscriptFollower f(kOurs);
+  TranscriptFollower f;
   feed(f, {{{"type", "recording_started"}}, {{"type", "recording_stopped"}, {"reason", "end_of_stream"}}});
   const auto end = f.finish();
   ASSERT_EQ(end.size(), 3u);
