@@ -38,6 +38,7 @@ class TranscriptStream {
   }
 
   // Calls `wake` once when poll() may give more; false (and keeps nothing) when it would at once.
+  // Once ended() or closed(), nothing more comes: check those before waiting.
   bool wake_when_ready(std::function<void()> wake) { return events_.wake_when_ready(std::move(wake)); }
 
   bool ended() const { return ended_; }      // its RecordingEnded was read
