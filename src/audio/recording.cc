@@ -293,8 +293,7 @@ void Recording::drain_events() {
 void Recording::begin_ending(const std::string& reason) {
   ending_ = true;
   ending_reason_ = reason;
-  writer_.close();
-  writer_.room_made();  // a producer waiting for room learns it has ended
+  writer_.close();  // a producer waiting for room learns it has ended
   source_->stop();
   ending_deadline_ = Clock::now() + options_.flush_timeout;
   // The state stays "recording" (DESIGN §2 knows idle, recording, stopped) until the worker
@@ -324,7 +323,6 @@ void Recording::end_on_overflow() {
   observe_level();  // the climb to full is said even when it happened between two turns
   ending_ = true;
   writer_.close();
-  writer_.room_made();
   source_->stop();
   level_ = static_cast<int>(BufferLevel::Overflow);
   const double seconds = static_cast<double>(ring_.capacity()) * kFrameMs / 1000.0;

@@ -48,13 +48,16 @@ class RingWriter {
   // has taken frames or the ring was closed — at once, on this thread, when the ring has room or
   // is closed already. Replaces a wake not yet run. Keep it short (post to your executor).
   void when_room(std::function<void()> wake);
-  // The pump took frames, or closed the ring: runs the waiting producer's wake, if any. Cheap
+  // The pump took frames (or close() ran): runs the waiting producer's wake, if any. Cheap
   // when nobody waits (one atomic load).
   void room_made();
 
-  // Ends the producer's turn: later pushes return false without counting. Any thread; the
-  // pump's room_made() after it wakes a waiting producer.
-  void close() noexcept { closed_.store(true, std::memory_order_release); }
+  // Ends the producer's turn: later pushes return false without counting, and a producer
+  // waiting for room (push_wait, when_room) is woken to learn it. Any thread.
+  void close() {
+    closed_.store(true, std::memory_order_release);
+    room_made();
+  }
   bool closed() const noexcept { return closed_.load(std::memory_order_acquire); }
 
   uint64_t captured() const noexcept { return captured_.load(std::memory_order_relaxed); }

@@ -189,10 +189,7 @@ void FileSource::stop() noexcept {
   }
   s.wake.notify_all();
   // Only while the thread runs: after that the writer may already be gone.
-  if (s.running.load(std::memory_order_acquire)) {
-    s.out->close();
-    s.out->room_made();  // wakes the thread if it waits for room (push_wait)
-  }
+  if (s.running.load(std::memory_order_acquire)) s.out->close();  // wakes it from push_wait
   if (s.relay) s.relay->stop();  // releases a read blocked on standard input
   // on_end may call stop() from the thread itself; the destructor joins it later.
   if (s.thread.get_id() == std::this_thread::get_id()) return;
