@@ -44,7 +44,6 @@ class TranscriptStream {
   bool ended() const { return ended_; }      // its RecordingEnded was read
   bool closed() const { return closed_; }    // the bus closed first (the daemon is shutting down)
   uint64_t missed() const { return missed_; }  // events the bus dropped before they were read
-  const std::string& recording() const { return recording_; }
 
  private:
   EventStream events_;
