@@ -163,7 +163,9 @@ def test_describe_is_the_packages_info_with_every_asr_field(tcp_daemon):
 @pytest.mark.real_model
 def test_speech_streams_chunks_then_the_final_transcript(tcp_daemon):
     _, port, workdir = tcp_daemon
-    sentences = SENTENCES[0:2]
+    # Sentences whose tiny.en transcript does not depend on where the VAD cuts the utterance
+    # (measured over 16 lead/tail paddings); SENTENCES[0:2] swing from 0.17 to 0.5 WER.
+    sentences = SENTENCES[8:10]
     pcm, _ = speech_samples(sentences, workdir, 0.6, lead_s=0.5, tail_s=1.0)
 
     async def go():
