@@ -370,7 +370,7 @@ def our_settings(sock: str) -> dict[str, Any]:
     _, status = http_json(sock, "GET", "/v1/control/status")
     return {"beam_size": "5 for finals, 1 (greedy) for partials", "compute_type": "int8 (int8_float32 on this CPU)",
             "cpu_threads": default_cpu_threads(), "temperature": "(0.0, 0.2, 0.4) for finals",
-            "encoder_window": "max(20 s, audio + 2 s) for finals (worker/voice_worker/stt.py)",
+            "encoder_window": "max(20 s, audio + 2 s) for finals (worker/voice_worker/engines/faster_whisper.py)",
             "language": "en", "vad": "webrtcvad segmenter in the worker; finals on speech end or flush",
             "status": status}
 

@@ -114,6 +114,29 @@ struct ShutdownConfig {
   int drain_ms = 20000;             // on SIGTERM, running recordings may finish for this long; 0 = stop at once
 };
 
+// Speech to text: what the worker loads and how it decodes. The worker gets these as
+// VOICE_WORKER_* variables at each start (supervision/stt_environment.h), so a reload applies
+// at the next worker start; a recording may still ask for its own model and language.
+struct SttVadConfig {
+  int end_silence_ms = 500;         // silence that ends an utterance (its final follows)
+};
+
+struct SttConfig {
+  std::string engine = "faster-whisper";  // faster-whisper or moonshine
+  std::string model;                // a catalog name or a model directory; "" = the engine's default
+  std::string language = "auto";   // a language code, or auto (detected; an English-only model: en)
+  std::string task = "transcribe";  // or translate (to English, where the model can)
+  int beam_size = 5;                // finals
+  int partial_beam_size = 1;        // partials are previews: greedy
+  std::string compute_type = "int8";
+  std::string device = "cpu";       // cpu, cuda or auto (cuda when there is a GPU, else cpu)
+  int cpu_threads = 0;              // 0 = min(4, cores)
+  std::string initial_prompt;       // text the decoder continues from: names, spellings, style
+  std::string hotwords;             // words to favour (faster-whisper)
+  bool word_timestamps = false;     // per-word times in final_text (and verbose_json, subtitles)
+  SttVadConfig vad;
+};
+
 struct LogConfig {
   std::string level = "info";       // trace, debug, info, warn, error
 };
@@ -131,6 +154,7 @@ struct Config {
   WyomingConfig wyoming;
   OpenAiConfig openai;
   ShutdownConfig shutdown;
+  SttConfig stt;
   int control_timeout_ms = 5000;    // how long a control call waits beyond the worker's own timeouts
 };
 

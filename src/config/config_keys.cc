@@ -105,6 +105,22 @@ std::vector<KeyDef> build_table() {
           "mid-transcription, no audio for this long ends the turn with an error"),
       KEY(shutdown.drain_ms, "SHUTDOWN_DRAIN_MS", Range(0, 3600000),
           "on SIGTERM, new work is refused and running recordings may finish for this long; 0 = stop at once"),
+      KEY(stt.engine, "STT_ENGINE", kAny, "speech-to-text engine: faster-whisper or moonshine"),
+      KEY(stt.model, "STT_MODEL", kAny,
+          "a catalog name (tiny.en, base, moonshine-base-en; GET /v1/models lists what is installed) or a "
+          "model directory; empty = the engine's default"),
+      KEY(stt.language, "STT_LANGUAGE", kAny, "language code (en, fr, de, ...) or auto; a request may name its own"),
+      KEY(stt.task, "STT_TASK", kAny, "transcribe, or translate (into English; multilingual Whisper models)"),
+      KEY(stt.beam_size, "STT_BEAM_SIZE", Range(1, 20), "beam width of finals"),
+      KEY(stt.partial_beam_size, "STT_PARTIAL_BEAM_SIZE", Range(1, 20), "beam width of partials (1 = greedy)"),
+      KEY(stt.compute_type, "STT_COMPUTE_TYPE", kAny,
+          "CTranslate2 compute type: int8, int8_float16, int8_float32, int16, float16, float32, default or auto"),
+      KEY(stt.device, "STT_DEVICE", kAny, "cpu, cuda, or auto (cuda if a GPU is usable, else cpu with a warning)"),
+      KEY(stt.cpu_threads, "STT_CPU_THREADS", Range(0, 256), "inference threads; 0 = min(4, cores)"),
+      KEY(stt.initial_prompt, "STT_INITIAL_PROMPT", kAny, "text the decoder continues from: names, spellings, style"),
+      KEY(stt.hotwords, "STT_HOTWORDS", kAny, "words the decoder should favour (faster-whisper)"),
+      KEY(stt.word_timestamps, "STT_WORD_TIMESTAMPS", kAny, "per-word times in final_text, verbose_json and subtitles"),
+      KEY(stt.vad.end_silence_ms, "STT_VAD_END_SILENCE_MS", Range(90, 5000), "silence that ends an utterance"),
       KEY(control_timeout_ms, "CONTROL_TIMEOUT_MS", kTimeoutMs, "a control call waits this beyond the worker's"),
   };
   std::sort(t.begin(), t.end(), [](const KeyDef& a, const KeyDef& b) { return a.key < b.key; });
@@ -136,6 +152,18 @@ const KeyDef* find_env_key(std::string_view env_name) {
     if (!env_name.empty() && named(k.env, k.env_aliases, env_name)) return &k;
   }
   return nullptr;
+}
+
+std::string did_you_mean(std::string_view dotted) {
+  const std::string_view leaf = dotted.substr(dotted.rfind('.') == std::string_view::npos ? 0 : dotted.rfind('.') + 1);
+  std::vector<std::string> close;
+  for (const KeyDef& k : config_keys()) {
+    if (k.key != dotted && (k.key == leaf || k.key.ends_with("." + std::string(leaf)))) close.push_back(k.key);
+  }
+  if (close.empty()) return "";
+  std::string out = " (did you mean ";
+  for (size_t i = 0; i < close.size(); ++i) out += (i ? " or " : "") + close[i];
+  return out + "?)";
 }
 
 bool is_section(std::string_view dotted) {

@@ -36,6 +36,9 @@ const KeyDef* find_env_key(std::string_view env_name);
 // The value as check-config shows it; the token only as <set> or "" (describe.cc).
 std::string display_value(const KeyDef& def, const Config& config);
 
+// " (did you mean stt.model?)" when another key ends in the same name as the unknown `dotted`
+// (worker.model, language), else "": the pointer to what works.
+std::string did_you_mean(std::string_view dotted);
 // True when `dotted` is a section holding keys ("worker", "listen"), not a key itself.
 bool is_section(std::string_view dotted);
 

@@ -61,10 +61,14 @@ std::string describe_config_keys() {
     if (!def.key_aliases.empty()) out += "; also key " + joined(def.key_aliases, " ");
     out += "\n    " + type_name(def.field.type);
     if (def.range) out += " in " + range_text(*def.range, def.field.type);
-    out += ": " + def.help + (is_reloadable(def.key) ? "; reloaded on SIGHUP" : "") + "\n";
+    const char* reload = applies_at_worker_start(def.key) ? "; reloaded on SIGHUP for the next worker start"
+                         : is_reloadable(def.key)         ? "; reloaded on SIGHUP"
+                                                          : "";
+    out += ": " + def.help + reload + "\n";
   }
   out += "\nKeys marked \"reloaded on SIGHUP\" take effect on SIGHUP (systemctl reload voice-sidecar); "
-         "any other key needs a restart.\n";
+         "any other key needs a restart. A running worker keeps its model: POST /v1/control/restart "
+         "starts one with the reloaded stt.* keys.\n";
   out += "\nAlso read from the supervisor's environment:\n";
   out += "  " + std::string(kEnvTransport) + "  http -> listen.network tcp, unix -> unix\n";
   out += "  " + std::string(kEnvBaseUrl) +

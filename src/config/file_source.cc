@@ -73,7 +73,7 @@ class Walker {
       if (const KeyDef* def = find_key(dotted)) {
         out_.push_back({def, dotted, value, false, origin_, where});
       } else if (!is_section(dotted)) {
-        throw ConfigError(dotted, "unknown configuration key (from " + where + ")");
+        throw ConfigError(dotted, "unknown configuration key (from " + where + ")" + did_you_mean(dotted));
       } else if (value.kind == ConfigNode::Kind::kMap) {
         walk(value, dotted);
       } else if (value.kind != ConfigNode::Kind::kNull) {  // "worker:" with nothing under it is fine

@@ -58,7 +58,7 @@ std::vector<Setting> flag_settings(const std::vector<std::pair<std::string, std:
   for (const auto& [given, value] : flags) {
     const std::string name = given.starts_with("--") ? given.substr(2) : given;
     const KeyDef* def = find_key(name);
-    if (def == nullptr) throw ConfigError("--" + name, "unknown configuration key");
+    if (def == nullptr) throw ConfigError("--" + name, "unknown configuration key" + did_you_mean(name));
     out.push_back(text_setting(*def, "--" + name, value, "flag --" + name));
   }
   return out;

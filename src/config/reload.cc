@@ -17,11 +17,16 @@ const std::vector<std::string>& reloadable_keys() {
         "backoff.stable_after_ms",          "backoff.max_restarts",
         "backoff.restart_window_ms",
     };
+    for (const config_detail::KeyDef& def : config_detail::config_keys()) {
+      if (applies_at_worker_start(def.key)) k.push_back(def.key);
+    }
     std::sort(k.begin(), k.end());
     return k;
   }();
   return keys;
 }
+
+bool applies_at_worker_start(std::string_view key) { return key.starts_with("stt."); }
 
 bool is_reloadable(std::string_view key) {
   const auto& keys = reloadable_keys();
@@ -47,6 +52,7 @@ Config with_reloaded(const Config& running, const Config& fresh) {
   out.pressure.max_cpu_percent = fresh.pressure.max_cpu_percent;
   out.pressure.max_psi_some_avg10 = fresh.pressure.max_psi_some_avg10;
   out.backoff = fresh.backoff;
+  out.stt = fresh.stt;
   return out;
 }
 

@@ -174,6 +174,32 @@ void check_worker(const WorkerConfig& w, const Checker& ck) {
   }
 }
 
+// The words the worker would refuse at start, refused here first with the key's name. Whether the
+// model can serve the language is the worker's to say: only it knows what is installed.
+void check_stt(const SttConfig& s, const Checker& ck) {
+  const auto one_of = [&](const char* key, const std::string& value, std::initializer_list<const char*> allowed,
+                          const char* expected) {
+    if (std::none_of(allowed.begin(), allowed.end(), [&](const char* a) { return value == a; })) {
+      ck.fail(key, expected, json_quoted(value));
+    }
+  };
+  one_of("stt.engine", s.engine, {"faster-whisper", "moonshine"}, "faster-whisper or moonshine");
+  one_of("stt.task", s.task, {"transcribe", "translate"}, "transcribe or translate");
+  one_of("stt.device", s.device, {"cpu", "cuda", "auto"}, "cpu, cuda or auto");
+  one_of("stt.compute_type", s.compute_type,
+         {"int8", "int8_float16", "int8_float32", "int8_bfloat16", "int16", "float16", "bfloat16", "float32",
+          "default", "auto"},
+         "int8, int8_float16, int8_float32, int8_bfloat16, int16, float16, bfloat16, float32, default or auto");
+  const bool code = s.language.size() >= 2 && s.language.size() <= 3 &&
+                    std::all_of(s.language.begin(), s.language.end(), [](char ch) { return ch >= 'a' && ch <= 'z'; });
+  if (!code && s.language != "auto") ck.fail("stt.language", "a lower-case language code (en, fr, de, ...) or auto",
+                                              json_quoted(s.language));
+  if (s.partial_beam_size > s.beam_size) {
+    ck.fail("stt.partial_beam_size", "at most stt.beam_size (" + std::to_string(s.beam_size) + ")",
+            json_quoted(std::to_string(s.partial_beam_size)));
+  }
+}
+
 }  // namespace
 
 void validate(const Config& c, const Origins& origins) {
@@ -185,6 +211,7 @@ void validate(const Config& c, const Origins& origins) {
   check_worker(c.worker, ck);
   check_wyoming(c.wyoming, ck);
   check_file_dirs(c.audio, ck);
+  check_stt(c.stt, ck);
   if (c.backoff.max_ms < c.backoff.initial_ms) {
     ck.fail("backoff.max_ms", "an integer >= backoff.initial_ms (" + std::to_string(c.backoff.initial_ms) + ")",
             json_quoted(std::to_string(c.backoff.max_ms)));

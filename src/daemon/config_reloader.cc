@@ -28,7 +28,11 @@ ConfigReloader::Result ConfigReloader::reload() {
 
   size_t applied = 0;
   for (const ConfigChange& c : changes) {
-    if (c.reloadable) {
+    if (c.reloadable && applies_at_worker_start(c.key)) {
+      spdlog::info("reload: {}: {} -> {} (the next worker start uses it; POST /v1/control/restart to apply it now)",
+                   c.key, c.before, c.after);
+      ++applied;
+    } else if (c.reloadable) {
       spdlog::info("reload: {}: {} -> {}", c.key, c.before, c.after);
       ++applied;
     } else {
@@ -40,6 +44,7 @@ ConfigReloader::Result ConfigReloader::reload() {
 
   if (apply_.gate_thresholds) apply_.gate_thresholds(next.pressure);
   if (apply_.backoff) apply_.backoff(next.backoff);
+  if (apply_.stt) apply_.stt(next.stt);
   running_ = next;
   if (quieter) spdlog::set_level(level_after);
   return applied > 0 ? Result::Applied : Result::Unchanged;

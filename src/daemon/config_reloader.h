@@ -1,7 +1,7 @@
 // ConfigReloader is what SIGHUP does to the configuration: read it again from the sources the
 // daemon started with (the same file, environment and flags), log every key that changed, and
-// apply the reloadable ones (config/reload.h: the log level here, the gate's thresholds and the
-// backoff through the appliers). A configuration that does not load is logged and changes
+// apply the reloadable ones (config/reload.h: the log level here, the gate's thresholds, the
+// backoff and the stt.* keys through the appliers). A configuration that does not load is logged and changes
 // nothing; a changed key that needs a restart is logged as such and keeps its running value.
 //
 //   ConfigReloader reloader(sources, loaded.config, {.gate_thresholds = ..., .backoff = ...});
@@ -20,6 +20,7 @@ class ConfigReloader {
   struct Appliers {
     std::function<void(const PressureConfig&)> gate_thresholds;
     std::function<void(const BackoffConfig&)> backoff;
+    std::function<void(const SttConfig&)> stt;  // for the next worker start
   };
 
   enum class Result { Applied, Unchanged, Error };

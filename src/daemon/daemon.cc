@@ -234,7 +234,8 @@ int run_daemon(const LoadedConfig& loaded, const ConfigSources& sources) {
   if (notifier.enabled()) status.emplace(bus, [&supervisor] { return supervisor.snapshot(); }, notifier);
   ConfigReloader reloader(sources, config,
                           {.gate_thresholds = [&gate](const PressureConfig& p) { gate.set_thresholds(p); },
-                           .backoff = [&supervisor](const BackoffConfig& b) { supervisor.set_backoff(b); }});
+                           .backoff = [&supervisor](const BackoffConfig& b) { supervisor.set_backoff(b); },
+                           .stt = [&supervisor](const SttConfig& s) { supervisor.set_stt(s); }});
   supervisor.begin();
   // A heartbeat goes through the supervisor's mailbox, then every HTTP I/O thread: if any of
   // them wedges, WATCHDOG=1 stops and systemd restarts us.

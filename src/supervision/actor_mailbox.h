@@ -1,5 +1,5 @@
 // ActorMailbox carries the Supervisor actor's internal events (worker lines, gate transitions,
-// shutdown, the watchdog's heartbeat, reloaded backoff numbers) from any thread, and wakes the actor through an eventfd so it can poll() that
+// shutdown, the watchdog's heartbeat, reloaded backoff numbers and stt settings) from any thread, and wakes the actor through an eventfd so it can poll() that
 // together with the worker's pidfd. It is shared_ptr-owned: the gate's listener keeps it
 // alive and posting to a closed mailbox is a no-op, so a listener that outlives the
 // Supervisor is harmless (HeavyLoadGate has no way to remove a listener).
@@ -22,7 +22,7 @@
 namespace vs {
 
 struct ActorEvent {
-  enum class Kind { WorkerLine, GateChanged, Begin, Shutdown, Heartbeat, BackoffChanged } kind;
+  enum class Kind { WorkerLine, GateChanged, Begin, Shutdown, Heartbeat, BackoffChanged, SttChanged } kind;
   uint64_t generation = 0;  // WorkerLine: which instance
   WorkerMessage message{};  // WorkerLine: ready or pong
   bool gate_open = false;   // GateChanged
@@ -30,6 +30,7 @@ struct ActorEvent {
   std::string reason{};
   std::function<void()> reply{};  // Heartbeat: called on the actor thread
   BackoffConfig backoff{};        // BackoffChanged
+  SttConfig stt{};                // SttChanged
 };
 
 class ActorMailbox {

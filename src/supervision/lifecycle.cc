@@ -90,6 +90,7 @@ class Transitioning {
 
   void spawned(pid_t pid) {
     count(Tally::Spawn);
+    s.fatal_error.clear();
     s.w.pid = pid;
     s.w.started_at = f.wall;
     s.w.ready_at.reset();
@@ -259,7 +260,9 @@ class Transitioning {
   void crash_exited(const std::optional<ExitStatus>& status, const std::string& what_happened) {
     const CrashCause cause = status && status->signaled ? CrashCause::Signal : CrashCause::Exit;
     count(Tally::Crash, cause);
-    s.crash = {cause, what_happened + (status ? status->describe() : "unknown status")};
+    // The worker's own reason (MODEL_LOAD_FAILED: ...) says what to do; the exit code does not.
+    s.crash = {cause, what_happened + (status ? status->describe() : "unknown status") +
+                          (s.fatal_error.empty() ? "" : " (" + s.fatal_error + ")")};
     finish_crash(status);
   }
 
@@ -465,6 +468,9 @@ Transition step(Lifecycle state, const LifecycleEvent& e, const Facts& f) {
 
   } else if (auto* pong = as<ev::Pong>(e)) {
     if (p == Phase::Running) t.pong(pong->id);
+
+  } else if (auto* fatal = as<ev::FatalError>(e)) {
+    if (p == Phase::Starting || p == Phase::Running) t.s.fatal_error = fatal->message;
 
   } else if (auto* x = as<ev::Exited>(e)) {
     if (p == Phase::Starting) t.crash_exited(x->status, "worker exited before it was ready: ");

@@ -61,6 +61,7 @@ struct Spawned { pid_t pid; };
 struct SpawnFailed { std::string message; };
 struct Ready { std::string engine, model; };
 struct Pong { std::string id; };
+struct FatalError { std::string message; };  // the worker's last word before it exits
 struct Exited { std::optional<ExitStatus> status; };  // reaped by the actor
 struct TimerFired { TimerKind kind; };
 struct GateClosed { bool memory_pressure; std::string reason; };
@@ -71,7 +72,7 @@ struct BackoffChanged { BackoffConfig config; };  // a reload: for the crashes t
 using LifecycleEvent = std::variant<ev::Begin, ev::StartRequested, ev::StopRequested, ev::RestartRequested,
                            ev::StopQueued, ev::Spawned, ev::SpawnFailed, ev::Ready, ev::Pong, ev::Exited,
                            ev::TimerFired, ev::GateClosed, ev::GateOpened, ev::ShutdownRequested,
-                           ev::BackoffChanged>;
+                           ev::BackoffChanged, ev::FatalError>;
 
 // What the actor knows at the moment of the event, besides the event.
 struct Facts {
@@ -139,6 +140,7 @@ struct Lifecycle {
   Stop stop{AfterStop::CompleteStop, "", StopStep::ShutdownSent};  // Stopping
   struct Crash { CrashCause cause; std::string message; };
   Crash crash{CrashCause::Exit, ""};    // Killing
+  std::string fatal_error;              // the current worker's own reason for exiting, if it gave one
 
   Backoff backoff;
   Liveness liveness;

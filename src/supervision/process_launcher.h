@@ -16,6 +16,7 @@
 #include <optional>
 #include <string>
 
+#include "config/config.h"
 #include "supervision/child_process.h"
 #include "worker_pipe/worker_link.h"
 
@@ -52,6 +53,8 @@ class ProcessLauncher {
   virtual ~ProcessLauncher() = default;
   // Spawns and attaches; throws (SpawnError or another std::exception) when there is no worker.
   virtual std::unique_ptr<WorkerProcess> launch(uint64_t generation, MessageHook hook) = 0;
+  // Reloaded stt.* settings for the workers launched from now on (a fake may ignore them).
+  virtual void set_stt(const SttConfig& stt) { (void)stt; }
 };
 
 }  // namespace vs

@@ -213,6 +213,10 @@ void Supervisor::set_backoff(const BackoffConfig& backoff) {
   impl_->mailbox->post({.kind = ActorEvent::Kind::BackoffChanged, .backoff = backoff});
 }
 
+void Supervisor::set_stt(const SttConfig& stt) {
+  impl_->mailbox->post({.kind = ActorEvent::Kind::SttChanged, .stt = stt});
+}
+
 WorkerSnapshot Supervisor::snapshot() const {
   std::lock_guard lock(impl_->mu);
   return impl_->published;
@@ -279,6 +283,9 @@ void Supervisor::Impl::drain_mailbox() {
       case ActorEvent::Kind::BackoffChanged:
         handle(ev::BackoffChanged{item.backoff});
         break;
+      case ActorEvent::Kind::SttChanged:
+        launcher->set_stt(item.stt);  // spawns happen on this thread: no lock needed
+        break;
       case ActorEvent::Kind::GateChanged:
         if (item.gate_open) {
           handle(ev::GateOpened{});
@@ -292,6 +299,8 @@ void Supervisor::Impl::drain_mailbox() {
           handle(ev::Ready{item.message.string_field("engine"), item.message.string_field("model")});
         } else if (item.message.type == WorkerMessageType::Pong) {
           handle(ev::Pong{item.message.string_field("id")});
+        } else if (item.message.fatal_error()) {
+          handle(ev::FatalError{item.message.string_field("code") + ": " + item.message.string_field("message")});
         }
         break;
     }
@@ -374,7 +383,7 @@ void Supervisor::Impl::spawn(uint64_t generation, std::deque<LifecycleEvent>& fo
   try {
     // The mailbox is unbounded: a ready or pong followed by any flood of other lines still arrives.
     worker = launcher->launch(generation, [mb = mailbox](uint64_t gen, const WorkerMessage& m) {
-      if (m.type == WorkerMessageType::Ready || m.type == WorkerMessageType::Pong) {
+      if (m.type == WorkerMessageType::Ready || m.type == WorkerMessageType::Pong || m.fatal_error()) {
         mb->post({.kind = ActorEvent::Kind::WorkerLine, .generation = gen, .message = m});
       }
     });

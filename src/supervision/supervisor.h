@@ -89,6 +89,8 @@ class Supervisor {
   // New backoff numbers (a reload) for the crashes to come; a restart already scheduled keeps
   // its delay, and the crash history stays.
   void set_backoff(const BackoffConfig& backoff);
+  // Reloaded stt.* settings: the next worker it starts gets them; a running one keeps its model.
+  void set_stt(const SttConfig& stt);
 
   WorkerSnapshot snapshot() const;
   SupervisorCounters counters() const;

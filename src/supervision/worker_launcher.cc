@@ -1,6 +1,7 @@
 #include "supervision/worker_launcher.h"
 
 #include "config/load_config.h"
+#include "supervision/stt_environment.h"
 #include "supervision/worker_environment.h"
 #include "supervision/worker_instance.h"
 
@@ -17,7 +18,8 @@ WorkerLauncher::WorkerLauncher(const Config& config, EventBus& bus)
 
 std::unique_ptr<WorkerProcess> WorkerLauncher::launch(uint64_t generation, MessageHook hook) {
   // Resolved per launch, inside the actor's try: a bad command is a failed spawn, not a throw here.
-  const SpawnSpec spec{effective_worker_command(config_), config_.worker.working_dir, config_.worker.env,
+  const SpawnSpec spec{effective_worker_command(config_), config_.worker.working_dir,
+                       with_stt_environment(config_.stt, config_.worker.env),
                        withheld_variables(environment_map(), config_.auth.token)};
   return WorkerInstance::launch(spec, options_, bus_, generation, std::move(hook));
 }

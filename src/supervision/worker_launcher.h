@@ -1,5 +1,6 @@
 // WorkerLauncher is the real ProcessLauncher: it spawns the configured worker command as a
-// WorkerInstance whose messages go to the daemon's EventBus (and to the actor's hook).
+// WorkerInstance whose messages go to the daemon's EventBus (and to the actor's hook), with the
+// stt.* settings in its environment (the reloaded ones, once set_stt() was called).
 //
 //   WorkerLauncher launcher(config, bus);
 //   auto worker = launcher.launch(generation, hook);   // throws SpawnError
@@ -16,6 +17,7 @@ class WorkerLauncher final : public ProcessLauncher {
  public:
   WorkerLauncher(const Config& config, EventBus& bus);
   std::unique_ptr<WorkerProcess> launch(uint64_t generation, MessageHook hook) override;
+  void set_stt(const SttConfig& stt) override { config_.stt = stt; }
 
  private:
   Config config_;

@@ -114,6 +114,12 @@ std::string WorkerMessage::string_field(const char* key) const {
   return it != body->end() && it->is_string() ? it->get<std::string>() : std::string();
 }
 
+bool WorkerMessage::fatal_error() const {
+  if (type != WorkerMessageType::Error) return false;
+  const auto it = body->find("recoverable");
+  return it != body->end() && it->is_boolean() && !it->get<bool>();
+}
+
 ParsedLine parse_worker_line(std::string_view line) {
   ParsedLine out;
   // No exceptions: a bad line becomes a discarded value, counted by the caller, and reading goes on.

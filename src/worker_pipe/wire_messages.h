@@ -65,6 +65,8 @@ struct WorkerMessage {
   std::optional<uint64_t> ack_received() const;
   std::string string_field(const char* key) const;
   int protocol() const;
+  // An error line with "recoverable": false: the worker says why it is about to exit.
+  bool fatal_error() const;
   std::string stream() const { return string_field("stream"); }
 };
 

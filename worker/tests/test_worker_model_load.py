@@ -25,8 +25,11 @@ def _fails_to_load(w: Worker) -> dict:
 @pytest.mark.real_model
 def test_default_engine_is_faster_whisper_with_the_shipped_tiny_en() -> None:
     with Worker() as w:  # no flags, no env: what the daemon gets by default
-        assert w.ready == {"type": "ready", "protocol": 2, "engine": "faster-whisper",
-                           "model": "tiny.en", "sample_rate": 16000}
+        assert {k: v for k, v in w.ready.items() if k != "models"} == {
+            "type": "ready", "protocol": 2, "engine": "faster-whisper", "model": "tiny.en", "sample_rate": 16000,
+            "languages": ["en"]}
+        assert {"name": "tiny.en", "engine": "faster-whisper", "languages": ["en"], "translate": False} \
+            in w.ready["models"]
         spawn_to_ready = w.t_ready - w.t_spawn
         w.send({"type": "shutdown"})
         assert w.wait_exit(10) == 0

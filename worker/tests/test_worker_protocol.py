@@ -13,8 +13,10 @@ MAX_LINE = 1 << 20
 
 
 def test_ready_is_the_first_line(echo_worker: Worker) -> None:
-    assert echo_worker.seen[0].event == {"type": "ready", "protocol": 2, "engine": "echo",
-                                         "model": "none", "sample_rate": 16000}
+    ready = echo_worker.seen[0].event
+    assert {k: ready[k] for k in ("type", "protocol", "engine", "model", "sample_rate", "languages")} == \
+        {"type": "ready", "protocol": 2, "engine": "echo", "model": "none", "sample_rate": 16000, "languages": ["en"]}
+    assert "tiny.en" in [m["name"] for m in ready["models"]]  # the installed catalog
 
 
 def test_acks_progress_every_200ms_and_never_cover_an_unfinished_utterance(echo_worker: Worker,

@@ -6,7 +6,7 @@ The daemon's C++ tests read the same file, so both ends of DESIGN.md §3 agree o
     one is rejected with the error code the fixture names;
   * every valid from_worker line is exactly what the worker's emitters (protocol.py) produce:
     same keys, same value types, same values.
-A v2 worker reads and writes every v1 line unchanged, except that its ready says protocol 2.
+A v2 worker reads and writes every v1 line unchanged, except its ready (protocol 2, and two more fields).
 """
 
 from __future__ import annotations
@@ -21,6 +21,7 @@ import pytest
 
 from voice_worker import protocol
 from voice_worker.acks import AckHub
+from voice_worker.engines import Transcript
 from voice_worker.output import Output
 from voice_worker.protocol import ErrorCode
 from voice_worker.reader import EndOfStream, Frame, Reader
@@ -164,7 +165,7 @@ def _emitted(line: dict[str, Any]) -> dict[str, Any]:
     kind = line["type"]
     stream = line.get("stream", protocol.DEFAULT_STREAM)
     if kind == "ready":
-        return protocol.ready(line["engine"], line["model"])
+        return protocol.ready(line["engine"], line["model"], line.get("languages", ["en"]), line.get("models", []))
     if kind == "stream_closed":
         return protocol.stream_closed(stream)
     if kind == "pong":
@@ -178,7 +179,9 @@ def _emitted(line: dict[str, Any]) -> dict[str, Any]:
                                      stream)
     if kind == "final_text":
         return protocol.final_text(line["utterance"], line["text"], line["start_ms"], line["end_ms"],
-                                   line["latency_ms"], line.get("confidence"), stream)
+                                   line["latency_ms"],
+                                   Transcript(line["text"], line["confidence"]) if "confidence" in line else None,
+                                   stream)
     if kind == "no_speech":
         return protocol.no_speech(line["audio_ms"], stream)
     if kind == "ack":
@@ -196,9 +199,10 @@ def _shape(obj: dict[str, Any]) -> dict[str, str]:
 def test_each_valid_from_worker_line_is_exactly_what_the_worker_writes(row: dict[str, Any]) -> None:
     line = row["line"]
     if line["type"] == "ready" and row["version"] == 1:
-        # The one v1 line a v2 worker does not write as is: it announces its own version.
+        # The one v1 line a v2 worker does not write as is: it announces its own version, the
+        # languages of its model and the installed models (fields a v1 sidecar ignores).
         assert line["protocol"] == 1 and protocol.PROTOCOL_VERSION == 2
-        line = {**line, "protocol": protocol.PROTOCOL_VERSION}
+        line = {**line, "protocol": protocol.PROTOCOL_VERSION, "languages": ["en"], "models": []}
     produced = json.loads(protocol.encode(_emitted(line)))  # through the real wire encoding
     assert _shape(produced) == _shape(line)
     assert produced == line

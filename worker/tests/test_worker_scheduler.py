@@ -12,7 +12,7 @@ from voice_worker.acks import AckHub
 from voice_worker.pipeline import STOP, Job, SttStage
 from voice_worker.stats import Stats
 from voice_worker.streams import StreamRef
-from voice_worker.stt import Transcript
+from voice_worker.engines import Transcript
 from voice_worker.stt_watchdog import SttWatchdog
 from voice_worker.scheduler import CloseStream, RunJob, RunStop, SttScheduler
 from voice_worker.segmenter import SpeechAudio, SpeechEnded, SpeechPaused, SpeechStarted
@@ -104,7 +104,7 @@ class _Calls:
         self.calls: list[tuple[bool, int]] = []
         self.events: list[dict] = []
 
-    def transcribe(self, audio: np.ndarray, *, final: bool) -> Transcript | None:
+    def transcribe(self, audio: np.ndarray, *, final: bool, options: object = None) -> Transcript | None:
         self.calls.append((final, len(audio)))
         return Transcript(f"{len(audio)}", 0.9)
 

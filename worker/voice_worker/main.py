@@ -20,7 +20,7 @@ from .protocol import ErrorCode, ExitCode
 from .reader import INGEST_QUEUE_FRAMES, Reader
 from .segmenter import SegmenterConfig
 from .stats import Stats
-from .stt import Engine, ModelLoadError, load_engine
+from .engines import Engine, ModelLoadError, catalog, decode_defaults, load_engine
 from .stt_watchdog import SttWatchdog
 from .vad import SpeechClassifier
 
@@ -49,7 +49,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         _exit_now(exit_code)
 
     engine = _load(cfg, stats, die)
-    output.emit(protocol.ready(engine.name, engine.model))
+    output.emit(protocol.ready(engine.name, engine.model, getattr(engine, "languages", ("en",)),
+                               catalog.described()))
 
     ingest: queue.Queue = queue.Queue(maxsize=INGEST_QUEUE_FRAMES)
     jobs: queue.Queue = queue.Queue(maxsize=STT_QUEUE_BATCHES)
@@ -58,9 +59,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     vad: VadStage
     stt = SttStage(engine, jobs, output, acks, stats, cfg.partial_window_s, cfg.partial_every_s, watchdog,
                    timing=cfg.timing, first_partial_s=cfg.first_partial_s,
-                   speculation_void=lambda key, utterance, sample: vad.speculation_void(key, utterance, sample))
+                   speculation_void=lambda key, utterance, sample: vad.speculation_void(key, utterance, sample),
+                   options=decode_defaults(cfg))
     vad = VadStage(ingest, jobs, output, acks, lambda: SpeechClassifier(cfg.vad_aggressiveness),
-                   SegmenterConfig(), stats, stt.publish_speech_end)
+                   SegmenterConfig(end_window_ms=cfg.end_silence_ms), stats, stt.publish_speech_end)
     reader = Reader(sys.stdin.buffer, output, ingest, stats, die, on_audio=acks.audio_received)
 
     def streams() -> dict[str, tuple[int, int]]:

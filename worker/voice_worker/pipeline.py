@@ -10,7 +10,7 @@ Latency policy for finals (what the user waits for after the last word):
     way, and acks still cover the utterance only once that final is written;
   * a partial is postponed while the utterance's tail is already unvoiced (>= 100 ms): speech
     is probably ending, and the decode that matters then is the final's;
-  * both run with a shortened encoder context (stt.py), so one decode costs ~1/3 of a full
+  * both run with a shortened encoder context (engines/faster_whisper.py), so one decode costs ~1/3 of a full
     30 s window.
 
 Partial-work policy (why partials cannot stall input as utterances grow):
@@ -59,7 +59,7 @@ from .segmenter import (NoSpeech, SegmentEvent, Segmenter, SegmenterConfig, Spee
                         SpeechPaused, SpeechStarted)
 from .stats import Stats
 from .streams import DEFAULT, Registry, StreamRef
-from .stt import Engine, Transcript
+from .engines import DecodeOptions, Engine, Transcript
 from .stt_watchdog import SttWatchdog
 from .vad import Rechunker, SpeechClassifier
 
@@ -241,6 +241,7 @@ class _SttStream:
 
     ref: StreamRef
     acks: AckTracker
+    options: DecodeOptions
     utt: _Utterance | None = None
     spec: _Speculation | None = None
 
@@ -249,7 +250,9 @@ class SttStage:
     def __init__(self, engine: Engine, jobs: "queue.Queue[Job | SttJob]", output: Output, acks: AckHub,
                  stats: Stats, partial_window_s: float, partial_every_s: float,
                  watchdog: SttWatchdog, timing: bool = False, first_partial_s: float | None = None,
-                 speculation_void: Callable[[int, int, int], bool] = lambda key, utterance, sample: False) -> None:
+                 speculation_void: Callable[[int, int, int], bool] = lambda key, utterance, sample: False,
+                 options: DecodeOptions = DecodeOptions()) -> None:
+        """options: how a stream decodes unless it says otherwise (the worker's stt.* settings)."""
         self._engine = engine
         self._timing = timing
         self._speculation_void = speculation_void
@@ -264,7 +267,7 @@ class SttStage:
         self._first = int((partial_every_s if first_partial_s is None else first_partial_s) * protocol.SAMPLE_RATE)
         self._watchdog = watchdog
         self._sched: SttScheduler[SttJob] = SttScheduler()
-        self.streams: Registry[_SttStream] = Registry(lambda ref: _SttStream(ref, acks.tracker(ref)))
+        self.streams: Registry[_SttStream] = Registry(lambda ref: _SttStream(ref, acks.tracker(ref), options))
         # Partials of an utterance the VAD already ended are stale and must not follow its
         # speech_end. Checking and emitting under one lock, which the VAD's speech_end also
         # takes, makes "ended?" and "written" one step: no partial can slip in between.
@@ -352,7 +355,7 @@ class SttStage:
         t0 = time.monotonic()
         result, error = None, None
         try:
-            result = self._transcribe(audio, final=True, what=f"the speculative final of utterance {utt.id}")
+            result = self._transcribe(st, audio, final=True, what=f"the speculative final of utterance {utt.id}")
         except Exception as exc:  # reported only if this turns out to be the final
             log.warning("speculative final of utterance %d failed: %s", utt.id, exc)
             error = exc
@@ -376,7 +379,7 @@ class SttStage:
         audio = utt.tail(self._window)
         t0 = time.monotonic()
         try:
-            result = self._transcribe(audio, final=False, what=f"a partial of utterance {utt.id}")
+            result = self._transcribe(st, audio, final=False, what=f"a partial of utterance {utt.id}")
         except Exception as exc:
             log.exception("partial transcription failed")
             self._output.emit(protocol.error(ErrorCode.STT_FAILED, f"partial failed: {exc}", recoverable=True,
@@ -395,10 +398,10 @@ class SttStage:
             self._output.emit(protocol.partial_text(utt.id, result.text, samples_to_ms(utt.end_sample),
                                                     _ms_since(utt.t_recv), st.ref.name))
 
-    def _transcribe(self, audio: np.ndarray, *, final: bool, what: str) -> Transcript | None:
+    def _transcribe(self, st: _SttStream, audio: np.ndarray, *, final: bool, what: str) -> Transcript | None:
         self._watchdog.started(len(audio) / protocol.SAMPLE_RATE, what)
         try:
-            return self._engine.transcribe(_to_float(audio), final=final)
+            return self._engine.transcribe(_to_float(audio), final=final, options=st.options)
         finally:
             self._watchdog.finished()
 
@@ -424,10 +427,9 @@ class SttStage:
             self._stats.finals += 1
         else:
             self._stats.finals_empty += 1  # filtered out, or failed: still closes the utterance
-        text, confidence = (result.text, result.confidence) if result is not None else ("", None)
-        self._output.emit(protocol.final_text(utt.id, text, samples_to_ms(utt.start_sample),
-                                              samples_to_ms(end.end_sample), _ms_since(end.t_recv), confidence,
-                                              name))
+        self._output.emit(protocol.final_text(utt.id, result.text if result is not None else "",
+                                              samples_to_ms(utt.start_sample), samples_to_ms(end.end_sample),
+                                              _ms_since(end.t_recv), result, name))
         log.debug("stream %r utterance %d: %.2f s audio, final in %.3f s", name, utt.id, audio_s, busy)
         if self._timing:
             t_written = time.monotonic()
@@ -446,7 +448,7 @@ class SttStage:
         t0 = time.monotonic()
         result = None
         try:
-            result = self._transcribe(audio, final=True, what=f"the final of utterance {utt.id}")
+            result = self._transcribe(st, audio, final=True, what=f"the final of utterance {utt.id}")
         except Exception as exc:
             log.exception("final transcription failed")
             self._output.emit(protocol.error(ErrorCode.STT_FAILED,

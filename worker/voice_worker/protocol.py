@@ -15,7 +15,7 @@ import math
 import re
 from dataclasses import dataclass
 from enum import IntEnum, StrEnum
-from typing import Any
+from typing import Any, Protocol, Sequence
 
 import numpy as np
 
@@ -223,9 +223,12 @@ def encode(value: Any) -> bytes:
     return (text + "\n").encode("utf-8")
 
 
-def ready(engine: str, model: str) -> Event:
+def ready(engine: str, model: str, languages: Sequence[str] = ("en",),
+          models: Sequence[dict[str, Any]] = ()) -> Event:
+    """languages: what the loaded model transcribes; models: every installed catalog model
+    ({"name", "engine", "languages", "translate"}), what the daemon lists (GET /v1/models)."""
     return {"type": "ready", "protocol": PROTOCOL_VERSION, "engine": engine, "model": model,
-            "sample_rate": SAMPLE_RATE}
+            "sample_rate": SAMPLE_RATE, "languages": list(languages), "models": list(models)}
 
 
 def pong(ping_id: Any) -> Event:
@@ -271,12 +274,37 @@ def partial_text(utterance: int, text: str, audio_ms: int, latency_ms: int,
             "latency_ms": latency_ms}
 
 
+class Decoded(Protocol):
+    """What a final says of its decode (engines.Transcript): each None when the engine cannot say."""
+
+    confidence: float | None
+    avg_logprob: float | None
+    no_speech_prob: float | None
+    compression_ratio: float | None
+    temperature: float | None
+    language: str | None
+    words: Sequence[Any]  # .text, .start_s, .end_s (from start_ms), .probability
+
+
 def final_text(utterance: int, text: str, start_ms: int, end_ms: int, latency_ms: int,
-               confidence: float | None, stream: str = DEFAULT_STREAM) -> Event:
+               decoded: Decoded | None, stream: str = DEFAULT_STREAM) -> Event:
+    """decoded: None for a final with nothing to publish (filtered out, or a failed decode)."""
     event: Event = {**_about("final_text", stream), "utterance": utterance, "text": text,
                     "start_ms": start_ms, "end_ms": end_ms, "latency_ms": latency_ms}
-    if confidence is not None:
-        event["confidence"] = round(confidence, 3)
+    if decoded is None:
+        return event
+    for name in ("confidence", "avg_logprob", "no_speech_prob", "compression_ratio", "temperature"):
+        value = getattr(decoded, name)
+        if value is not None:
+            event[name] = round(value, 3)
+    if decoded.language is not None:
+        event["language"] = decoded.language
+    if decoded.words:
+        # On the stream's timeline like start_ms, never outside [start_ms, end_ms].
+        clamp = lambda ms: min(max(ms, start_ms), end_ms)  # noqa: E731
+        event["words"] = [{"word": w.text, "start_ms": clamp(start_ms + round(w.start_s * 1000)),
+                           "end_ms": clamp(start_ms + round(w.end_s * 1000)), "probability": round(w.probability, 3)}
+                          for w in decoded.words]
     return event
 
 

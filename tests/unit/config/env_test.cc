@@ -174,13 +174,32 @@ INSTANTIATE_TEST_SUITE_P(
         EnvCase{"WYOMING_IDLE_TIMEOUT_MS", "2500", "wyoming.idle_timeout_ms",
                 [](const Config& c) { return c.wyoming.idle_timeout_ms == 2500; }},
         EnvCase{"WYOMING_READ_TIMEOUT_MS", "750", "wyoming.read_timeout_ms",
-                [](const Config& c) { return c.wyoming.read_timeout_ms == 750; }}));
+                [](const Config& c) { return c.wyoming.read_timeout_ms == 750; }},
+        EnvCase{"STT_ENGINE", "moonshine", "stt.engine", [](const Config& c) { return c.stt.engine == "moonshine"; }},
+        EnvCase{"STT_MODEL", "base", "stt.model", [](const Config& c) { return c.stt.model == "base"; }},
+        EnvCase{"STT_LANGUAGE", "de", "stt.language", [](const Config& c) { return c.stt.language == "de"; }},
+        EnvCase{"STT_TASK", "translate", "stt.task", [](const Config& c) { return c.stt.task == "translate"; }},
+        EnvCase{"STT_BEAM_SIZE", "2", "stt.beam_size", [](const Config& c) { return c.stt.beam_size == 2; }},
+        EnvCase{"STT_PARTIAL_BEAM_SIZE", "2", "stt.partial_beam_size",
+                [](const Config& c) { return c.stt.partial_beam_size == 2; }},
+        EnvCase{"STT_COMPUTE_TYPE", "float32", "stt.compute_type",
+                [](const Config& c) { return c.stt.compute_type == "float32"; }},
+        EnvCase{"STT_DEVICE", "auto", "stt.device", [](const Config& c) { return c.stt.device == "auto"; }},
+        EnvCase{"STT_CPU_THREADS", "3", "stt.cpu_threads", [](const Config& c) { return c.stt.cpu_threads == 3; }},
+        EnvCase{"STT_INITIAL_PROMPT", "Zoë", "stt.initial_prompt",
+                [](const Config& c) { return c.stt.initial_prompt == "Zoë"; }},
+        EnvCase{"STT_HOTWORDS", "Kubernetes", "stt.hotwords",
+                [](const Config& c) { return c.stt.hotwords == "Kubernetes"; }},
+        EnvCase{"STT_WORD_TIMESTAMPS", "on", "stt.word_timestamps",
+                [](const Config& c) { return c.stt.word_timestamps; }},
+        EnvCase{"STT_VAD_END_SILENCE_MS", "300", "stt.vad.end_silence_ms",
+                [](const Config& c) { return c.stt.vad.end_silence_ms == 300; }}));
 
 TEST(EnvTable, EveryKeyWithAnEnvNameIsCoveredAbove) {
   // A reminder to add a case above when a key is added to the table.
   size_t with_env = 0;
   for (const auto& k : config_detail::config_keys()) with_env += !k.env.empty();
-  EXPECT_EQ(with_env, 61u);  // TOKEN_FILE needs a real file: token_file_test.cc covers it
+  EXPECT_EQ(with_env, 74u);  // TOKEN_FILE needs a real file: token_file_test.cc covers it
 }
 
 TEST(Env, UnknownPrefixedNameIsAnError) {

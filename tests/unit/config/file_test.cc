@@ -89,6 +89,21 @@ log:
   level: debug
 shutdown:
   drain_ms: 1500
+stt:
+  engine: moonshine
+  model: base
+  language: fr
+  task: translate
+  beam_size: 4
+  partial_beam_size: 2
+  compute_type: float32
+  device: auto
+  cpu_threads: 3
+  initial_prompt: "Anaïs, Zoë"
+  hotwords: Kubernetes
+  word_timestamps: true
+  vad:
+    end_silence_ms: 300
 control_timeout_ms: 9000
 )";
 
@@ -151,6 +166,19 @@ void expect_full(const LoadedConfig& loaded, const std::string& path) {
   EXPECT_EQ(c.openai.queue_timeout_ms, 4500);
   EXPECT_EQ(c.control_timeout_ms, 9000);
   EXPECT_EQ(c.shutdown.drain_ms, 1500);
+  EXPECT_EQ(c.stt.engine, "moonshine");
+  EXPECT_EQ(c.stt.model, "base");
+  EXPECT_EQ(c.stt.language, "fr");
+  EXPECT_EQ(c.stt.task, "translate");
+  EXPECT_EQ(c.stt.beam_size, 4);
+  EXPECT_EQ(c.stt.partial_beam_size, 2);
+  EXPECT_EQ(c.stt.compute_type, "float32");
+  EXPECT_EQ(c.stt.device, "auto");
+  EXPECT_EQ(c.stt.cpu_threads, 3);
+  EXPECT_EQ(c.stt.initial_prompt, "Anaïs, Zoë");
+  EXPECT_EQ(c.stt.hotwords, "Kubernetes");
+  EXPECT_TRUE(c.stt.word_timestamps);
+  EXPECT_EQ(c.stt.vad.end_silence_ms, 300);
   for (const auto& [key, origin] : loaded.origins) {
     if (key == "auth.token_file") continue;  // cannot go with auth.token, set above: token_file_test.cc
     EXPECT_EQ(origin, "file " + path) << key;
@@ -194,6 +222,10 @@ TEST(ConfigFile, JsonSetsEveryKey) {
     "openai": {"max_upload_mb": 7, "upload_budget_mb": 300, "queue_timeout_ms": 4500},
     "log": {"level": "debug"},
     "shutdown": {"drain_ms": 1500},
+    "stt": {"engine": "moonshine", "model": "base", "language": "fr", "task": "translate", "beam_size": 4,
+            "partial_beam_size": 2, "compute_type": "float32", "device": "auto", "cpu_threads": 3,
+            "initial_prompt": "Anaïs, Zoë", "hotwords": "Kubernetes", "word_timestamps": true,
+            "vad": {"end_silence_ms": 300}},
     "control_timeout_ms": 9000
   })");
   ConfigSources src;

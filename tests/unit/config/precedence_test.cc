@@ -76,6 +76,16 @@ TEST(ConfigPrecedence, UnknownFlagIsAnError) {
   EXPECT_THAT(e.what(), HasSubstr("unknown"));
 }
 
+TEST(ConfigPrecedence, AnUnknownKeyPointsToTheKeyWithThatName) {
+  ConfigSources src;
+  src.flags = {{"worker.model", "base"}};
+  const ConfigError e = config_error([&] { load_config(src); });
+  EXPECT_EQ(e.key(), "--worker.model");
+  EXPECT_THAT(e.what(), HasSubstr("unknown configuration key (did you mean stt.model?)"));
+  src.flags = {{"worker.nothing_like_it", "1"}};
+  EXPECT_THAT(config_error([&] { load_config(src); }).what(), ::testing::Not(HasSubstr("did you mean")));
+}
+
 TEST(ConfigPrecedence, BadFlagValueNamesTheKeyAndTheFlag) {
   ConfigSources src;
   src.flags = {{"worker.auto_start", "sometimes"}};

@@ -34,6 +34,20 @@ Config changed_everywhere() {
                {"backoff.stable_after_ms", "30"},
                {"backoff.max_restarts", "9"},
                {"backoff.restart_window_ms", "40"},
+               // reloaded for the next worker start
+               {"stt.engine", "moonshine"},
+               {"stt.model", "base"},
+               {"stt.language", "de"},
+               {"stt.task", "translate"},
+               {"stt.beam_size", "3"},
+               {"stt.partial_beam_size", "2"},
+               {"stt.compute_type", "float32"},
+               {"stt.device", "auto"},
+               {"stt.cpu_threads", "2"},
+               {"stt.initial_prompt", "Zoë"},
+               {"stt.hotwords", "Kubernetes"},
+               {"stt.word_timestamps", "true"},
+               {"stt.vad.end_silence_ms", "300"},
                // not reloadable
                {"listen.address", "127.0.0.1:1"},
                {"auth.token", "t0ken"},
@@ -51,6 +65,9 @@ TEST(ReloadableKeys, AreKeysOfTheTable) {
   EXPECT_TRUE(is_reloadable("log.level"));
   EXPECT_FALSE(is_reloadable("listen.address"));
   EXPECT_FALSE(is_reloadable("auth.token"));
+  EXPECT_TRUE(is_reloadable("stt.model"));
+  EXPECT_TRUE(applies_at_worker_start("stt.model"));
+  EXPECT_FALSE(applies_at_worker_start("log.level"));
 }
 
 TEST(ConfigChanges, NothingWhenEqual) { EXPECT_TRUE(config_changes(Config{}, Config{}).empty()); }

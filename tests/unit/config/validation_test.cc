@@ -111,6 +111,20 @@ INSTANTIATE_TEST_SUITE_P(
         BadCase{{{"backoff.restart_window_ms", "0"}}, "backoff.restart_window_ms", "> 0"}));
 
 INSTANTIATE_TEST_SUITE_P(
+    Stt, Invalid,
+    ::testing::Values(
+        BadCase{{{"stt.engine", "whisper.cpp"}}, "stt.engine", "expected faster-whisper or moonshine, got \"whisper.cpp\""},
+        BadCase{{{"stt.task", "summarise"}}, "stt.task", "transcribe or translate"},
+        BadCase{{{"stt.device", "gpu"}}, "stt.device", "cpu, cuda or auto"},
+        BadCase{{{"stt.compute_type", "int4"}}, "stt.compute_type", "int8, int8_float16"},
+        BadCase{{{"stt.language", "French"}}, "stt.language", "a lower-case language code (en, fr, de, ...) or auto"},
+        BadCase{{{"stt.language", ""}}, "stt.language", "or auto"},
+        BadCase{{{"stt.beam_size", "0"}}, "stt.beam_size", ">= 1"},
+        BadCase{{{"stt.partial_beam_size", "6"}}, "stt.partial_beam_size", "at most stt.beam_size (5)"},
+        BadCase{{{"stt.vad.end_silence_ms", "50"}}, "stt.vad.end_silence_ms", ">= 90"},
+        BadCase{{{"stt.word_timestamps", "words"}}, "stt.word_timestamps", "expected a boolean"}));
+
+INSTANTIATE_TEST_SUITE_P(
     Rest, Invalid,
     ::testing::Values(
         BadCase{{{"ipc.sink_queue_frames", "0"}}, "ipc.sink_queue_frames", "> 0"},

@@ -102,6 +102,23 @@ TEST_F(LifecycleTable, RequestsWaitWhileAStopOrACrashIsUnderWay) {
   EXPECT_TRUE(takes_requests(life_));
 }
 
+TEST_F(LifecycleTable, AWorkerThatSaysWhyItExitsHasItsReasonInTheCrash) {
+  feed(ev::StartRequested{1, "test"});
+  feed(ev::Spawned{42});
+  feed(ev::FatalError{"MODEL_LOAD_FAILED: model tiny.en is English-only"});
+  feed(ev::Exited{ExitStatus{false, 3}});
+  EXPECT_EQ(life_.w.last_error, "worker exited before it was ready: exit code 3 (MODEL_LOAD_FAILED: model tiny.en "
+                                "is English-only)");
+  // The next worker (the crash restart) starts without the old reason.
+  ASSERT_EQ(life_.phase, Phase::Backoff);
+  facts_.now += 1h;
+  feed(ev::TimerFired{TimerKind::BackoffExpiry});
+  ASSERT_EQ(life_.phase, Phase::Launching);
+  feed(ev::Spawned{43});
+  feed(ev::Exited{ExitStatus{false, 1}});
+  EXPECT_EQ(life_.w.last_error.find("MODEL_LOAD_FAILED"), std::string::npos) << life_.w.last_error;
+}
+
 TEST_F(LifecycleTable, NewBackoffNumbersApplyFromTheNextCrash) {
   run();
   BackoffConfig b;

