@@ -38,13 +38,13 @@ struct PartialText {
 struct FinalText {
   std::string text;
   int64_t start_ms = 0, end_ms = 0;  // the utterance's span in the recording
-  std::optional<double> latency_ms = {};  // end of speech → final, when the worker measured it
+  std::optional<double> latency_ms = {};         // end of speech → final, when the worker measured it
   std::optional<double> avg_logprob = {};        // mean token log-probability, <= 0
   std::optional<double> no_speech_prob = {};     // 0..1
   std::optional<double> compression_ratio = {};  // text length / its zlib length; high means repetition
   std::optional<double> temperature = {};        // the decode temperature that produced the text
-  std::string language = {};                    // the language decoded ("en"); "" when not said
-  std::vector<TimedWord> words = {};            // on the recording's timeline; empty when not asked for
+  std::string language = {};                     // the language decoded ("en"); "" when not said
+  std::vector<TimedWord> words = {};             // on the recording's timeline; empty when not asked for
 };
 // The recording has ended; nothing of it follows.
 struct RecordingEnded {

@@ -69,9 +69,7 @@ bool words_timed(const std::vector<FinalText>& finals) {
 // what the worker said it decoded.
 std::string language_of(const TranscriptionRequest& request, const std::vector<FinalText>& finals) {
   std::string code = request.language;
-  for (const FinalText& f : finals) {
-    if (code.empty() && !f.language.empty()) code = to_lower(f.language);
-  }
+  for (auto f = finals.begin(); code.empty() && f != finals.end(); ++f) code = to_lower(f->language);
   return code.empty() || code == "en" ? "english" : code;
 }
 
