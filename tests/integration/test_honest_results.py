@@ -6,6 +6,7 @@ segment, srt/vtt cues keep to 2 lines of 42 characters and 7 s (the OpenAI door 
 new worker instance takes over a recording."""
 from __future__ import annotations
 
+import json
 import re
 import subprocess
 from pathlib import Path
@@ -159,6 +160,15 @@ def test_transcribe_command_cuts_the_same_cues(workdir: Path) -> None:
                        capture_output=True, timeout=120)
     assert r.returncode == 0, r.stderr.decode()
     assert_readable(r.stdout.decode(), ",", [LONG, LONG])
+    # --format json: each segment with its words, inside it.
+    r = subprocess.run([str(DAEMON), "transcribe", "--config", str(config), "--format", "json", str(wav)],
+                       capture_output=True, timeout=120)
+    assert r.returncode == 0, r.stderr.decode()
+    segments = json.loads(r.stdout)["segments"]
+    assert len(segments) == 2, segments
+    for s in segments:
+        assert [w["word"] for w in s["words"]] == LONG.split()
+        assert_words_inside_their_segments(s["words"], [s])
 
 
 def test_word_times_stay_on_the_recordings_timeline_across_a_new_worker(make_daemon, workdir: Path) -> None:
