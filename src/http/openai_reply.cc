@@ -4,6 +4,7 @@
 #include <cmath>
 
 #include "common/strings.h"
+#include "http/openai_language.h"
 
 namespace vs {
 namespace {
@@ -70,7 +71,7 @@ bool words_timed(const std::vector<FinalText>& finals) {
 std::string language_of(const TranscriptionRequest& request, const std::vector<FinalText>& finals) {
   std::string code = request.language;
   for (auto f = finals.begin(); code.empty() && f != finals.end(); ++f) code = to_lower(f->language);
-  return code.empty() || code == "en" ? "english" : code;
+  return code.empty() ? "english" : whisper_language_name(code);  // the bundled model's, before it says
 }
 
 json verbose_json(const TranscriptionRequest& request, const std::vector<FinalText>& finals, double duration_s) {

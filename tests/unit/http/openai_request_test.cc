@@ -3,6 +3,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include "http/openai_language.h"
 #include "http/openai_reply.h"
 
 namespace vs {
@@ -171,13 +172,25 @@ TEST(OpenAiReply, VerboseJsonSegmentsCarryTheWorkersScores) {
   EXPECT_DOUBLE_EQ(s["no_speech_prob"].get<double>(), 0.03);
   EXPECT_DOUBLE_EQ(s["compression_ratio"].get<double>(), 1.7);
   EXPECT_DOUBLE_EQ(s["temperature"].get<double>(), 0.2);
-  EXPECT_EQ(v["language"], "de") << "the language the worker decoded, when the request named none";
+  EXPECT_EQ(v["language"], "german") << "the language the worker decoded, when the request named none";
   // A worker that reported nothing: the SDK's required floats are there, neutral.
   const json n = json::parse(transcription_reply(as(ResponseFormat::VerboseJson), kFinals, 4.2).body);
   for (const char* k : {"avg_logprob", "no_speech_prob", "compression_ratio", "temperature"}) {
     ASSERT_TRUE(n["segments"][0][k].is_number_float()) << k;
     EXPECT_EQ(n["segments"][0][k].get<double>(), 0.0) << k;
   }
+}
+
+TEST(OpenAiReply, LanguagesAreNamedAsWhisperNamesThem) {
+  EXPECT_EQ(whisper_language_name("en"), "english");
+  EXPECT_EQ(whisper_language_name("FR"), "french");
+  EXPECT_EQ(whisper_language_name("haw"), "hawaiian");
+  EXPECT_EQ(whisper_language_name("yue"), "cantonese");
+  EXPECT_EQ(whisper_language_name("xx"), "xx") << "unknown: said as it came";
+  TranscriptionRequest asked = as(ResponseFormat::VerboseJson);
+  asked.language = "es";
+  EXPECT_EQ(json::parse(transcription_reply(asked, {scored_final()}, 2.0).body)["language"], "spanish")
+      << "the request's language first";
 }
 
 TEST(OpenAiReply, WordsWhenAskedAndTimed) {
