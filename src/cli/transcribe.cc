@@ -81,7 +81,8 @@ std::string transcript_document(const std::string& format, const std::vector<Tim
       if (!f.words.empty()) {
         nlohmann::json words = nlohmann::json::array();
         for (const TimedWord& w : clamped_words(f)) {
-          words.push_back({{"word", std::string(trim(w.text))}, {"start", w.start_ms / 1000.0}, {"end", w.end_ms / 1000.0}});
+          words.push_back(
+              {{"word", std::string(trim(w.text))}, {"start", w.start_ms / 1000.0}, {"end", w.end_ms / 1000.0}});
           if (w.probability) words.back()["probability"] = *w.probability;
         }
         segment["words"] = std::move(words);

@@ -108,14 +108,15 @@ std::vector<TimedText> timed_texts(const std::vector<FinalText>& finals) {
 
 HttpReply transcription_reply(const TranscriptionRequest& request, const std::vector<FinalText>& finals,
                               double duration_s) {
+  const std::vector<TimedText> timed = timed_texts(finals);
   switch (request.format) {
-    case ResponseFormat::Text: return text_reply(joined_text(timed_texts(finals)) + "\n", "text/plain; charset=utf-8");
-    case ResponseFormat::Srt: return text_reply(to_srt(subtitle_cues(timed_texts(finals))), "text/plain; charset=utf-8");
-    case ResponseFormat::Vtt: return text_reply(to_vtt(subtitle_cues(timed_texts(finals))), "text/vtt; charset=utf-8");
+    case ResponseFormat::Text: return text_reply(joined_text(timed) + "\n", "text/plain; charset=utf-8");
+    case ResponseFormat::Srt: return text_reply(to_srt(subtitle_cues(timed)), "text/plain; charset=utf-8");
+    case ResponseFormat::Vtt: return text_reply(to_vtt(subtitle_cues(timed)), "text/vtt; charset=utf-8");
     case ResponseFormat::VerboseJson: return json_reply(200, verbose_json(request, finals, duration_s));
     case ResponseFormat::Json: break;
   }
-  return json_reply(200, {{"text", joined_text(timed_texts(finals))},
+  return json_reply(200, {{"text", joined_text(timed)},
                           {"usage", {{"type", "duration"}, {"seconds", std::ceil(duration_s)}}}});
 }
 
