@@ -13,6 +13,7 @@
 #include <spdlog/spdlog.h>
 
 #include "audio/recorder.h"
+#include "audio/transcript_event.h"
 #include "cli/transcript_printer.h"
 #include "common/json_text.h"
 #include "common/strings.h"
@@ -68,14 +69,25 @@ void print_summary(const TranscribeOptions& o, const RecordingSnapshot& r, doubl
                percentile(lat, 50), percentile(lat, 95));
 }
 
-// The finals of the recording as one document (--format).
+// The finals of the recording as one document (--format): subtitles cut into readable cues
+// (at most 2 lines of 42 characters, 7 s), or JSON with each final's words when it has them.
 std::string transcript_document(const std::string& format, const std::vector<TimedText>& finals) {
-  if (format == "srt") return to_srt(finals);
-  if (format == "vtt") return to_vtt(finals);
+  if (format == "srt") return to_srt(subtitle_cues(finals));
+  if (format == "vtt") return to_vtt(subtitle_cues(finals));
   if (format == "json") {
     nlohmann::json segments = nlohmann::json::array();
     for (const TimedText& f : finals) {
-      segments.push_back({{"start", f.start_ms / 1000.0}, {"end", f.end_ms / 1000.0}, {"text", f.text}});
+      nlohmann::json segment = {{"start", f.start_ms / 1000.0}, {"end", f.end_ms / 1000.0}, {"text", f.text}};
+      if (!f.words.empty()) {
+        nlohmann::json words = nlohmann::json::array();
+        for (const TimedWord& w : clamped_words(f)) {
+          words.push_back(
+              {{"word", std::string(trim(w.text))}, {"start", w.start_ms / 1000.0}, {"end", w.end_ms / 1000.0}});
+          if (w.probability) words.back()["probability"] = *w.probability;
+        }
+        segment["words"] = std::move(words);
+      }
+      segments.push_back(std::move(segment));
     }
     return dump_json({{"text", joined_text(finals)}, {"segments", segments}}) + "\n";
   }
@@ -83,10 +95,11 @@ std::string transcript_document(const std::string& format, const std::vector<Tim
   return text.empty() ? text : text + "\n";
 }
 
-void collect_final(const nlohmann::json& e, std::vector<TimedText>& finals) {
-  const std::string text = e.value("text", "");
-  if (blank(text)) return;
-  finals.push_back({e.value("start_ms", 0LL), e.value("end_ms", 0LL), text});
+// Keeps the recording's finals that have text, read as every door reads them (TranscriptEvent).
+void collect_final(const Event& e, const std::string& recording, std::vector<TimedText>& finals) {
+  const std::optional<TranscriptEvent> t = transcript_event(e, recording);
+  const auto* f = t ? std::get_if<FinalText>(&*t) : nullptr;
+  if (f && !blank(f->text)) finals.push_back(timed_text(*f));
 }
 
 }  // namespace
@@ -161,7 +174,7 @@ int run_transcribe(Config config, const TranscribeOptions& o) {
     }
     const std::string& type = (*ev)->type;
     if (std::find(shown.begin(), shown.end(), type) != shown.end()) printer.on_event(*(*ev)->body);
-    if (document && type == "final_text") collect_final(*(*ev)->body, finals);
+    if (document && type == "final_text") collect_final(**ev, rec->id(), finals);
     done = type == "recording_stopped" && (*ev)->body->value("recording", "") == rec->id();
   }
   printer.finish();

@@ -67,11 +67,15 @@ std::optional<OpenAiError> apply_field(const std::string& name, std::string_view
     if (v != "true" && v != "false") return bad("stream must be true or false; got '" + std::string(value) + "'", name);
     r.stream = v == "true";
   } else if (name == "timestamp_granularities[]" || name == "timestamp_granularities") {
-    if (value != "segment") {
-      return bad("timestamp_granularities supports 'segment' only (the worker times whole utterances); got '" +
+    if (value != "word" && value != "segment") {
+      return bad("timestamp_granularities[] accepts 'word' and 'segment' (repeat the field for both); got '" +
                      std::string(value) + "'",
                  "timestamp_granularities");
     }
+    // The first one given replaces the default (segments); each adds its own.
+    if (!r.granularities_given) r.segment_timestamps = false;
+    r.granularities_given = true;
+    (value == "word" ? r.word_timestamps : r.segment_timestamps) = true;
   } else if (name == "include[]" || name == "include") {
     return bad("include['" + std::string(value) + "'] is not available: the worker does not report token logprobs",
                "include");
@@ -113,7 +117,8 @@ std::variant<TranscriptionRequest, OpenAiError> parse_transcription_request(
   std::set<std::string> seen;
   for (const FormPart& part : form.parts) {
     // Repeated fields are refused (an array field may repeat: its values are checked each).
-    if (!part.name.ends_with("[]") && !seen.insert(part.name).second) {
+    const bool array = part.name.ends_with("[]") || part.name == "timestamp_granularities";
+    if (!array && !seen.insert(part.name).second) {
       return bad("the field '" + part.name + "' is given more than once", part.name);
     }
     if (part.name == "file") {

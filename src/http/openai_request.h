@@ -4,7 +4,7 @@
 // Accepted fields: file (required), model (required: one of the ids the daemon serves, e.g.
 // "tiny.en" or "whisper-1"), language, prompt, temperature (0..1), response_format (json, text,
 // srt, vtt, verbose_json), stream (true/false; json or text only), timestamp_granularities[]
-// (segment only), include[] (logprobs is not available and is refused). prompt and temperature
+// (word, segment; repeated for both), include[] (logprobs is not available and is refused). prompt and temperature
 // are checked and then not used: the worker protocol has no place for them (DESIGN.md §3).
 // Anything else is refused by name, as OpenAI does, so a typo does not pass silently.
 //
@@ -30,6 +30,10 @@ struct TranscriptionRequest {
   double temperature = 0;
   ResponseFormat format = ResponseFormat::Json;
   bool stream = false;
+  // timestamp_granularities[] (verbose_json): none given is OpenAI's default, segments only.
+  bool granularities_given = false;
+  bool word_timestamps = false;
+  bool segment_timestamps = true;
   std::string filename;
   std::string_view audio;  // the file part's bytes: a view into the request body
 };

@@ -149,11 +149,10 @@ class Transcription : public std::enable_shared_from_this<Transcription> {
       });
       return done_(std::move(r));
     }
-    collector->on_done([done = std::move(done_), format = req_.format, language = req_.language](
-                           const TranscriptCollector::Result& r) {
+    collector->on_done([done = std::move(done_), req = req_](const TranscriptCollector::Result& r) {
       if (auto failed = judge(r)) return done(openai_error_reply(*failed));
       const double seconds = static_cast<double>(r.recording.frames_captured) * kFrameMs / 1000.0;
-      done(transcription_reply(format, r.finals, seconds, language));
+      done(transcription_reply(req, r.finals, seconds));
     });
   }
 

@@ -6,9 +6,9 @@ namespace vs {
 
 ReplyStream::Pull OpenAiTranscriptStream::pull(std::string& out, size_t) {
   if (ended_) return Pull::End;
-  std::vector<TimedText> fresh;
+  std::vector<FinalText> fresh;
   const bool complete = collector_->read(sent_, fresh);
-  for (const TimedText& f : fresh) {
+  for (const FinalText& f : fresh) {
     out += transcript_delta_frame(f.text, !any_text_);
     any_text_ = true;
   }
@@ -18,7 +18,7 @@ ReplyStream::Pull OpenAiTranscriptStream::pull(std::string& out, size_t) {
     if (auto error = judge_(result)) {
       out += transcript_error_frame(*error);
     } else {
-      out += transcript_done_frame(joined_text(result.finals));
+      out += transcript_done_frame(joined_text(timed_texts(result.finals)));
     }
     ended_ = true;
   }

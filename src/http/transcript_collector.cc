@@ -12,10 +12,8 @@ std::shared_ptr<TranscriptCollector> TranscriptCollector::create(TranscriptStrea
 
 void TranscriptCollector::drain_locked() {
   while (std::optional<TranscriptEvent> e = transcript_.poll()) {
-    const auto* final_text = std::get_if<FinalText>(&*e);
-    if (final_text && !blank(final_text->text)) {
-      result_.finals.push_back(TimedText{final_text->start_ms, final_text->end_ms, final_text->text});
-    }
+    auto* final_text = std::get_if<FinalText>(&*e);
+    if (final_text && !blank(final_text->text)) result_.finals.push_back(std::move(*final_text));
   }
   result_.missed_events = transcript_.missed();
 }
@@ -71,7 +69,7 @@ void TranscriptCollector::on_done(std::function<void(const Result&)> done) {
   done(copy);
 }
 
-bool TranscriptCollector::read(size_t index, std::vector<TimedText>& out) const {
+bool TranscriptCollector::read(size_t index, std::vector<FinalText>& out) const {
   std::lock_guard lock(mu_);
   for (size_t i = index; i < result_.finals.size(); ++i) out.push_back(result_.finals[i]);
   return complete_;

@@ -20,7 +20,6 @@
 #include <vector>
 
 #include "audio/recording_snapshot.h"
-#include "common/subtitles.h"
 #include "audio/transcript_stream.h"
 
 namespace vs {
@@ -28,7 +27,7 @@ namespace vs {
 class TranscriptCollector : public std::enable_shared_from_this<TranscriptCollector> {
  public:
   struct Result {
-    std::vector<TimedText> finals;
+    std::vector<FinalText> finals;  // those with text, in order
     RecordingSnapshot recording;
     uint64_t missed_events = 0;  // the bus dropped events before they were read (finals may be missing)
   };
@@ -43,7 +42,7 @@ class TranscriptCollector : public std::enable_shared_from_this<TranscriptCollec
   void on_done(std::function<void(const Result&)> done);
 
   // For a streaming answer: appends the finals from `index` on to `out`; true once complete.
-  bool read(size_t index, std::vector<TimedText>& out) const;
+  bool read(size_t index, std::vector<FinalText>& out) const;
   // The result; only meaningful once read() said complete.
   Result result() const;
   // Calls `wake` once when read(index) would give more or completion; false (and keeps nothing)

@@ -3,6 +3,18 @@
 #include <algorithm>
 
 namespace vs {
+namespace {
+
+// Moves the times of one object (an event, or one of a final's words) by `offset_ms`.
+void move_times(nlohmann::json& body, int64_t offset_ms) {
+  static constexpr const char* kTimeFields[] = {"audio_ms", "start_ms", "end_ms"};
+  for (const char* k : kTimeFields) {
+    const auto it = body.find(k);
+    if (it != body.end() && it->is_number_integer()) *it = it->get<int64_t>() + offset_ms;
+  }
+}
+
+}  // namespace
 
 void WorkerLinkState::on_ready(const WorkerMessage& ready) {
   protocol_.store(ready.protocol(), std::memory_order_release);
@@ -67,12 +79,14 @@ std::shared_ptr<const nlohmann::json> WorkerLinkState::on_timeline(const WorkerM
     offset = it->second.offset_ms;
     recording = it->second.recording;
   }
-  static constexpr const char* kTimeFields[] = {"audio_ms", "start_ms", "end_ms"};
   auto moved = std::make_shared<nlohmann::json>(*msg.body);
   if (!recording.empty()) (*moved)["recording"] = std::move(recording);
-  for (const char* k : kTimeFields) {
-    const auto it = moved->find(k);
-    if (it != moved->end() && it->is_number_integer()) *it = it->get<int64_t>() + offset;
+  move_times(*moved, offset);
+  // A final's word timings are on the same stream time as its span: a replayed utterance keeps them.
+  if (const auto words = moved->find("words"); words != moved->end() && words->is_array()) {
+    for (auto& word : *words) {
+      if (word.is_object()) move_times(word, offset);
+    }
   }
   return moved;
 }

@@ -45,7 +45,8 @@ class WorkerLinkState {
 
   // Reader thread: the body to publish — `msg`'s own when no recording feeds its stream or the
   // event is the instance's own (ready, pong, ack), else a copy naming the recording
-  // ("recording": id) with audio_ms/start_ms/end_ms moved onto the recording's timeline.
+  // ("recording": id) with audio_ms/start_ms/end_ms, and a final's words[i].start_ms/end_ms,
+  // moved onto the recording's timeline.
   std::shared_ptr<const nlohmann::json> on_timeline(const WorkerMessage& msg) const;
 
  private:

@@ -83,6 +83,46 @@ TEST(TranscriptStream, AFinalWithoutTimesOrLatencyReadsAsZeroSpanAndNoLatency) {
   EXPECT_FALSE(std::get<FinalText>(*e).latency_ms);
 }
 
+TEST(TranscriptStream, AFinalCarriesTheDecodersScoresAndWords) {
+  EventBus bus(64);
+  TranscriptStream t(bus.subscribe(), kOurs);
+  bus.publish(ours({{"type", "final_text"}, {"text", " Hello there."}, {"start_ms", 1200}, {"end_ms", 2000},
+                    {"avg_logprob", -0.31}, {"no_speech_prob", 0.04}, {"compression_ratio", 1.37},
+                    {"temperature", 0.2}, {"language", "en"},
+                    {"words", {{{"word", " Hello"}, {"start_ms", 1230}, {"end_ms", 1490}, {"probability", 0.93}},
+                               {{"word", " there."}, {"start_ms", 1500}, {"end_ms", 1990}},
+                               {{"word", " untimed"}},  // no times: left out, not put at 0
+                               {{"start_ms", 1}, {"end_ms", 2}},
+                               "junk"}}}));
+  bus.publish(ours({{"type", "final_text"}, {"text", "plain"}, {"start_ms", 3000}, {"end_ms", 3500}}));
+  auto e = t.poll();
+  ASSERT_TRUE(e && std::holds_alternative<FinalText>(*e));
+  const FinalText& f = std::get<FinalText>(*e);
+  EXPECT_DOUBLE_EQ(f.avg_logprob.value_or(1), -0.31);
+  EXPECT_DOUBLE_EQ(f.no_speech_prob.value_or(-1), 0.04);
+  EXPECT_DOUBLE_EQ(f.compression_ratio.value_or(-1), 1.37);
+  EXPECT_DOUBLE_EQ(f.temperature.value_or(-1), 0.2);
+  EXPECT_EQ(f.language, "en");
+  ASSERT_EQ(f.words.size(), 2u);
+  EXPECT_EQ(f.words[0].text, " Hello");
+  EXPECT_EQ(f.words[0].start_ms, 1230);
+  EXPECT_EQ(f.words[0].end_ms, 1490);
+  EXPECT_DOUBLE_EQ(f.words[0].probability.value_or(0), 0.93);
+  EXPECT_EQ(f.words[1].end_ms, 1990);
+  EXPECT_FALSE(f.words[1].probability);
+  const TimedText timed = timed_text(f);
+  EXPECT_EQ(timed.start_ms, 1200);
+  EXPECT_EQ(timed.words.size(), 2u);
+
+  e = t.poll();
+  ASSERT_TRUE(e && std::holds_alternative<FinalText>(*e));
+  const FinalText& plain = std::get<FinalText>(*e);
+  EXPECT_FALSE(plain.avg_logprob || plain.no_speech_prob || plain.compression_ratio || plain.temperature)
+      << "a score the worker did not send is not there";
+  EXPECT_EQ(plain.language, "");
+  EXPECT_TRUE(plain.words.empty());
+}
+
 TEST(TranscriptStream, CountsWhatTheBusDroppedAndSeesItClose) {
   EventBus bus(4);
   TranscriptStream t(bus.subscribe(), kOurs);

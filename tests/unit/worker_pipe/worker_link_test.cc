@@ -41,5 +41,26 @@ TEST(WorkerLinkState, EachStreamHasItsRecordingTimelineAndAcks) {
   EXPECT_FALSE(state.feeding_recording());
 }
 
+TEST(WorkerLinkState, AFinalsWordTimesMoveWithItsSpan) {
+  WorkerLinkState state;
+  state.on_ready(message({{"type", "ready"}, {"protocol", 2}}));
+  state.set_timeline("rec_a", 5000, "rec_a");  // a replayed utterance: the new instance's time 0 is 5 s in
+  const auto f = state.on_timeline(message(
+      {{"type", "final_text"}, {"stream", "rec_a"}, {"start_ms", 100}, {"end_ms", 900},
+       {"words", {{{"word", " Hello"}, {"start_ms", 100}, {"end_ms", 400}, {"probability", 0.9}},
+                  {{"word", " there"}, {"start_ms", 450}, {"end_ms", 900}},
+                  "not an object"}}}));
+  EXPECT_EQ((*f)["start_ms"], 5100);
+  const auto& words = (*f)["words"];
+  ASSERT_EQ(words.size(), 3u);
+  EXPECT_EQ(words[0]["start_ms"], 5100);
+  EXPECT_EQ(words[0]["end_ms"], 5400);
+  EXPECT_EQ(words[0]["word"], " Hello");
+  EXPECT_DOUBLE_EQ(words[0]["probability"].get<double>(), 0.9);
+  EXPECT_EQ(words[1]["start_ms"], 5450);
+  EXPECT_EQ(words[1]["end_ms"], 5900);
+  EXPECT_EQ(words[2], "not an object") << "what is not a word passes as it came";
+}
+
 }  // namespace
 }  // namespace vs
