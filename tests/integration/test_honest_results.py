@@ -31,8 +31,8 @@ def sdk(d) -> openai.OpenAI:
     return openai.OpenAI(base_url=d.base_url + "/v1", api_key="unused", timeout=60)
 
 
-def started(make_daemon, *worker_args: str, env: dict | None = None):
-    d = make_daemon(worker_args=worker_args, env=env)
+def started(make_daemon, *worker_args: str, extra: dict | None = None):
+    d = make_daemon(worker_args=worker_args, extra=extra)
     assert d.post("/v1/control/start").status_code == 200
     return d
 
@@ -97,9 +97,9 @@ def test_verbose_json_carries_the_workers_scores(make_daemon, workdir: Path) -> 
 
 
 def test_words_come_back_monotonic_and_inside_their_segment(make_daemon, workdir: Path) -> None:
-    # The env name the real worker reads for stt.word_timestamps; the daemon passes it on.
+    # stt.word_timestamps reaches the worker as VOICE_WORKER_WORD_TIMESTAMPS, which the test worker reads too.
     d = started(make_daemon, "--final-text", SHORT, "--final-every-ms", "1500",
-                env={"VOICE_WORKER_WORD_TIMESTAMPS": "true"})
+                extra={"stt": {"word_timestamps": True}})
     wav = tone_wav(workdir / "tone5.wav", 5.0)
     v = sdk(d).audio.transcriptions.create(model="whisper-1", file=wav.open("rb"), response_format="verbose_json",
                                            timestamp_granularities=["word", "segment"])
