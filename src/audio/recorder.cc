@@ -18,11 +18,13 @@ void add_counts(RecorderTotals& t, const RecordingSnapshot& s) {
 
 }  // namespace
 
-Recorder::Recorder(const AudioConfig& config, const WorkerLinkSlot& worker, EventBus& bus, WorkerCheck why_no_audio)
+Recorder::Recorder(const AudioConfig& config, const WorkerLinkSlot& worker, EventBus& bus, WorkerCheck why_no_audio,
+                   ServeCheck why_not_served)
     : config_(config),
       worker_(worker),
       bus_(bus),
       why_no_audio_(std::move(why_no_audio)),
+      why_not_served_(std::move(why_not_served)),
       admission_(size_t(std::max(config.max_recordings, 1)),
                  [h = admission_wait_](std::chrono::nanoseconds waited) {
                    h->observe(std::chrono::duration<double>(waited).count());
@@ -61,7 +63,8 @@ RecordingOptions Recorder::options() {
 }
 
 std::shared_ptr<Recording> Recorder::start(std::unique_ptr<AudioSource> source, const std::string& input,
-                                           std::string* busy, std::shared_ptr<AdmissionQueue::Ticket> ticket) {
+                                           std::string* busy, std::shared_ptr<AdmissionQueue::Ticket> ticket,
+                                           DecodeRequest decode) {
   std::unique_lock start_lock(start_mu_);
   if (draining_) {
     if (busy) *busy = "the daemon is shutting down: it takes no new recordings (try another instance)";
@@ -82,7 +85,9 @@ std::shared_ptr<Recording> Recorder::start(std::unique_ptr<AudioSource> source, 
     if (busy) *busy = "the worker speaks protocol 1, which carries one recording at a time; try again shortly";
     return nullptr;  // the ticket gives its slot back
   }
-  auto rec = std::make_shared<Recording>(std::move(source), input, options(), worker_, bus_);
+  RecordingOptions opts = options();
+  opts.decode = std::move(decode);
+  auto rec = std::make_shared<Recording>(std::move(source), input, std::move(opts), worker_, bus_);
   // Registered before start(), so it runs first among the recording's on_finished callbacks: a
   // door told the recording ended finds its slot free. It holds the recording, so the doors'
   // callbacks after it (which use it) find it alive: the recent list keeps only a snapshot, and

@@ -54,10 +54,19 @@ class Recorder {
   // could: the one check every door makes before it starts a recording.
   using WorkerCheck = std::function<std::string()>;
 
-  Recorder(const AudioConfig& config, const WorkerLinkSlot& worker, EventBus& bus, WorkerCheck why_no_audio = {});
+  // Why the worker cannot decode as a door's request asks (a model or language it lacks); "" when it can.
+  using ServeCheck = std::function<std::string(const DecodeRequest&)>;
+
+  Recorder(const AudioConfig& config, const WorkerLinkSlot& worker, EventBus& bus, WorkerCheck why_no_audio = {},
+           ServeCheck why_not_served = {});
   ~Recorder();  // stops every running recording ("shutdown")
 
   std::string why_no_audio() const { return why_no_audio_ ? why_no_audio_() : std::string(); }
+  // The check every door with decode fields makes before it starts a recording: a 400 (or a
+  // Wyoming error) naming what is installed, never a recording decoded some other way.
+  std::string why_not_served(const DecodeRequest& request) const {
+    return why_not_served_ && !request.empty() ? why_not_served_(request) : std::string();
+  }
 
   // The queue a door that can wait joins; its admitted ticket goes to start().
   AdmissionQueue& admission() { return admission_; }
@@ -66,9 +75,10 @@ class Recorder {
   // naming the capacity (or the drain). The recording holds its share of the ticket until it
   // has finished (a door may hold another share a little longer, see wyoming_session.h).
   // Throws SourceError when the source cannot start (the recording is then listed as stopped,
-  // reason source_error, its slot given back).
+  // reason source_error, its slot given back). `decode`: how its door asked it to be decoded.
   std::shared_ptr<Recording> start(std::unique_ptr<AudioSource> source, const std::string& input,
-                                   std::string* busy, std::shared_ptr<AdmissionQueue::Ticket> ticket = nullptr);
+                                   std::string* busy, std::shared_ptr<AdmissionQueue::Ticket> ticket = nullptr,
+                                   DecodeRequest decode = {});
   // Stops every running recording and waits for them to finish (flush, last final); the most
   // recent one's snapshot, or nullopt when none was running.
   std::optional<RecordingSnapshot> stop(const std::string& reason);
@@ -114,6 +124,7 @@ class Recorder {
   const WorkerLinkSlot& worker_;
   EventBus& bus_;
   const WorkerCheck why_no_audio_;
+  const ServeCheck why_not_served_;
   std::shared_ptr<LatencyHistogram> final_latency_ = std::make_shared<LatencyHistogram>();
   std::shared_ptr<LatencyHistogram> admission_wait_ = std::make_shared<LatencyHistogram>();
   AdmissionQueue admission_;

@@ -191,6 +191,12 @@ Recording::Step Recording::pump_turn() {
   const Step held = catching_up ? hold_while_no_worker() : Step::Idle;
   AudioSink& sink = link_->sidecar->sink();
   bool progressed = false, from_ring = false;
+  // Before this instance's first frame of the stream: the worker decodes it as asked from its
+  // first sample (a replay included). A full control queue means a stuck writer: try next turn.
+  if (!options_sent_ && !options_.decode.empty()) {
+    if (sink.send_stream_options(stream_, options_.decode) != SendResult::Ok) return held;
+  }
+  options_sent_ = true;
   if (!timeline_set_) {
     // Before this instance's first frame, so that its first answers (which can overtake the
     // next pump turn) are on the recording's timeline too: its next seq is the recording's
@@ -257,6 +263,7 @@ void Recording::switch_worker(std::shared_ptr<const WorkerLink> link) {
   link_ = std::move(link);
   link_broken_ = false;
   timeline_set_ = false;
+  options_sent_ = false;
   // Its own stream where the worker carries several; else protocol 1's only one.
   stream_ = link_ && link_->state->carries_streams() ? options_.id : std::string();
   last_taken_ = Clock::now();

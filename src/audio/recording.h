@@ -41,6 +41,7 @@
 #include "audio/ring_writer.h"
 #include "audio/transcript_stream.h"
 #include "events/event_bus.h"
+#include "worker_pipe/decode_request.h"
 #include "worker_pipe/worker_link.h"
 
 namespace vs {
@@ -52,6 +53,8 @@ struct RecordingOptions {
   std::chrono::milliseconds flush_timeout{15000};
   // Called on the pump thread for every final_text of this recording, with its latency_ms.
   std::function<void(double)> on_final_latency;
+  // How its audio is decoded, when its door asked (else the worker's stt.* settings).
+  DecodeRequest decode;
 };
 
 class Recording {
@@ -122,6 +125,7 @@ class Recording {
   std::string stream_;            // this recording's stream on link_ ("" under protocol 1)
   bool link_broken_ = false;      // its sink said Closed: wait for the supervisor's next one
   bool timeline_set_ = false;
+  bool options_sent_ = false;  // this worker instance has the recording's DecodeRequest
   uint64_t flushed_generation_ = 0;
   uint64_t next_index_ = 0;       // the next frame's position in the recording
   bool ending_ = false;

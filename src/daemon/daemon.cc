@@ -187,7 +187,8 @@ int run_daemon(const LoadedConfig& loaded, const ConfigSources& sources) {
   HeavyLoadGate gate(config.pressure);
   Supervisor supervisor(config, gate, bus);
   Recorder recorder(config.audio, supervisor.worker_link(), bus,
-                    [&supervisor] { return why_no_audio(supervisor.snapshot()); });
+                    [&supervisor] { return why_no_audio(supervisor.snapshot()); },
+                    [&supervisor](const DecodeRequest& d) { return why_not_served(supervisor.snapshot(), d); });
   // The worker is the heavy work being admitted, not pressure against it (DESIGN.md §5).
   gate.exclude_process_group([&supervisor] { return supervisor.snapshot().pid; });
   // The gate's thread reads the supervisor: it must stop first on every way out of this scope.

@@ -54,6 +54,7 @@ std::optional<OpenAiError> apply_field(const std::string& name, std::string_view
     const auto t = number(value);
     if (!t || *t < 0 || *t > 1) return bad("temperature must be a number from 0 to 1; got '" + std::string(value) + "'", name);
     r.temperature = *t;
+    r.temperature_given = true;
   } else if (name == "response_format") {
     const auto f = format_named(value);
     if (!f) {

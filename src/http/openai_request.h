@@ -28,6 +28,7 @@ struct TranscriptionRequest {
   std::string language;  // "" when not given
   std::string prompt;
   double temperature = 0;
+  bool temperature_given = false;
   ResponseFormat format = ResponseFormat::Json;
   bool stream = false;
   // timestamp_granularities[] (verbose_json): none given is OpenAI's default, segments only.

@@ -1,5 +1,6 @@
 #include "http/openai_routes.h"
 
+#include <algorithm>
 #include <charconv>
 
 #include <boost/beast/core/string.hpp>
@@ -28,6 +29,28 @@ constexpr int kBudgetRetryAfterS = 1;
 std::string served_model(const ApiContext& ctx) {
   const std::string m = ctx.supervisor.snapshot().model;
   return m.empty() ? kDefaultModel : m;
+}
+
+// The model names a request may give: the installed ones (the worker's ready line), else the
+// loaded one; and OpenAI's own name, which means the loaded model.
+std::vector<std::string> model_names(const ApiContext& ctx) {
+  std::vector<std::string> names;
+  for (const InstalledModel& m : ctx.supervisor.snapshot().models) names.push_back(m.name);
+  const std::string served = served_model(ctx);
+  if (std::find(names.begin(), names.end(), served) == names.end()) names.insert(names.begin(), served);
+  names.push_back(kOpenAiAlias);
+  return names;
+}
+
+// What the worker is asked for this upload: only what differs from its own settings.
+DecodeRequest decode_request_of(const TranscriptionRequest& r, const std::string& served) {
+  DecodeRequest d;
+  if (r.model != kOpenAiAlias && r.model != served) d.model = r.model;
+  d.language = r.language;
+  d.prompt = r.prompt;
+  if (r.temperature_given) d.temperature = r.temperature;
+  if (r.word_timestamps) d.word_timestamps = true;
+  return d;
 }
 
 OpenAiError error(int status, std::string message, std::string type, int retry_after = 0) {
@@ -124,7 +147,8 @@ class Transcription : public std::enable_shared_from_this<Transcription> {
     std::string busy;
     std::shared_ptr<Recording> rec;
     try {
-      rec = ctx_.recorder.start(std::move(source_), "openai:" + req_.filename, &busy, std::move(ticket));
+      rec = ctx_.recorder.start(std::move(source_), "openai:" + req_.filename, &busy, std::move(ticket),
+                                decode_request_of(req_, served_model(ctx_)));
     } catch (const std::exception& e) {
       return done_(openai_error_reply(error(500, std::string("the recording could not start: ") + e.what(), "server_error")));
     }
@@ -208,9 +232,17 @@ class TranscriptionUpload : public UploadReceiver {
     if (refused_) return done(openai_error_reply(*refused_));
     if (!complete) return done(openai_error_reply(error(400, "the upload ended before its body was complete", "invalid_request_error")));
     const std::string model = served_model(ctx_);
-    auto parsed = parse_transcription_request(content_type_, body_, {model, kOpenAiAlias}, model);
+    auto parsed = parse_transcription_request(content_type_, body_, model_names(ctx_), model);
     if (auto* bad = std::get_if<OpenAiError>(&parsed)) return done(openai_error_reply(*bad));
-    start(std::get<TranscriptionRequest>(parsed), std::move(done));
+    const TranscriptionRequest& req = std::get<TranscriptionRequest>(parsed);
+    if (const std::string why = ctx_.recorder.why_not_served(decode_request_of(req, model)); !why.empty()) {
+      OpenAiError bad = error(400, why, "invalid_request_error");
+      const bool about_model = why.starts_with("model '");
+      bad.param = about_model ? "model" : "language";
+      if (about_model) bad.code = "model_not_found";
+      return done(openai_error_reply(bad));
+    }
+    start(req, std::move(done));
   }
 
  private:
@@ -267,7 +299,7 @@ void install_openai_routes(Router& router, const ApiContext& context) {
   const ApiContext* ctx = &context;
   router.add("GET", "/v1/models", [ctx](const HttpRequest&) {
     json data = json::array();
-    for (const std::string& id : {served_model(*ctx), std::string(kOpenAiAlias)}) {
+    for (const std::string& id : model_names(*ctx)) {
       data.push_back({{"id", id}, {"object", "model"}, {"created", 0}, {"owned_by", "voice-sidecar"}});
     }
     return json_reply(200, {{"object", "list"}, {"data", data}});

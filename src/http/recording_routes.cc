@@ -36,9 +36,16 @@ std::optional<HttpReply> refuse_without_worker(const Recorder& recorder) {
 struct StartRequest {
   std::string source, path, device;
   bool realtime = false;
+  DecodeRequest decode;  // "model"?, "language"?
 };
 
-// Parses {"source":"file"|"mic"|"stream","path"?,"device"?,"realtime"?}.
+bool is_language(const std::string& s) {
+  return s == "auto" || (s.size() >= 2 && s.size() <= 3 && std::all_of(s.begin(), s.end(), [](char c) {
+                           return c >= 'a' && c <= 'z';
+                         }));
+}
+
+// Parses {"source":"file"|"mic"|"stream","path"?,"device"?,"realtime"?,"model"?,"language"?}.
 std::variant<StartRequest, HttpReply> parse_start(const std::string& text) {
   const json body = parse_json(text.empty() ? std::string_view("{}") : std::string_view(text));
   const char* shape = R"(send {"source": "file", "path": "/abs/file.wav"}, {"source": "mic", "device": "name or index"} or {"source": "stream"})";
@@ -53,6 +60,14 @@ std::variant<StartRequest, HttpReply> parse_start(const std::string& text) {
   };
   if (!text_field("source", r.source) || !text_field("path", r.path) || !text_field("device", r.device)) {
     return error_reply(400, std::string("\"source\", \"path\" and \"device\" must be strings: ") + shape);
+  }
+  if (!text_field("model", r.decode.model) || !text_field("language", r.decode.language)) {
+    return error_reply(400, "\"model\" and \"language\" must be strings: a model GET /v1/models lists, and a "
+                            "language code such as \"en\" or \"auto\"");
+  }
+  if (!r.decode.language.empty() && !is_language(r.decode.language)) {
+    return error_reply(400, "\"language\" '" + r.decode.language + "' is not a language code: send a lower-case "
+                            "code such as \"en\" or \"fr\", or \"auto\"");
   }
   if (const auto it = body.find("realtime"); it != body.end() && !it->is_null()) {
     if (!it->is_boolean()) return error_reply(400, "\"realtime\" must be true or false");
@@ -109,7 +124,8 @@ HttpReply open_and_start(const ApiContext& ctx, const StartRequest& r, const std
   std::string busy;
   try {
     const std::string input = r.source == "file" ? file : r.device;
-    auto rec = ctx.recorder.start(std::move(std::get<std::unique_ptr<AudioSource>>(opened)), input, &busy);
+    auto rec = ctx.recorder.start(std::move(std::get<std::unique_ptr<AudioSource>>(opened)), input, &busy, nullptr,
+                                  r.decode);
     if (!rec) return refused_start(ctx, busy);
     HttpReply reply = json_reply(created, rec->snapshot());
     if (created == 201) reply.headers.emplace_back("Location", "/v1/recordings/" + rec->id());
@@ -125,6 +141,7 @@ void start_recording(const ApiContext& ctx, const std::shared_ptr<Opener>& opene
   if (auto* bad = std::get_if<HttpReply>(&parsed)) return done(*bad);
   StartRequest r = std::get<StartRequest>(std::move(parsed));
   if (auto no_worker = refuse_without_worker(ctx.recorder)) return done(*no_worker);
+  if (const std::string why = ctx.recorder.why_not_served(r.decode); !why.empty()) return done(error_reply(400, why));
   std::string file;
   if (r.source == "file") {
     auto allowed = allowed_file(*opener, r.path);

@@ -108,6 +108,8 @@ class Transitioning {
     s.w.ready_at = f.wall;
     s.w.engine = ready.engine;
     s.w.model = ready.model;
+    s.w.languages = ready.languages;
+    s.w.models = ready.models;
     s.backoff.on_ready(f.now);
     s.liveness.reset(f.now);
     if (s.recovering) {

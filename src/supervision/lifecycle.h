@@ -59,7 +59,11 @@ struct RestartRequested { uint64_t ticket; std::string reason; bool feeding_reco
 struct StopQueued {};  // a stop waits behind the request in flight
 struct Spawned { pid_t pid; };
 struct SpawnFailed { std::string message; };
-struct Ready { std::string engine, model; };
+struct Ready {
+  std::string engine, model;
+  std::vector<std::string> languages = {};
+  std::vector<InstalledModel> models = {};
+};
 struct Pong { std::string id; };
 struct FatalError { std::string message; };  // the worker's last word before it exits
 struct Exited { std::optional<ExitStatus> status; };  // reaped by the actor

@@ -85,6 +85,7 @@ struct Supervisor::Impl {
   void sleep_until_something();
   void drain_mailbox();
   void fire_due_timers();
+  static ev::Ready ready_event(const WorkerMessage& m);
   void take_requests();
   void handle(LifecycleEvent event);
   void carry_out(const LifecycleAction& action, std::deque<LifecycleEvent>& follow_ups);
@@ -296,7 +297,7 @@ void Supervisor::Impl::drain_mailbox() {
       case ActorEvent::Kind::WorkerLine:
         if (!worker || item.generation != lifecycle.generation) break;  // a late line of an old worker
         if (item.message.type == WorkerMessageType::Ready) {
-          handle(ev::Ready{item.message.string_field("engine"), item.message.string_field("model")});
+          handle(ready_event(item.message));
         } else if (item.message.type == WorkerMessageType::Pong) {
           handle(ev::Pong{item.message.string_field("id")});
         } else if (item.message.fatal_error()) {
@@ -305,6 +306,36 @@ void Supervisor::Impl::drain_mailbox() {
         break;
     }
   }
+}
+
+// The ready line's fields, read without throwing: a field of the wrong shape is left out.
+ev::Ready Supervisor::Impl::ready_event(const WorkerMessage& m) {
+  ev::Ready r{m.string_field("engine"), m.string_field("model")};
+  const nlohmann::json& body = *m.body;
+  const auto strings = [](const nlohmann::json& j) {
+    std::vector<std::string> out;
+    if (j.is_array()) {
+      for (const auto& v : j) {
+        if (v.is_string()) out.push_back(v.get<std::string>());
+      }
+    }
+    return out;
+  };
+  const auto text = [](const nlohmann::json& o, const char* key) {
+    const auto it = o.find(key);
+    return it != o.end() && it->is_string() ? it->get<std::string>() : std::string();
+  };
+  if (auto it = body.find("languages"); it != body.end()) r.languages = strings(*it);
+  if (auto it = body.find("models"); it != body.end() && it->is_array()) {
+    for (const auto& m : *it) {
+      if (!m.is_object() || text(m, "name").empty()) continue;
+      const auto langs = m.find("languages");
+      const auto translate = m.find("translate");
+      r.models.push_back({text(m, "name"), text(m, "engine"), langs != m.end() ? strings(*langs) : std::vector<std::string>{},
+                          translate != m.end() && translate->is_boolean() && translate->get<bool>()});
+    }
+  }
+  return r;
 }
 
 void Supervisor::Impl::fire_due_timers() {

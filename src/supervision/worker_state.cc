@@ -1,5 +1,7 @@
 #include "supervision/worker_state.h"
 
+#include <algorithm>
+
 namespace vs {
 
 const char* to_string(WorkerState s) {
@@ -46,6 +48,47 @@ nlohmann::json to_json(const WorkerSnapshot& w) {
 std::string why_no_audio(const WorkerSnapshot& w) {
   if (w.state != WorkerState::Stopped && w.state != WorkerState::Failed) return "";
   return std::string("the worker is ") + to_string(w.state) + ": start it first with POST /v1/control/start";
+}
+
+namespace {
+
+const InstalledModel* find_model(const std::vector<InstalledModel>& models, const std::string& name) {
+  for (const InstalledModel& m : models) {
+    if (m.name == name) return &m;
+  }
+  return nullptr;
+}
+
+std::string languages_of(const InstalledModel& m) {
+  if (m.languages.size() == 1) return m.languages[0];
+  return std::to_string(m.languages.size()) + " languages";
+}
+
+std::string installed(const std::vector<InstalledModel>& models) {
+  std::string out;
+  for (const InstalledModel& m : models) out += (out.empty() ? "" : ", ") + m.name + " (" + languages_of(m) + ")";
+  return "installed: " + out + " (GET /v1/models)";
+}
+
+}  // namespace
+
+std::string why_not_served(const WorkerSnapshot& w, const DecodeRequest& request) {
+  if (w.models.empty()) return "";
+  const std::string name = request.model.empty() ? w.model : request.model;
+  const InstalledModel* model = find_model(w.models, name);
+  if (!model) {
+    // A directory is the operator's to name; the worker says whether it loads.
+    if (!request.model.empty() && request.model.starts_with("/")) return "";
+    if (request.model.empty()) return "";  // the loaded model is a directory: the worker decides
+    return "model '" + request.model + "' is not installed; " + installed(w.models);
+  }
+  const std::string& lang = request.language;
+  if (!lang.empty() && lang != "auto" &&
+      std::find(model->languages.begin(), model->languages.end(), lang) == model->languages.end()) {
+    return "model " + model->name + " does not transcribe language '" + lang + "' (it transcribes " +
+           languages_of(*model) + "); " + installed(w.models);
+  }
+  return "";
 }
 
 }  // namespace vs

@@ -9,10 +9,12 @@
 #include <iterator>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
 #include "common/time_format.h"
+#include "worker_pipe/decode_request.h"
 
 namespace vs {
 
@@ -27,6 +29,13 @@ inline constexpr CrashCause kCrashCauses[] = {CrashCause::Exit, CrashCause::Sign
 const char* to_string(CrashCause c);
 constexpr size_t index(CrashCause c) { return static_cast<size_t>(c); }
 
+// A model the worker can load (its ready line's "models": the installed catalog).
+struct InstalledModel {
+  std::string name, engine;
+  std::vector<std::string> languages;
+  bool translate = false;
+};
+
 struct WorkerSnapshot {
   WorkerState state = WorkerState::Stopped;
   std::optional<pid_t> pid;
@@ -38,6 +47,8 @@ struct WorkerSnapshot {
   std::string last_error;           // the last failure, a sentence
   std::optional<WallTime> backoff_until;
   std::string engine, model;        // from the worker's "ready" line
+  std::vector<std::string> languages;   // ... what its model transcribes
+  std::vector<InstalledModel> models;   // ... and every model it can load (empty: it did not say)
   uint64_t health_failures = 0;     // missed pings in a row (reference field)
   std::optional<WallTime> last_health_check_at;  // last pong (reference field)
 };
@@ -46,6 +57,10 @@ struct WorkerSnapshot {
 // starting or restarting worker can: the ring and the replay hold the audio meanwhile). No door
 // starts a stopped worker by itself: starting it is the operator's decision.
 std::string why_no_audio(const WorkerSnapshot& w);
+
+// Why this worker cannot decode as `request` asks, a sentence naming what is installed; empty
+// when it can, or when it did not say what it has (a test worker, protocol 1: it decides).
+std::string why_not_served(const WorkerSnapshot& w, const DecodeRequest& request);
 
 // The JSON `worker` object of the HTTP API.
 nlohmann::json to_json(const WorkerSnapshot& w);

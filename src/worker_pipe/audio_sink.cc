@@ -20,6 +20,9 @@ SendResult AudioSink::send_ping(const std::string& id) { return queue_->push_con
 SendResult AudioSink::send_flush(std::string_view stream) {
   return queue_->push_stream_end(stream, flush_line(stream));
 }
+SendResult AudioSink::send_stream_options(std::string_view stream, const DecodeRequest& request) {
+  return queue_->push_control(stream_options_line(stream, request));
+}
 SendResult AudioSink::send_shutdown() { return queue_->push_control(shutdown_line()); }
 
 uint64_t AudioSink::next_seq(std::string_view stream) const { return queue_->next_seq(stream); }

@@ -16,6 +16,7 @@
 #include <string>
 #include <string_view>
 
+#include "worker_pipe/decode_request.h"
 #include "worker_pipe/send_result.h"
 
 namespace vs {
@@ -41,6 +42,9 @@ class AudioSink {
   // Ends `stream`: the worker finishes its utterance and acknowledges everything. Full also
   // while frames of the stream are still queued (the flush must follow them): try again.
   SendResult send_flush(std::string_view stream = {});
+  // How `stream` is decoded (its stream_options line): sent before the stream's first frame on
+  // each worker instance, so it jumps no frame of its own. Never waits, like the other controls.
+  SendResult send_stream_options(std::string_view stream, const DecodeRequest& request);
 
   // The seq the stream's next frame will get (its sender knows which frame that is).
   uint64_t next_seq(std::string_view stream = {}) const;

@@ -76,6 +76,18 @@ std::string flush_line(std::string_view stream) {
 }
 std::string shutdown_line() { return "{\"type\":\"shutdown\"}\n"; }
 
+std::string stream_options_line(std::string_view stream, const DecodeRequest& request) {
+  nlohmann::ordered_json msg = {{"type", "stream_options"}};
+  if (!stream.empty()) msg["stream"] = stream;
+  if (!request.model.empty()) msg["model"] = request.model;
+  if (!request.language.empty()) msg["language"] = request.language;
+  if (!request.prompt.empty()) msg["prompt"] = request.prompt;
+  if (request.temperature) msg["temperature"] = *request.temperature;
+  if (request.word_timestamps) msg["word_timestamps"] = *request.word_timestamps;
+  // replace: a prompt with invalid UTF-8 must not throw on the pump's thread
+  return msg.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
+}
+
 std::optional<WorkerMessageType> worker_message_type(std::string_view type) {
   using T = WorkerMessageType;
   static constexpr std::array<std::pair<std::string_view, T>, 10> kTypes = {{

@@ -14,6 +14,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "worker_pipe/decode_request.h"
+
 namespace vs {
 
 // A stream id names one recording's audio in protocol version 2 (several streams through one
@@ -30,6 +32,9 @@ size_t audio_frame_line_size(std::string_view stream, uint64_t seq, size_t sampl
 std::string ping_line(const std::string& id);       // {"type":"ping","id":"..."}\n
 std::string flush_line(std::string_view stream = {});  // {"type":"flush"[,"stream":"S"]}\n
 std::string shutdown_line();                        // {"type":"shutdown"}\n
+// {"type":"stream_options"[,"stream":"S"],"model"?,"language"?,"prompt"?,"temperature"?,"word_timestamps"?}\n
+// with only the fields the request sets.
+std::string stream_options_line(std::string_view stream, const DecodeRequest& request);
 
 // The messages a worker may send (DESIGN.md §3), parsed once by the reader thread so the
 // supervisor and the pump switch on a type, never on a string.

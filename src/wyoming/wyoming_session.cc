@@ -1,5 +1,8 @@
 #include "wyoming/wyoming_session.h"
 
+#include <cctype>
+#include <utility>
+
 #include <boost/asio/write.hpp>
 #include <spdlog/spdlog.h>
 
@@ -17,6 +20,22 @@ using wyoming::Kind;
 using wyoming::Phase;
 
 namespace {
+
+// transcribe {"name", "language"}: Home Assistant names the model it picked from `info` and the
+// pipeline's language, which may carry a region ("en-US"): the model's languages are bare codes.
+DecodeRequest decode_request_of(const nlohmann::json& data) {
+  DecodeRequest d;
+  const auto text = [&](const char* key) {
+    const auto it = data.find(key);
+    return it != data.end() && it->is_string() ? it->get<std::string>() : std::string();
+  };
+  d.model = text("name");
+  d.language = text("language");
+  d.language = d.language.substr(0, d.language.find_first_of("-_"));
+  for (char& c : d.language) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return d;
+}
+
 
 // A connection that held more than this (decoded input or queued output) gives its memory back
 // to the system when it closes.
@@ -236,6 +255,7 @@ void WyomingSession::handle_events() {
     }
     if (!ev) break;
     current_ = &*ev;
+    if (ev->type == "transcribe") decode_ = decode_request_of(ev->data);
     dispatch(wev::Received{kind_of(ev->type), ev->type == "ping" ? ping_text_bytes(*ev) : 0});
     current_ = nullptr;
   }
@@ -252,6 +272,10 @@ void WyomingSession::start_recording() {
   }
   // A waiting stream: a client sending faster than real time is slowed down (reading pauses),
   // never overflowed; a live microphone never fills the ring anyway.
+  const DecodeRequest decode = std::exchange(decode_, DecodeRequest{});  // one turn's
+  if (const std::string why = ctx.recorder.why_not_served(decode); !why.empty()) {
+    return pending_.push_back(wev::RecordingRefused{why, "model_unavailable"});
+  }
   auto source = std::make_unique<StreamSource>(/*waits=*/true);
   StreamSource* raw = source.get();
   raw->claim_producer();  // this connection is its one producer: no upload may feed it
@@ -262,7 +286,7 @@ void WyomingSession::start_recording() {
   // retried after a refusal keeps the turn it already holds.
   if (ticket_) turn_ = std::move(ticket_);
   try {
-    rec = ctx.recorder.start(std::move(source), "wyoming", &busy, turn_);
+    rec = ctx.recorder.start(std::move(source), "wyoming", &busy, turn_, decode);
   } catch (const std::exception& e) {
     return pending_.push_back(
         wev::RecordingRefused{std::string("cannot start a recording: ") + e.what(), "recording_failed"});

@@ -28,6 +28,7 @@
 #include <boost/asio/generic/stream_protocol.hpp>
 #include <boost/asio/steady_timer.hpp>
 
+#include "worker_pipe/decode_request.h"
 #include "audio/transcript_stream.h"
 #include "wyoming/frame_codec.h"
 #include "wyoming/pcm_converter.h"
@@ -112,6 +113,8 @@ class WyomingSession : public std::enable_shared_from_this<WyomingSession> {
   // until its transcript-stop is written.
   std::shared_ptr<AdmissionQueue::Ticket> turn_;
   std::optional<PcmFormat> format_;
+  DecodeRequest decode_;  // the last transcribe's {name, language}: the next recording's
+
   std::optional<PcmConverter> converter_;
   std::shared_ptr<Recording> recording_;
   StreamSource* source_ = nullptr;  // owned by recording_

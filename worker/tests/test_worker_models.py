@@ -3,6 +3,8 @@ what is installed -- never English in place of what was asked."""
 
 from __future__ import annotations
 
+import base64
+
 import numpy as np
 import pytest
 
@@ -96,3 +98,49 @@ def test_final_text_gives_word_times_on_the_stream_timeline_when_asked() -> None
     assert all(final["start_ms"] <= a <= b <= final["end_ms"] for a, b in times), (final, times)
     assert [a for a, _ in times] == sorted(a for a, _ in times)
     assert times[-1][1] - times[0][0] >= 1000  # the words span the sentence, not one instant
+
+
+def _stream_frames(w: Worker, stream: str, audio: np.ndarray) -> int:
+    """Sends `audio` as stream `stream` (10 ms frames, as fast as the pipe takes them); the last seq."""
+    seq = -1
+    for seq, i in enumerate(range(0, len(audio) - 160 + 1, 160)):
+        w.send({"type": "audio_frame", "stream": stream, "seq": seq, "sample_rate": 16000, "channels": 1,
+                "data": base64.b64encode(audio[i:i + 160].astype("<i2").tobytes()).decode()})
+    return seq
+
+
+def _final_of(w: Worker, stream: str) -> dict:
+    w.send({"type": "flush", "stream": stream})
+    final = w.wait_for(lambda e: e["type"] == "final_text" and e.get("stream") == stream, timeout=90).event
+    w.wait_for(lambda e: e["type"] == "stream_closed" and e.get("stream") == stream, timeout=90)
+    return final
+
+
+@pytest.mark.real_model
+def test_stream_options_give_each_stream_its_prompt_and_word_times() -> None:
+    audio = concat([silence(0.5), espeak("Please ask Siobhan to call me back tomorrow."), silence(1.0)])
+    with Worker() as w:
+        w.send({"type": "stream_options", "stream": "asked", "prompt": "Names: Siobhan.", "word_timestamps": True})
+        _stream_frames(w, "asked", audio)
+        asked = _final_of(w, "asked")
+        _stream_frames(w, "plain", audio)
+        plain = _final_of(w, "plain")
+    assert "Siobhan" in asked["text"] and asked["words"], asked
+    assert "Siobhan" not in plain["text"] and "words" not in plain, plain  # the worker's own settings
+
+
+@pytest.mark.real_model
+@pytest.mark.parametrize("options, says", [
+    ({"language": "fr"}, "tiny.en is English-only: it cannot transcribe language 'fr'"),
+    ({"model": "large-v3"}, "unknown model 'large-v3'"),
+])
+def test_a_stream_asking_for_what_cannot_be_served_is_refused_not_decoded_as_english(options, says) -> None:
+    audio = concat([silence(0.5), espeak("Turn left at the next traffic light."), silence(1.0)])
+    with Worker() as w:
+        w.send({"type": "stream_options", "stream": "s1", **options})
+        err = w.wait_for(lambda e: e["type"] == "error" and e.get("stream") == "s1", timeout=60).event
+        _stream_frames(w, "s1", audio)
+        final = _final_of(w, "s1")
+    assert err["code"] == "UNSERVABLE_REQUEST" and err["recoverable"] is True and says in err["message"], err
+    assert "installed: tiny.en" in err["message"] or "serves: en" in err["message"]
+    assert final["text"] == "", final  # acknowledged, never transcribed some other way

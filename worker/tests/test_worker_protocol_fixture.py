@@ -63,7 +63,7 @@ def test_the_fixture_covers_every_message_of_the_protocol_in_both_directions(ver
                for r in rows)
     valid_in = {r["line"]["type"] for r in to_worker if r["valid"]}
     valid_out = {r["line"]["type"] for r in from_worker if r["valid"]}
-    assert valid_in == {"audio_frame", "ping", "flush", "shutdown"}
+    assert valid_in == {"audio_frame", "ping", "flush", "shutdown"} | ({"stream_options"} if version == 2 else set())
     v1_out = {"ready", "pong", "speech_start", "speech_end", "partial_text", "final_text", "no_speech", "ack", "error"}
     if version == 1:
         assert valid_out == v1_out
@@ -87,13 +87,16 @@ def test_each_to_worker_line_parses_or_is_rejected_with_its_code(row: dict[str, 
     if row["valid"]:
         msg = protocol.parse_line(line)
         kind = {protocol.AudioFrame: "audio_frame", protocol.Ping: "ping", protocol.Flush: "flush",
-                protocol.Shutdown: "shutdown"}[type(msg)]
+                protocol.Shutdown: "shutdown", protocol.StreamOptions: "stream_options"}[type(msg)]
         assert kind == row["line"]["type"]
         if isinstance(msg, protocol.AudioFrame):
             assert msg.seq == row["line"]["seq"] and msg.samples.dtype.name == "int16"
             assert len(msg.samples) == 160
-        if isinstance(msg, (protocol.AudioFrame, protocol.Flush)):
+        if isinstance(msg, (protocol.AudioFrame, protocol.Flush, protocol.StreamOptions)):
             assert msg.stream == row["line"].get("stream", protocol.DEFAULT_STREAM)
+        if isinstance(msg, protocol.StreamOptions):
+            given = {k: v for k, v in row["line"].items() if k not in ("type", "stream")}
+            assert {k: getattr(msg, k if k != "prompt" else "prompt") for k in given} == given
     else:
         with pytest.raises(protocol.ProtocolError) as info:
             protocol.parse_line(line)

@@ -9,6 +9,7 @@ import queue
 import sys
 import threading
 import time
+from dataclasses import replace
 from typing import Any, Callable, NoReturn, Sequence
 
 from . import protocol
@@ -60,7 +61,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     stt = SttStage(engine, jobs, output, acks, stats, cfg.partial_window_s, cfg.partial_every_s, watchdog,
                    timing=cfg.timing, first_partial_s=cfg.first_partial_s,
                    speculation_void=lambda key, utterance, sample: vad.speculation_void(key, utterance, sample),
-                   options=decode_defaults(cfg))
+                   options=decode_defaults(cfg), load_model=lambda name: _load_model(cfg, name))
     vad = VadStage(ingest, jobs, output, acks, lambda: SpeechClassifier(cfg.vad_aggressiveness),
                    SegmenterConfig(end_window_ms=cfg.end_silence_ms), stats, stt.publish_speech_end)
     reader = Reader(sys.stdin.buffer, output, ingest, stats, die, on_audio=acks.audio_received)
@@ -112,6 +113,12 @@ def _load(cfg: Config, stats: Stats, die: Callable[[ErrorCode, str, int], NoRetu
     log.info("engine %s ready: model %s loaded in %.3f s (cpu_threads=%d)",
              engine.name, engine.model, stats.model_load_s, cfg.cpu_threads)
     return engine
+
+
+def _load_model(cfg: Config, name: str) -> Engine:
+    """Another catalog model (or directory) for a stream that names it, on its own engine."""
+    entry = catalog.find(name)
+    return load_engine(replace(cfg, model=name, engine=entry.engine if entry else cfg.engine))
 
 
 def _start(name: str, target: Callable[[], None],

@@ -53,13 +53,13 @@ from . import protocol
 from .acks import AckHub, AckTracker
 from .output import Output
 from .protocol import ErrorCode, Event, samples_to_ms
-from .reader import EndOfStream, Frame, IngestItem
-from .scheduler import CloseStream, RunJob, RunPartial, RunStop, SttScheduler
+from .reader import Configure, EndOfStream, Frame, IngestItem
+from .scheduler import CloseStream, ConfigureStream, RunJob, RunPartial, RunStop, SttScheduler
 from .segmenter import (NoSpeech, SegmentEvent, Segmenter, SegmenterConfig, SpeechAudio, SpeechEnded,
                         SpeechPaused, SpeechStarted)
 from .stats import Stats
 from .streams import DEFAULT, Registry, StreamRef
-from .engines import DecodeOptions, Engine, Transcript
+from .engines import DecodeOptions, Engine, ModelLoadError, Transcript, UnservableRequest
 from .stt_watchdog import SttWatchdog
 from .vad import Rechunker, SpeechClassifier
 
@@ -138,6 +138,10 @@ class VadStage:
                 # Acks are sent by the heartbeat thread (acks.py), which keeps going while this
                 # thread is blocked on a full STT queue.
                 self._update_floor(vs)
+                continue
+            if isinstance(item, Configure):
+                self.streams.get(item.stream)
+                self._jobs.put(Job(item.stream, ConfigureStream(item.options)))
                 continue
             assert isinstance(item, EndOfStream)
             if not item.shutdown:
@@ -242,6 +246,8 @@ class _SttStream:
     ref: StreamRef
     acks: AckTracker
     options: DecodeOptions
+    engine: Engine
+    refused: bool = False  # it asked for what this worker cannot serve: nothing is transcribed
     utt: _Utterance | None = None
     spec: _Speculation | None = None
 
@@ -251,9 +257,14 @@ class SttStage:
                  stats: Stats, partial_window_s: float, partial_every_s: float,
                  watchdog: SttWatchdog, timing: bool = False, first_partial_s: float | None = None,
                  speculation_void: Callable[[int, int, int], bool] = lambda key, utterance, sample: False,
-                 options: DecodeOptions = DecodeOptions()) -> None:
-        """options: how a stream decodes unless it says otherwise (the worker's stt.* settings)."""
+                 options: DecodeOptions = DecodeOptions(),
+                 load_model: Callable[[str], Engine] | None = None) -> None:
+        """options: how a stream decodes unless it says otherwise (the worker's stt.* settings);
+        load_model: another model by name, for a stream that asks for one (loaded once, kept)."""
         self._engine = engine
+        self._defaults = options
+        self._load_model = load_model
+        self._engines: dict[str, Engine] = {engine.model: engine}
         self._timing = timing
         self._speculation_void = speculation_void
         self._jobs = jobs
@@ -267,7 +278,7 @@ class SttStage:
         self._first = int((partial_every_s if first_partial_s is None else first_partial_s) * protocol.SAMPLE_RATE)
         self._watchdog = watchdog
         self._sched: SttScheduler[SttJob] = SttScheduler()
-        self.streams: Registry[_SttStream] = Registry(lambda ref: _SttStream(ref, acks.tracker(ref), options))
+        self.streams: Registry[_SttStream] = Registry(lambda ref: _SttStream(ref, acks.tracker(ref), options, engine))
         # Partials of an utterance the VAD already ended are stale and must not follow its
         # speech_end. Checking and emitting under one lock, which the VAD's speech_end also
         # takes, makes "ended?" and "written" one step: no partial can slip in between.
@@ -320,7 +331,9 @@ class SttStage:
 
     def _run_job(self, st: _SttStream, job: SttJob) -> None:
         key = st.ref.key
-        if isinstance(job, SpeechStarted):
+        if isinstance(job, ConfigureStream):
+            self._configure(st, job.options)
+        elif isinstance(job, SpeechStarted):
             st.utt = _Utterance(job.utterance, job.start_sample)
             st.spec = None
         elif isinstance(job, SpeechAudio):
@@ -344,6 +357,36 @@ class SttStage:
             with self._publish_lock:
                 self._ended_through.pop(key, None)
             self._stats.streams_closed += 1
+
+    def _configure(self, st: _SttStream, asked: protocol.StreamOptions) -> None:
+        """Applies a stream's stream_options; what cannot be served refuses the stream with a
+        recoverable UNSERVABLE_REQUEST: it is never decoded some other way (English instead)."""
+        d = self._defaults
+        st.options = DecodeOptions(
+            language=asked.language or d.language, task=d.task, beam_size=d.beam_size,
+            partial_beam_size=d.partial_beam_size,
+            initial_prompt=d.initial_prompt if asked.prompt is None else asked.prompt, hotwords=d.hotwords,
+            temperature=d.temperature if asked.temperature is None else asked.temperature,
+            word_timestamps=d.word_timestamps if asked.word_timestamps is None else asked.word_timestamps)
+        st.refused = False
+        try:
+            st.engine = self._engine_named(asked.model) if asked.model else self._engine
+            check = getattr(st.engine, "check", None)
+            if check is not None:
+                check(st.options)
+        except (UnservableRequest, ModelLoadError) as exc:
+            st.refused = True
+            self._output.emit(protocol.error(ErrorCode.UNSERVABLE_REQUEST, f"{exc}; stream not transcribed",
+                                             recoverable=True, stream=st.ref.name))
+
+    def _engine_named(self, name: str) -> Engine:
+        engine = self._engines.get(name)
+        if engine is None:
+            if self._load_model is None:
+                raise UnservableRequest(f"this worker serves only model {self._engine.model}")
+            log.info("loading model %s for a stream that asked for it", name)
+            engine = self._engines[name] = self._load_model(name)
+        return engine
 
     def _speculate(self, st: _SttStream, utt: _Utterance, pause: SpeechPaused) -> None:
         """Decode the final over the audio up to the pause, in case the utterance ends there."""
@@ -399,9 +442,11 @@ class SttStage:
                                                     _ms_since(utt.t_recv), st.ref.name))
 
     def _transcribe(self, st: _SttStream, audio: np.ndarray, *, final: bool, what: str) -> Transcript | None:
+        if st.refused:
+            return None
         self._watchdog.started(len(audio) / protocol.SAMPLE_RATE, what)
         try:
-            return self._engine.transcribe(_to_float(audio), final=final, options=st.options)
+            return st.engine.transcribe(_to_float(audio), final=final, options=st.options)
         finally:
             self._watchdog.finished()
 

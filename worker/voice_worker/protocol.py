@@ -57,6 +57,8 @@ class ErrorCode(StrEnum):
     MODEL_LOAD_FAILED = "MODEL_LOAD_FAILED"
     STT_FAILED = "STT_FAILED"
     STT_STALLED = "STT_STALLED"
+    # A stream asked for a model or language this worker cannot serve: it is not transcribed.
+    UNSERVABLE_REQUEST = "UNSERVABLE_REQUEST"
     INTERNAL_ERROR = "INTERNAL_ERROR"
 
 
@@ -97,7 +99,24 @@ class Shutdown:
     pass
 
 
-Message = AudioFrame | Ping | Flush | Shutdown
+@dataclass(frozen=True, slots=True)
+class StreamOptions:
+    """How one stream is decoded, sent before its first frame; a field left out keeps the
+    worker's own setting (its stt.* keys)."""
+
+    stream: str = DEFAULT_STREAM
+    model: str | None = None
+    language: str | None = None
+    prompt: str | None = None
+    temperature: float | None = None
+    word_timestamps: bool | None = None
+
+
+Message = AudioFrame | Ping | Flush | Shutdown | StreamOptions
+
+MAX_PROMPT_CHARS = 4096
+_MODEL_NAME = re.compile(r"[A-Za-z0-9._/-]{1,255}")
+_LANGUAGE = re.compile(r"auto|[a-z]{2,3}")
 
 
 def _reject_constant(name: str) -> Any:
@@ -135,6 +154,8 @@ def parse_line(line: bytes) -> Message:
         return Flush(stream_of(obj, ErrorCode.BAD_MESSAGE, "flush"))
     if kind == "shutdown":
         return Shutdown()
+    if kind == "stream_options":
+        return _parse_stream_options(obj)
     raise ProtocolError(ErrorCode.UNKNOWN_TYPE, f"unknown message type {kind[:64]!r}")
 
 
@@ -168,6 +189,37 @@ def _brief(value: Any) -> str:
         return repr(value)[:32]
     except Exception:
         return f"<{type(value).__name__}>"
+
+
+def _parse_stream_options(obj: dict[str, Any]) -> StreamOptions:
+    stream = stream_of(obj, ErrorCode.BAD_MESSAGE, "stream_options")
+
+    def bad(field: str, expected: str) -> ProtocolError:
+        return ProtocolError(ErrorCode.BAD_MESSAGE, f'stream_options "{field}" must be {expected}, got '
+                             f"{_brief(obj[field])}; line dropped", stream=stream)
+
+    def text(field: str, pattern: "re.Pattern[str] | None", expected: str, limit: int) -> str | None:
+        value = obj.get(field)
+        if value is None:
+            return None
+        if not isinstance(value, str) or len(value) > limit or (pattern and not pattern.fullmatch(value)):
+            raise bad(field, expected)
+        return value
+
+    temperature = obj.get("temperature")
+    if temperature is not None and (isinstance(temperature, bool) or not isinstance(temperature, (int, float))
+                                    or not 0 <= temperature <= 1):
+        raise bad("temperature", "a number in [0, 1]")
+    words = obj.get("word_timestamps")
+    if words is not None and not isinstance(words, bool):
+        raise bad("word_timestamps", "true or false")
+    return StreamOptions(
+        stream=stream,
+        model=text("model", _MODEL_NAME, "a model name or directory", 255),
+        language=text("language", _LANGUAGE, "a lower-case language code or auto", 4),
+        prompt=text("prompt", None, f"a string of at most {MAX_PROMPT_CHARS} characters", MAX_PROMPT_CHARS),
+        temperature=None if temperature is None else float(temperature),
+        word_timestamps=words)
 
 
 def _parse_audio_frame(obj: dict[str, Any]) -> AudioFrame:

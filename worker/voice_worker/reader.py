@@ -58,7 +58,15 @@ class EndOfStream:
     stream: StreamRef = DEFAULT
 
 
-IngestItem = Frame | EndOfStream
+@dataclass(frozen=True, slots=True)
+class Configure:
+    """stream_options of `stream`, in order with its frames: the STT stage applies them."""
+
+    stream: StreamRef
+    options: protocol.StreamOptions
+
+
+IngestItem = Frame | EndOfStream | Configure
 
 
 class Reader:
@@ -115,6 +123,13 @@ class Reader:
                 self._output.emit(protocol.pong(ping_id))
             case AudioFrame():
                 self._on_frame(msg, time.monotonic())
+            case protocol.StreamOptions(stream=name):
+                entry = self._open_stream(name)
+                if entry is None:
+                    self._recoverable(ErrorCode.BAD_MESSAGE, f"stream {name!r} would be the {MAX_OPEN_STREAMS + 1}th "
+                                      "open stream; flush finished streams first; stream_options dropped", name)
+                else:
+                    self._put(Configure(entry[0], msg))
             case Flush(stream=name):
                 self._put(EndOfStream(shutdown=False, stream=self._flushed(name)))
             case Shutdown():

@@ -2,7 +2,7 @@
 
 Pure bookkeeping, no threads: the STT thread pushes the jobs the VAD made (in arrival order)
 and asks `next()` what to do. The policy:
-  1. Cheap jobs (an utterance starts, audio is appended) run first, oldest first: they cost
+  1. Cheap jobs (an utterance starts, audio is appended, options are set) run first, oldest first: they cost
      microseconds and may unblock a stream's final work behind them.
   2. Then work that leads to a final -- SpeechPaused (the speculative decode of the final),
      SpeechEnded (the final), CloseStream (the flush's end) -- of ANY stream, oldest first.
@@ -31,6 +31,13 @@ class CloseStream:
 
 
 @dataclass(frozen=True, slots=True)
+class ConfigureStream:
+    """The stream's stream_options: how its audio is decoded from here on."""
+
+    options: object  # protocol.StreamOptions
+
+
+@dataclass(frozen=True, slots=True)
 class RunJob(Generic[J]):
     key: int
     job: J
@@ -50,7 +57,7 @@ Pick = RunJob | RunPartial | RunStop
 
 
 def is_cheap(job: object) -> bool:
-    return isinstance(job, (SpeechStarted, SpeechAudio))
+    return isinstance(job, (SpeechStarted, SpeechAudio, ConfigureStream))
 
 
 def leads_to_final(job: object) -> bool:

@@ -63,6 +63,14 @@ TEST_P(ProtocolFixture, TheDaemonWritesExactlyTheGoldenLines) {
       line = flush_line(want.value("stream", ""));
     } else if (type == "shutdown") {
       line = shutdown_line();
+    } else if (type == "stream_options") {
+      DecodeRequest d;
+      d.model = want.value("model", "");
+      d.language = want.value("language", "");
+      d.prompt = want.value("prompt", "");
+      if (want.contains("temperature")) d.temperature = want["temperature"].get<double>();
+      if (want.contains("word_timestamps")) d.word_timestamps = want["word_timestamps"].get<bool>();
+      line = stream_options_line(want.value("stream", ""), d);
     } else {
       ADD_FAILURE() << "the daemon has no encoder for " << type;
       continue;
