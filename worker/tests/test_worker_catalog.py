@@ -19,7 +19,7 @@ from voice_worker.config import parse_config
 from voice_worker.engines import DecodeOptions, ModelLoadError, UnservableRequest, catalog, store
 from voice_worker.engines.loading import resolve_model
 from voice_worker.engines.moonshine import MoonshineEngine, loop_period
-from worker_harness import RATE, Worker, concat, espeak, silence, wer
+from worker_harness import BENCH, RATE, Worker, concat, espeak, silence, wer
 
 FRENCH = "Le chat dort tranquillement sur le canapé du salon pendant que la pluie tombe."
 GERMAN = "Wir müssen morgen früh den Bericht an die Geschäftsleitung schicken."
@@ -249,4 +249,5 @@ def test_a_moonshine_worker_stays_within_400_mb_after_a_12_s_utterance() -> None
     longest = max(finals, key=lambda e: e["end_ms"] - e["start_ms"])
     assert longest["end_ms"] - longest["start_ms"] >= 11000, finals  # one utterance, not many short ones
     assert wer(" ".join(LONG), " ".join(e["text"] for e in finals)) <= 0.3, finals
+    BENCH["moonshine_worker"] = {"rss_mb_after_12s_utterance": round(rss)}
     assert rss <= RSS_LIMIT_MB, f"worker RSS {rss:.0f} MB after a 12 s utterance"
