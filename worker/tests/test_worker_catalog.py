@@ -136,6 +136,19 @@ def test_the_loop_guard_cuts_a_restarted_sentence() -> None:
     assert loop_period(sentence + [16, 17, 18]) == 0
 
 
+def test_make_models_again_builds_nothing(capsys: pytest.CaptureFixture[str]) -> None:
+    from voice_worker import models
+
+    for name in ("base", "moonshine-base-en"):
+        _installed(name)
+    assert models.main(["install"]) == 0
+    out = capsys.readouterr().out
+    assert out.count("already built") == 2, out
+    with pytest.raises(SystemExit):
+        models.main(["install", "large-v3"])
+    assert "no installer for large-v3: choose from base, moonshine-base-en" in capsys.readouterr().err
+
+
 def test_the_installed_base_has_its_99_languages_and_no_yue() -> None:
     _installed("base")
     languages = catalog.find("base").languages()  # type: ignore[union-attr]
