@@ -34,9 +34,11 @@ N_LAYERS, N_HEADS, HEAD_DIM = 8, 8, 52  # base: d_model 416 = 8 heads x 52
 # cap without EOS is looping.
 MAX_TOKENS_PER_SECOND = 6
 MIN_AUDIO_S = 0.1  # the encoder's convolutions need a few frames
-# One intra-op thread costs the least CPU per audio second here (measured); two shorten a long
-# final a little. More only fight the VAD and reader threads.
-MAX_THREADS = 2
+# Its decoder runs one token at a time through small matrices: extra intra-op threads mostly
+# wait. Measured on 2 cores (docs/MODELS.md): a 12 s final took 0.55 CPU s and 1.1 s with one
+# thread, 0.65 CPU s and 1.3 s with two; a 29 s one peaked at 376 MB RSS with one, 408 with two.
+# So stt.cpu_threads is capped at one for this engine.
+MAX_THREADS = 1
 
 
 def load_tokenizer(path: Path) -> list[bytes]:
