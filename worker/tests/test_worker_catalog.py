@@ -187,6 +187,22 @@ def test_base_detects_the_language_when_asked_for_auto(base, text, language) -> 
 
 
 @pytest.mark.real_model
+def test_a_base_worker_serves_french_end_to_end() -> None:
+    _installed("base")
+    french = (_say(FRENCH, "fr") * 32768).astype(np.int16)
+    with Worker("--model", "base", "--language", "fr") as w:
+        assert w.ready["model"] == "base" and len(w.ready["languages"]) == 99 and "fr" in w.ready["languages"]
+        last = w.stream(concat([silence(0.5), french, silence(1.0)]))
+        w.send({"type": "flush"})
+        final = w.wait_for(lambda e: e["type"] == "final_text", timeout=90).event
+        w.wait_for(lambda e: e["type"] == "ack" and e["seq"] == last, timeout=90)
+    # Measured: "Recha non tant qu'il m'a souder capé du salon pendant que la pli tombe." (espeak's
+    # French is poor, and the VAD's edges differ from the in-process test's).
+    assert final["language"] == "fr", final
+    assert len({"chat", "salon", "pendant", "que", "tombe"} & _words(final["text"])) >= 3, final
+
+
+@pytest.mark.real_model
 def test_base_refuses_a_language_it_does_not_have(base) -> None:
     with pytest.raises(UnservableRequest, match="model base does not know that language.*'yue'"):
         base.check(DecodeOptions(language="yue"))

@@ -28,7 +28,8 @@ def install(names: Sequence[str]) -> int:
     for name in names:
         present, build = INSTALLERS[name]
         if not present():
-            print(f"{name}: skipped, its package {catalog.find(name).package} is not installed")  # type: ignore[union-attr]
+            entry = catalog.find(name)
+            print(f"{name}: skipped, its package {entry.package if entry else '?'} is not installed")
             continue
         t0 = time.monotonic()
         try:
