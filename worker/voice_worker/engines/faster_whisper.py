@@ -11,6 +11,7 @@ import numpy as np
 from ..filters import clean_text
 from ..protocol import SAMPLE_RATE
 from .base import DecodeOptions, ModelLoadError, Transcript, UnservableRequest, Word
+from .catalog import whisper_languages
 
 log = logging.getLogger(__name__)
 
@@ -79,8 +80,8 @@ class FasterWhisperEngine:
             self._model = WhisperModel(model_dir, device=self.device, compute_type=compute_type,
                                        cpu_threads=cpu_threads, num_workers=1, local_files_only=True)
             self.multilingual = bool(self._model.model.is_multilingual)
-            self.languages: tuple[str, ...] = tuple(sorted(self._model.supported_languages)) \
-                if self.multilingual else ("en",)
+            # faster-whisper claims all 100 codes for any multilingual model; base has 99 (no yue).
+            self.languages: tuple[str, ...] = whisper_languages(model_dir) if self.multilingual else ("en",)
             self.check(defaults)
             self._context_frames: int | None = None
             self._encode_full = self._model.encode

