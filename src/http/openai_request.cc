@@ -104,8 +104,7 @@ HttpReply openai_error_reply(const OpenAiError& e) {
 }
 
 std::variant<TranscriptionRequest, OpenAiError> parse_transcription_request(
-    const std::string& content_type, std::string_view body, const std::vector<std::string>& models,
-    const std::string& served_model) {
+    const std::string& content_type, std::string_view body, const std::vector<std::string>& models) {
   std::string boundary;
   if (auto why = multipart_boundary(content_type, boundary)) {
     return bad(*why + " (send the audio as the form field 'file')");
@@ -138,11 +137,6 @@ std::variant<TranscriptionRequest, OpenAiError> parse_transcription_request(
   if (std::find(models.begin(), models.end(), r.model) == models.end()) {
     return bad("the model '" + r.model + "' does not exist here; use one of " + joined(models), "model",
                "model_not_found");
-  }
-  if (!r.language.empty() && served_model.ends_with(".en") && r.language != "en") {
-    return bad("language '" + r.language + "' is not available: the model " + served_model +
-                   " transcribes English only; send language=en or leave it out",
-               "language");
   }
   if (r.stream && r.format != ResponseFormat::Json && r.format != ResponseFormat::Text) {
     return bad("stream=true works with response_format 'json' or 'text' only", "response_format");

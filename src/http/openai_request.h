@@ -52,10 +52,9 @@ struct OpenAiError {
 
 HttpReply openai_error_reply(const OpenAiError& error);
 
-// `models`: the ids accepted in `model`; `served_model` names what actually runs, for language
-// checks (a model ending in ".en" transcribes English only).
+// `models`: the ids accepted in `model`. Whether the model can serve the language is the
+// worker's to say (Recorder::why_not_served), not the form's.
 std::variant<TranscriptionRequest, OpenAiError> parse_transcription_request(
-    const std::string& content_type, std::string_view body, const std::vector<std::string>& models,
-    const std::string& served_model);
+    const std::string& content_type, std::string_view body, const std::vector<std::string>& models);
 
 }  // namespace vs

@@ -232,7 +232,7 @@ class TranscriptionUpload : public UploadReceiver {
     if (refused_) return done(openai_error_reply(*refused_));
     if (!complete) return done(openai_error_reply(error(400, "the upload ended before its body was complete", "invalid_request_error")));
     const std::string model = served_model(ctx_);
-    auto parsed = parse_transcription_request(content_type_, body_, model_names(ctx_), model);
+    auto parsed = parse_transcription_request(content_type_, body_, model_names(ctx_));
     if (auto* bad = std::get_if<OpenAiError>(&parsed)) return done(openai_error_reply(*bad));
     const TranscriptionRequest& req = std::get<TranscriptionRequest>(parsed);
     if (const std::string why = ctx_.recorder.why_not_served(decode_request_of(req, model)); !why.empty()) {

@@ -73,7 +73,15 @@ std::string installed(const std::vector<InstalledModel>& models) {
 }  // namespace
 
 std::string why_not_served(const WorkerSnapshot& w, const DecodeRequest& request) {
-  if (w.models.empty()) return "";
+  const std::string& lang = request.language;
+  const bool other_language = !lang.empty() && lang != "auto" && lang != "en";
+  if (w.models.empty()) {
+    // A worker that did not list its models: an English-only one still says so by its name.
+    if (request.model.empty() && w.model.ends_with(".en") && other_language) {
+      return "model " + w.model + " transcribes English only, not language '" + lang + "'; send en or leave it out";
+    }
+    return "";
+  }
   const std::string name = request.model.empty() ? w.model : request.model;
   const InstalledModel* model = find_model(w.models, name);
   if (!model) {
@@ -82,9 +90,11 @@ std::string why_not_served(const WorkerSnapshot& w, const DecodeRequest& request
     if (request.model.empty()) return "";  // the loaded model is a directory: the worker decides
     return "model '" + request.model + "' is not installed; " + installed(w.models);
   }
-  const std::string& lang = request.language;
   if (!lang.empty() && lang != "auto" &&
       std::find(model->languages.begin(), model->languages.end(), lang) == model->languages.end()) {
+    if (model->languages == std::vector<std::string>{"en"}) {
+      return "model " + model->name + " transcribes English only, not language '" + lang + "'; " + installed(w.models);
+    }
     return "model " + model->name + " does not transcribe language '" + lang + "' (it transcribes " +
            languages_of(*model) + "); " + installed(w.models);
   }

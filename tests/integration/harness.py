@@ -498,13 +498,15 @@ def tone_wav(path: Path, seconds: float, rate: int = 16000, freq: float = 440.0)
     return write_wav(path, (np.sin(2 * np.pi * freq * t) * 8000).astype(np.int16), rate)
 
 
-def espeak_pcm(text: str, workdir: Path, speed: int = 160) -> "np.ndarray":
-    """`text` spoken by espeak-ng, as 16 kHz mono int16 samples (sox does the resampling)."""
+def espeak_pcm(text: str, workdir: Path, speed: int = 160, voice: str = "") -> "np.ndarray":
+    """`text` spoken by espeak-ng (in `voice`: "fr", "de", ...), as 16 kHz mono int16 samples
+    (sox does the resampling)."""
     import numpy as np
 
-    raw = workdir / f"espeak-{abs(hash((text, speed)))}.wav"
+    raw = workdir / f"espeak-{abs(hash((text, speed, voice)))}.wav"
     conv = raw.with_suffix(".16k.raw")
-    subprocess.run(["espeak-ng", "-s", str(speed), "-w", str(raw), text], check=True)
+    subprocess.run(["espeak-ng", "-s", str(speed), *(["-v", voice] if voice else []), "-w", str(raw), text],
+                   check=True)
     subprocess.run(["sox", str(raw), "-r", "16000", "-c", "1", "-b", "16", "-e", "signed-integer",
                     "-t", "raw", str(conv)], check=True)
     return np.frombuffer(conv.read_bytes(), dtype=np.int16)

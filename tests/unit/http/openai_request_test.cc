@@ -25,7 +25,7 @@ std::string form(const std::vector<std::pair<std::string, std::string>>& fields,
 }
 
 std::variant<TranscriptionRequest, OpenAiError> parse(const std::string& body) {
-  return parse_transcription_request(kType, body, kModels, "tiny.en");
+  return parse_transcription_request(kType, body, kModels);
 }
 
 OpenAiError error_of(const std::string& body) {
@@ -71,7 +71,6 @@ TEST(OpenAiRequest, EveryBadFieldIsNamed) {
   EXPECT_EQ(error_of(form({{"model", "tiny.en"}, {"response_format", "xml"}})).param, "response_format");
   EXPECT_EQ(error_of(form({{"model", "tiny.en"}, {"temperature", "2"}})).param, "temperature");
   EXPECT_EQ(error_of(form({{"model", "tiny.en"}, {"temperature", "warm"}})).param, "temperature");
-  EXPECT_EQ(error_of(form({{"model", "tiny.en"}, {"language", "de"}})).param, "language");
   const OpenAiError g = error_of(form({{"model", "tiny.en"}, {"timestamp_granularities[]", "char"}}));
   EXPECT_EQ(g.param, "timestamp_granularities");
   EXPECT_THAT(g.message, HasSubstr("'word' and 'segment'"));
@@ -102,7 +101,7 @@ TEST(OpenAiRequest, TimestampGranularitiesWordSegmentOrBoth) {
 }
 
 TEST(OpenAiRequest, NotMultipartOrBrokenIsA400) {
-  auto r = parse_transcription_request("application/json", "{}", kModels, "tiny.en");
+  auto r = parse_transcription_request("application/json", "{}", kModels);
   ASSERT_TRUE(std::holds_alternative<OpenAiError>(r));
   EXPECT_THAT(std::get<OpenAiError>(r).message, HasSubstr("multipart/form-data"));
   EXPECT_THAT(error_of("--BB\r\nContent-Disposition: form-data; name=\"model\"\r\n\r\ntiny.en").message,

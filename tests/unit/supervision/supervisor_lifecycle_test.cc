@@ -283,7 +283,8 @@ TEST_F(SupervisorLifecycle, StopEscalatesFromShutdownToTermToKillOnItsDeadlines)
   Answer stop;
   sup.stop("test", stop.done());
   ASSERT_TRUE(reaches(WorkerState::Stopping));
-  EXPECT_TRUE(w->shutdown_sent());
+  // The state is published before the shutdown line goes out, on the actor's thread: wait for it.
+  EXPECT_TRUE(wait_until([&] { return w->shutdown_sent(); }));
   clock_->advance(1999ms);
   settle();
   EXPECT_TRUE(w->signals().empty());

@@ -49,3 +49,49 @@ TEST(WorkerState, FilledSnapshot) {
 
 }  // namespace
 }  // namespace vs
+
+namespace vs {
+namespace {
+
+DecodeRequest asking(std::string model, std::string language) {
+  DecodeRequest d;
+  d.model = std::move(model);
+  d.language = std::move(language);
+  return d;
+}
+
+WorkerSnapshot serving_tiny_and_base() {
+  WorkerSnapshot w;
+  w.model = "tiny.en";
+  w.models = {{"tiny.en", "faster-whisper", {"en"}, false}, {"base", "faster-whisper", {"de", "en", "fr"}, true}};
+  return w;
+}
+
+TEST(WhyNotServed, NamesWhatIsInstalledWhenTheModelOrLanguageIsMissing) {
+  const WorkerSnapshot w = serving_tiny_and_base();
+  EXPECT_EQ(why_not_served(w, {}), "");
+  EXPECT_EQ(why_not_served(w, asking("", "en")), "");
+  EXPECT_EQ(why_not_served(w, asking("base", "fr")), "");
+  EXPECT_EQ(why_not_served(w, asking("", "auto")), "");
+  EXPECT_EQ(why_not_served(w, asking("", "fr")),
+            "model tiny.en transcribes English only, not language 'fr'; installed: tiny.en (en), base (3 languages) "
+            "(GET /v1/models)");
+  EXPECT_EQ(why_not_served(w, asking("base", "xx")),
+            "model base does not transcribe language 'xx' (it transcribes 3 languages); installed: tiny.en (en), base "
+            "(3 languages) (GET /v1/models)");
+  EXPECT_EQ(why_not_served(w, asking("large-v3", "")),
+            "model 'large-v3' is not installed; installed: tiny.en (en), base (3 languages) (GET /v1/models)");
+  EXPECT_EQ(why_not_served(w, asking("/srv/models/mine", "")), "") << "a directory is the worker's to judge";
+}
+
+TEST(WhyNotServed, AWorkerThatListsNoModelsIsJudgedByItsModelsName) {
+  WorkerSnapshot w;
+  EXPECT_EQ(why_not_served(w, asking("", "fr")), "") << "no worker yet: it decides";
+  w.model = "tiny.en";
+  EXPECT_EQ(why_not_served(w, asking("", "fr")),
+            "model tiny.en transcribes English only, not language 'fr'; send en or leave it out");
+  EXPECT_EQ(why_not_served(w, asking("x", "fr")), "");
+}
+
+}  // namespace
+}  // namespace vs
