@@ -126,7 +126,7 @@ def test_the_unfiltered_stream_names_the_recording_of_each_event(make_daemon, wo
             key, _, value = line.partition(": ")
             current[key] = json.loads(value) if key == "data" else value
     ours = [e for e in seen if e["event"] in RECORDING_EVENTS]
-    assert ours and all(e["data"].get("recording") == rec_id for e in ours)
+    assert ours and all(e["data"].get("recording") == rec_id for e in ours), [e for e in ours if e["data"].get("recording") != rec_id]
     # The worker's own traffic is not the recording's.
     assert all("recording" not in e["data"] for e in seen if e["event"] in {"pong", "ready", "worker_state"})
 
