@@ -12,7 +12,7 @@ Reported (p50/p95 over utterances):
   speech_to_first_partial_ms wall time the frame holding its first non-silent sample was written
                              -> the first partial_text of that utterance arrived
   partial_latency_ms         the partials' own latency_ms field
-  wer                        finals against the sentences (lowercase, punctuation stripped)
+  wer                        finals against the sentences (bench/wer.py: jiwer, normalised)
   no_speech                  during speech (less than 1.2 s after a last word) vs after it, and
                              how many per silent gap
   stages                     per-final breakdown from the worker's `--timing` stderr lines:
@@ -39,6 +39,8 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+
+from wer import measure  # the project's one WER (bench/ is sys.path[0] when run as a script)
 
 REPO = Path(__file__).resolve().parents[1]
 RATE = 16000
@@ -227,20 +229,6 @@ def start_burner() -> subprocess.Popen:
 
 # --- scoring -------------------------------------------------------------------------------------
 
-def norm_words(text: str) -> list[str]:
-    return re.sub(r"[^a-z0-9' ]", " ", text.lower()).split()
-
-
-def edits(reference: str, hypothesis: str) -> int:
-    ref, hyp = norm_words(reference), norm_words(hypothesis)
-    row = list(range(len(hyp) + 1))
-    for i, r in enumerate(ref, 1):
-        prev, row = row, [i] + [0] * len(hyp)
-        for j, h in enumerate(hyp, 1):
-            row[j] = min(prev[j] + 1, row[j - 1] + 1, prev[j - 1] + (r != h))
-    return row[-1]
-
-
 def pct(values: list[float]) -> dict[str, Any]:
     if not values:
         return {"n": 0, "p50": None, "p95": None}
@@ -267,9 +255,10 @@ def analyse(utts: list[Utterance], t_write: list[float], events: list[tuple[floa
         mine = [(t, f) for t, f in finals if f["start_ms"] < u.last_ms + 300 and f["end_ms"] > u.start_ms
                 and f["start_ms"] < nxt - 300]
         hyp = " ".join(f["text"] for _, f in mine)
-        e = edits(u.text, hyp)
+        scored = measure(u.text, hyp)
+        e = scored.errors
         total_edits += e
-        total_words += len(norm_words(u.text))
+        total_words += scored.words
         split += len(mine) != 1
         t_last = t_write[min(len(t_write) - 1, u.last // FRAME)]
         t_first = t_write[u.start // FRAME]

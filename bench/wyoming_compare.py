@@ -31,7 +31,7 @@ events until `transcript` (and `transcript-stop` from ours). Servers take turns 
 the order rotating (ours, peer-default, peer-matched; then peer-default, peer-matched, ours; ...),
 so machine noise hits all of them alike.
 
-Measured per server: WER (lower case, punctuation dropped, word edit distance; all, espeak-ng,
+Measured per server: WER (bench/wer.py: jiwer over normalised words; all, espeak-ng,
 human); audio-stop -> transcript latency (stamped after the audio-stop write returns and when
 `transcript` is read); time to first text (audio-start -> first transcript-chunk, or the
 transcript when none came first); CPU seconds of the whole process tree (utime+stime+cutime+
@@ -74,7 +74,8 @@ from wyoming.client import AsyncTcpClient
 from wyoming.info import Describe, Info
 
 from daemon_harness import http_json, loadavg
-from user_latency import SENTENCES, SPEEDS, VOICES, edits, espeak, norm_words, pct
+from user_latency import SENTENCES, SPEEDS, VOICES, espeak, pct
+from wer import corpus_wer
 
 REPO = Path(__file__).resolve().parents[1]
 BENCH_VENV = REPO / ".venv-bench"
@@ -503,9 +504,8 @@ async def run_turn(server: Server, utt: Utterance, chunk_samples: int, timeout: 
 
 def wer_of(turns: list[Turn], utts: dict[str, Utterance], which: str) -> dict[str, Any]:
     pick = [t for t in turns if which == "all" or (utts[t.uid].human == (which == "human"))]
-    errs = sum(edits(utts[t.uid].text, t.text) for t in pick)
-    words = sum(len(norm_words(utts[t.uid].text)) for t in pick)
-    return {"wer": round(errs / max(1, words), 4), "edits": errs, "words": words, "n": len(pick)}
+    scored = corpus_wer((utts[t.uid].text, t.text) for t in pick)
+    return {"wer": round(scored.wer, 4), "edits": scored.errors, "words": scored.words, "n": len(pick)}
 
 
 def times(turns: list[Turn], field: str) -> list[float]:

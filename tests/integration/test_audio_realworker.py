@@ -7,10 +7,10 @@ Speech is made at test time with espeak-ng (and sox for resampling)."""
 from __future__ import annotations
 
 import os
-import re
 import shutil
 import signal
 import subprocess
+import sys
 import tempfile
 import threading
 import time
@@ -21,6 +21,11 @@ import pytest
 from harness import base_config
 from harness import (Daemon, EventCollector, metric_value, speech_samples, subscribers, wait_until,
                      write_wav)
+
+# The project's one WER (bench/wer.py); test_wyoming, test_openai_api, test_dashboard and
+# test_four_doors import wer and words from here.
+sys.path.append(str(Path(__file__).resolve().parents[2] / "bench"))
+from wer import wer, words  # noqa: E402
 
 pytestmark = pytest.mark.real_model
 
@@ -52,22 +57,6 @@ def real_worker_config(workdir: Path, buffer_seconds: float = 5) -> dict:
     c["backoff"].update(initial_ms=200, jitter=0.0, max_restarts=5)
     c["audio"]["buffer_seconds"] = buffer_seconds
     return c
-
-
-def words(text: str) -> list[str]:
-    text = text.lower().replace("-", " ").replace("'m ", " am ").replace("'re ", " are ")
-    return re.findall(r"[a-z0-9']+", text)
-
-
-def wer(ref: list[str], hyp: list[str]) -> float:
-    """Word error rate: word-level edit distance / len(ref)."""
-    prev = list(range(len(hyp) + 1))
-    for i, r in enumerate(ref, 1):
-        cur = [i] + [0] * len(hyp)
-        for j, h in enumerate(hyp, 1):
-            cur[j] = min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (r != h))
-        prev = cur
-    return prev[-1] / max(1, len(ref))
 
 
 def recording_events(c: EventCollector, start: int = 0) -> list[dict]:

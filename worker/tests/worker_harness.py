@@ -227,19 +227,11 @@ def concat(parts: Iterable[np.ndarray]) -> np.ndarray:
 
 
 # --- scoring -----------------------------------------------------------------------------------
-
-def norm_words(text: str) -> list[str]:
-    return re.sub(r"[^a-z0-9' ]", " ", text.lower()).split()
-
-
-def wer(reference: str, hypothesis: str) -> float:
-    ref, hyp = norm_words(reference), norm_words(hypothesis)
-    row = list(range(len(hyp) + 1))
-    for i, r in enumerate(ref, 1):
-        prev, row = row, [i] + [0] * len(hyp)
-        for j, h in enumerate(hyp, 1):
-            row[j] = min(prev[j] + 1, row[j - 1] + 1, prev[j - 1] + (r != h))
-    return row[-1] / max(1, len(ref))
+# The project's one WER and its normaliser (bench/wer.py): wer(reference, hypothesis) and the
+# words it counts, under the names the worker tests use.
+sys.path.append(str(REPO / "bench"))
+from wer import wer  # noqa: E402
+from wer import words as norm_words  # noqa: E402
 
 
 def percentile(values: list[float], q: float) -> float:
