@@ -34,9 +34,10 @@ import time
 import wave
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Iterable, Sequence
+from typing import Any, Iterable, Sequence
 
 import jiwer
+import numpy as np
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -66,7 +67,7 @@ _TO_WORDS = jiwer.ReduceToListOfListOfWords()
 
 
 def normalize(text: str) -> str:
-    return _NORMALISE(text)
+    return str(_NORMALISE(text))
 
 
 def words(text: str) -> list[str]:
@@ -166,9 +167,8 @@ def read_manifest(corpus: Path, languages: Sequence[str], max_per_speaker: int) 
     return clips
 
 
-def read_wav(path: Path):  # -> np.ndarray, float32 in [-1, 1]
-    import numpy as np
-
+def read_wav(path: Path) -> np.ndarray:
+    """float32 in [-1, 1], as the engines take it."""
     with wave.open(str(path), "rb") as w:
         if (w.getframerate(), w.getnchannels(), w.getsampwidth()) != (16000, 1, 2):
             raise SystemExit(f"wer: {path} is not 16 kHz mono s16 (the corpus script writes only that)")
@@ -181,7 +181,7 @@ def cpu_seconds() -> float:
     return r.ru_utime + r.ru_stime
 
 
-def run(args: argparse.Namespace) -> dict:
+def run(args: argparse.Namespace) -> dict[str, Any]:
     # This checkout's worker, not whichever one the venv's editable install points at.
     sys.path.insert(0, str(REPO / "worker"))
     from voice_worker.config import parse_config
@@ -203,7 +203,8 @@ def run(args: argparse.Namespace) -> dict:
     rss_loaded_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     options = decode_defaults(cfg)
 
-    rows, audio_s, cpu_s = [], 0.0, 0.0
+    scored: list[tuple[Clip, str, Result]] = []
+    audio_s = cpu_s = 0.0
     for k, clip in enumerate(clips, 1):
         audio = read_wav(args.corpus / clip.path)
         if len(args.languages) > 1:
@@ -214,29 +215,29 @@ def run(args: argparse.Namespace) -> dict:
         audio_s += len(audio) / 16000
         hyp = out.text if out is not None else ""
         m = measure(clip.reference, hyp)
-        rows.append({"path": clip.path, "speaker": clip.speaker, "reference": clip.reference,
-                     "hypothesis": hyp, "errors": m.errors, "words": m.words})
+        scored.append((clip, hyp, m))
         if args.verbose and m.errors:
             print(f"[{k}/{len(clips)}] {m.errors}/{m.words} {clip.path}: {clip.reference!r} -> {hyp!r}",
                   file=sys.stderr)
 
-    speakers = by_speaker((r["speaker"], r["reference"], r["hypothesis"]) for r in rows)
+    speakers = by_speaker((clip.speaker, clip.reference, hyp) for clip, hyp, _ in scored)
     overall = sum(speakers.values(), Result(0, 0, 0, 0))
     return {
         "engine": engine.name, "model": engine.model, "threads": args.threads, "beam_size": args.beam_size,
-        "corpus": str(args.corpus), "languages": list(args.languages), "files": len(rows),
+        "corpus": str(args.corpus), "languages": list(args.languages), "files": len(scored),
         "audio_s": round(audio_s, 1), "load_s": round(load_s, 2),
         "cpu_s": round(cpu_s, 1), "cpu_s_per_audio_s": round(cpu_s / max(audio_s, 1e-9), 3),
         "rss_after_load_mb": round(rss_loaded_kb / 1024), "peak_rss_mb": round(
             resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024),
         "overall": overall.as_dict(), "speaker_macro_wer": round(speaker_macro(speakers), 4),
-        "per_speaker": {s: {**r.as_dict(), "files": sum(x["speaker"] == s for x in rows)}
+        "per_speaker": {s: {**r.as_dict(), "files": sum(clip.speaker == s for clip, _, _ in scored)}
                         for s, r in speakers.items()},
-        "errors": [r for r in rows if r["errors"]],
+        "errors": [{"path": clip.path, "speaker": clip.speaker, "reference": clip.reference, "hypothesis": hyp,
+                    "errors": m.errors, "words": m.words} for clip, hyp, m in scored if m.errors],
     }
 
 
-def table(result: dict) -> str:
+def table(result: dict[str, Any]) -> str:
     lines = [f"{result['engine']} {result['model']}: {result['files']} files, {result['audio_s']} s of audio, "
              f"{result['threads']} thread(s), beam {result['beam_size']}",
              f"{'speaker':16s} {'files':>5s} {'words':>5s} {'S':>4s} {'D':>4s} {'I':>4s} {'WER':>7s}"]
