@@ -45,7 +45,8 @@ REPO = Path(__file__).resolve().parents[1]
 EQUIVALENT = {
     "good bye": "goodbye", "set up": "setup", "log in": "login", "log off": "logoff",
     "log out": "logout", "mail box": "mailbox", "voice mail": "voicemail", "black list": "blacklist",
-    "machine gun": "machinegun", "okay": "ok", "alright": "all right",
+    "machine gun": "machinegun", "okay": "ok", "alright": "all right", "cannot": "can not",
+    "anytime": "any time", "mr": "mister",
 }
 NUMBERS = ("zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen "
            "fifteen sixteen seventeen eighteen nineteen twenty").split()
