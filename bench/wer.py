@@ -186,6 +186,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     # This checkout's worker, not whichever one the venv's editable install points at.
     sys.path.insert(0, str(REPO / "worker"))
     from voice_worker.config import parse_config
+    from voice_worker.engines.base import ModelLoadError
     from voice_worker.engines.loading import decode_defaults, load_engine
 
     flags = ["--engine", args.engine, "--cpu-threads", str(args.threads), "--beam-size", str(args.beam_size)]
@@ -199,7 +200,10 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         raise SystemExit(f"wer: no {'/'.join(args.languages)} clips in {args.corpus / 'manifest.tsv'}")
 
     t0 = time.monotonic()
-    engine = load_engine(cfg)
+    try:
+        engine = load_engine(cfg)
+    except ModelLoadError as exc:
+        raise SystemExit(f"wer: {exc}") from None
     load_s = time.monotonic() - t0
     rss_loaded_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     options = decode_defaults(cfg)

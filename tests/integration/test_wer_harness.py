@@ -101,3 +101,12 @@ def test_cli_without_a_corpus_says_how_to_build_one(tmp_path: Path) -> None:
     out = run_cli("--corpus", str(tmp_path), "--engine", "echo")
     assert out.returncode != 0
     assert "make corpus" in out.stderr and "manifest.tsv" in out.stderr
+
+
+def test_cli_with_a_model_the_worker_cannot_load_names_the_installed_ones(tmp_path: Path) -> None:
+    write_wav(tmp_path / "wav/a/one.wav", 0.25)
+    (tmp_path / "manifest.tsv").write_text("wav/a/one.wav\ta\ten\tsomething said\n", encoding="utf-8")
+    out = run_cli("--corpus", str(tmp_path), "--model", "no-such-model")
+    assert out.returncode != 0
+    assert "unknown model 'no-such-model'" in out.stderr and "installed:" in out.stderr
+    assert "Traceback" not in out.stderr
