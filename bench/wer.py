@@ -46,7 +46,7 @@ EQUIVALENT = {
     "good bye": "goodbye", "set up": "setup", "log in": "login", "log off": "logoff",
     "log out": "logout", "mail box": "mailbox", "voice mail": "voicemail", "black list": "blacklist",
     "machine gun": "machinegun", "okay": "ok", "alright": "all right", "cannot": "can not",
-    "anytime": "any time", "mr": "mister",
+    "anytime": "any time", "mr": "mister", "metres": "meters", "metre": "meter",
 }
 NUMBERS = ("zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen "
            "fifteen sixteen seventeen eighteen nineteen twenty").split()

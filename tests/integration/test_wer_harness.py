@@ -26,6 +26,7 @@ import wer  # noqa: E402
     ("I am sorry, we are closed", "I'm sorry, we're closed"),
     ("It\u2019s set up", "it's setup"),
     ("You can not send it at any time, mister Dashwood", "You cannot send it at anytime, Mr. Dashwood"),
+    ("go forward ten meters", "Go forward ten metres."),
     ("  Extra   spaces\there ", "extra spaces here"),
 ])
 def test_spellings_of_the_same_words_are_not_errors(reference: str, hypothesis: str) -> None:
