@@ -244,7 +244,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
 
 def table(result: dict[str, Any]) -> str:
     lines = [f"{result['engine']} {result['model']}: {result['files']} files, {result['audio_s']} s of audio, "
-             f"{result['threads']} thread(s), beam {result['beam_size']}",
+             f"{result['threads']} thread(s), beam {result['beam_size']} (where the engine has a beam)",
              f"{'speaker':16s} {'files':>5s} {'words':>5s} {'S':>4s} {'D':>4s} {'I':>4s} {'WER':>7s}"]
     for name, r in [*result["per_speaker"].items(), ("all (pooled)", {**result["overall"], "files": result["files"]})]:
         lines.append(f"{name:16s} {r['files']:5d} {r['words']:5d} {r['substitutions']:4d} {r['deletions']:4d} "
