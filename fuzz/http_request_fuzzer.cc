@@ -54,7 +54,7 @@ void read_request_fields(const vs::HttpRequest& req) {
   (void)vs::refuse_audio_type(content_type);
   if (vs::media_type(content_type) == "application/json") (void)vs::parse_json(req.body);
   if (vs::media_type(content_type) == "multipart/form-data") {
-    const auto parsed = vs::parse_transcription_request(content_type, req.body, {"tiny.en", "whisper-1"}, "tiny.en");
+    const auto parsed = vs::parse_transcription_request(content_type, req.body, {"tiny.en", "whisper-1"});
     if (const auto* form = std::get_if<vs::TranscriptionRequest>(&parsed)) {
       try {  // what the route does before a recording starts; a hostile header must be refused here
         (void)vs::FileSource::open_memory(std::string(form->audio), form->filename, false);
