@@ -187,7 +187,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     sys.path.insert(0, str(REPO / "worker"))
     from voice_worker.config import parse_config
     from voice_worker.engines.base import ModelLoadError
-    from voice_worker.engines.loading import decode_defaults, load_engine
+    from voice_worker.engines.loading import load_engine
 
     flags = ["--engine", args.engine, "--cpu-threads", str(args.threads), "--beam-size", str(args.beam_size)]
     if args.model:
@@ -206,7 +206,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         raise SystemExit(f"wer: {exc}") from None
     load_s = time.monotonic() - t0
     rss_loaded_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    options = decode_defaults(cfg)
+    options = cfg.decode
 
     scored: list[tuple[Clip, str, Result]] = []
     audio_s = cpu_s = 0.0

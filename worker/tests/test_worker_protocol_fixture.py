@@ -96,7 +96,7 @@ def test_each_to_worker_line_parses_or_is_rejected_with_its_code(row: dict[str, 
             assert msg.stream == row["line"].get("stream", protocol.DEFAULT_STREAM)
         if isinstance(msg, protocol.StreamOptions):
             given = {k: v for k, v in row["line"].items() if k not in ("type", "stream")}
-            assert {k: getattr(msg, k if k != "prompt" else "prompt") for k in given} == given
+            assert {k: getattr(msg, k) for k in given} == given
     else:
         with pytest.raises(protocol.ProtocolError) as info:
             protocol.parse_line(line)

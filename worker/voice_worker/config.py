@@ -7,6 +7,7 @@ import os
 from dataclasses import dataclass
 from typing import Mapping, Sequence
 
+from .decode_options import DecodeOptions
 from .stt_watchdog import AUDIO_FACTOR, DEFAULT_STT_TIMEOUT_S
 
 ENGINES = ("faster-whisper", "moonshine", "echo", "stall")
@@ -27,17 +28,11 @@ class Config:
     log_level: str
     timing: bool = False
     first_partial_s: float = 0.8
-    # The decode settings (the daemon's stt.* keys, DESIGN.md §6); a stream may override
-    # language, prompt and temperature (its stream_options line).
-    language: str = "auto"  # a code, or auto: detected (an English-only model: en)
-    task: str = "transcribe"
-    beam_size: int = 5
-    partial_beam_size: int = 1
+    # The daemon's stt.* keys (DESIGN.md §6): how every stream decodes unless its
+    # stream_options line says otherwise, and how the model is loaded.
+    decode: DecodeOptions = DecodeOptions()
     compute_type: str = "int8"
     device: str = "cpu"
-    initial_prompt: str = ""
-    hotwords: str = ""
-    word_timestamps: bool = False
     end_silence_ms: int = 500
 
 
@@ -154,7 +149,8 @@ def parse_config(argv: Sequence[str] | None, env: Mapping[str, str]) -> Config:
                   vad_aggressiveness=ns.vad_aggressiveness, partial_window_s=ns.partial_window_s,
                   partial_every_s=ns.partial_every_s, load_timeout_s=ns.load_timeout_s,
                   stt_timeout_s=ns.stt_timeout_s, log_level=ns.log_level,
-                  timing=ns.timing, first_partial_s=ns.first_partial_s, language=ns.language,
-                  task=ns.task, beam_size=ns.beam_size, partial_beam_size=ns.partial_beam_size,
-                  compute_type=ns.compute_type, device=ns.device, initial_prompt=ns.initial_prompt,
-                  hotwords=ns.hotwords, word_timestamps=ns.word_timestamps, end_silence_ms=ns.end_silence_ms)
+                  timing=ns.timing, first_partial_s=ns.first_partial_s,
+                  decode=DecodeOptions(language=ns.language, task=ns.task, beam_size=ns.beam_size,
+                                       partial_beam_size=ns.partial_beam_size, initial_prompt=ns.initial_prompt,
+                                       hotwords=ns.hotwords, word_timestamps=ns.word_timestamps),
+                  compute_type=ns.compute_type, device=ns.device, end_silence_ms=ns.end_silence_ms)

@@ -21,7 +21,7 @@ from .protocol import ErrorCode, ExitCode
 from .reader import INGEST_QUEUE_FRAMES, Reader
 from .segmenter import SegmenterConfig
 from .stats import Stats
-from .engines import Engine, ModelLoadError, catalog, decode_defaults, load_engine
+from .engines import Engine, ModelLoadError, catalog, load_engine
 from .stt_watchdog import SttWatchdog
 from .vad import SpeechClassifier
 
@@ -61,7 +61,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     stt = SttStage(engine, jobs, output, acks, stats, cfg.partial_window_s, cfg.partial_every_s, watchdog,
                    timing=cfg.timing, first_partial_s=cfg.first_partial_s,
                    speculation_void=lambda key, utterance, sample: vad.speculation_void(key, utterance, sample),
-                   options=decode_defaults(cfg), load_model=lambda name: _load_model(cfg, name))
+                   options=cfg.decode, load_model=lambda name: _load_model(cfg, name))
     vad = VadStage(ingest, jobs, output, acks, lambda: SpeechClassifier(cfg.vad_aggressiveness),
                    SegmenterConfig(end_window_ms=cfg.end_silence_ms), stats, stt.publish_speech_end)
     reader = Reader(sys.stdin.buffer, output, ingest, stats, die, on_audio=acks.audio_received)

@@ -44,7 +44,7 @@ import logging
 import queue
 import threading
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Callable
 
 import numpy as np
@@ -361,13 +361,9 @@ class SttStage:
     def _configure(self, st: _SttStream, asked: protocol.StreamOptions) -> None:
         """Applies a stream's stream_options; what cannot be served refuses the stream with a
         recoverable UNSERVABLE_REQUEST: it is never decoded some other way (English instead)."""
-        d = self._defaults
-        st.options = DecodeOptions(
-            language=asked.language or d.language, task=d.task, beam_size=d.beam_size,
-            partial_beam_size=d.partial_beam_size,
-            initial_prompt=d.initial_prompt if asked.prompt is None else asked.prompt, hotwords=d.hotwords,
-            temperature=d.temperature if asked.temperature is None else asked.temperature,
-            word_timestamps=d.word_timestamps if asked.word_timestamps is None else asked.word_timestamps)
+        given = {"language": asked.language, "initial_prompt": asked.prompt, "temperature": asked.temperature,
+                 "word_timestamps": asked.word_timestamps}
+        st.options = replace(self._defaults, **{k: v for k, v in given.items() if v is not None})
         st.refused = False
         try:
             st.engine = self._engine_named(asked.model) if asked.model else self._engine

@@ -3,7 +3,7 @@ speech, echo and stall for tests; the catalog says which models are installed an
 `python -m voice_worker.models install` builds the optional ones (docs/MODELS.md)."""
 
 from .base import DecodeOptions, Engine, ModelLoadError, Transcript, UnservableRequest, Word
-from .loading import decode_defaults, load_engine
+from .loading import load_engine
 
 __all__ = ["DecodeOptions", "Engine", "ModelLoadError", "Transcript", "UnservableRequest", "Word",
-           "decode_defaults", "load_engine"]
+           "load_engine"]

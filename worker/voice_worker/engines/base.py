@@ -7,6 +7,8 @@ from typing import Protocol
 
 import numpy as np
 
+from ..decode_options import DecodeOptions
+
 
 class ModelLoadError(Exception):
     pass
@@ -36,20 +38,6 @@ class Transcript:
     temperature: float | None = None  # the decode temperature that produced the text
     language: str | None = None  # what was decoded (detected, when the request said auto)
     words: tuple[Word, ...] = field(default_factory=tuple)
-
-
-@dataclass(frozen=True, slots=True)
-class DecodeOptions:
-    """How one call decodes: the worker's stt.* settings, or a stream's own."""
-
-    language: str = "auto"  # a code, or auto: detected (an English-only model: en)
-    task: str = "transcribe"
-    beam_size: int = 5
-    partial_beam_size: int = 1
-    initial_prompt: str = ""
-    hotwords: str = ""
-    temperature: float | None = None  # None: the engine's fallback schedule
-    word_timestamps: bool = False
 
 
 class Engine(Protocol):

@@ -7,15 +7,9 @@ import os
 
 from ..config import Config
 from . import catalog
-from .base import DecodeOptions, Engine, ModelLoadError
+from .base import Engine, ModelLoadError
 
 log = logging.getLogger(__name__)
-
-
-def decode_defaults(cfg: Config) -> DecodeOptions:
-    return DecodeOptions(language=cfg.language, task=cfg.task, beam_size=cfg.beam_size,
-                         partial_beam_size=cfg.partial_beam_size, initial_prompt=cfg.initial_prompt,
-                         hotwords=cfg.hotwords, word_timestamps=cfg.word_timestamps)
 
 
 def resolve_model(cfg: Config) -> tuple[str, str, str]:
@@ -55,8 +49,8 @@ def load_engine(cfg: Config) -> Engine:
     if engine == "moonshine":
         from .moonshine import MoonshineEngine
 
-        return MoonshineEngine(model_dir, display_name, cfg.cpu_threads, defaults=decode_defaults(cfg))
+        return MoonshineEngine(model_dir, display_name, cfg.cpu_threads, defaults=cfg.decode)
     from .faster_whisper import FasterWhisperEngine
 
     return FasterWhisperEngine(model_dir, display_name, cfg.cpu_threads, compute_type=cfg.compute_type,
-                               device=cfg.device, defaults=decode_defaults(cfg))
+                               device=cfg.device, defaults=cfg.decode)
